@@ -1,0 +1,72 @@
+// Error types: operating errors that simulated code handles as values (RpcError), and programmer or
+// input errors that stop a run (ConfigError, NondeterminismError, EngineInvariantError).
+
+/**
+ * Bad input: an impossible configuration, an unknown node, a malformed scenario. The CLI prints
+ * its message as one line and exits with code 2, so the message names the problem and the fix.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Simulated code touched real time, a real timer or Math.random while a run was in progress. */
+export class NondeterminismError extends Error {
+  override name = 'NondeterminismError';
+}
+
+/** A broken engine invariant: a bug in the simulator, reported with the seed and virtual time. */
+export class EngineInvariantError extends Error {
+  override name = 'EngineInvariantError';
+}
+
+/**
+ * Why a remote call failed.
+ * - `timeout`: no answer before the deadline (lost message, crashed or partitioned callee, slowness).
+ * - `refused`: the callee's process is down; its host answered at once.
+ * - `unavailable`: nothing could serve the call (no instance, open circuit, full bulkhead…).
+ * - `overloaded`: the callee's request queue was full and it shed the call.
+ * - `rate-limited`, `unauthorized`, `not-found`, `bad-request`: refused by policy or by the service.
+ * - `application`: the handler threw or returned an error.
+ */
+export type RpcErrorCode =
+  | 'timeout'
+  | 'refused'
+  | 'unavailable'
+  | 'overloaded'
+  | 'rate-limited'
+  | 'unauthorized'
+  | 'not-found'
+  | 'bad-request'
+  | 'application';
+
+/** A failed remote call: an operating error, which callers handle as a value. */
+export class RpcError extends Error {
+  override name = 'RpcError';
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+    /** The node that produced the error, when known. */
+    readonly source?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Type guard for RpcError, optionally of one code. */
+export function isRpcError(error: unknown, code?: RpcErrorCode): error is RpcError {
+  return error instanceof RpcError && (code === undefined || error.code === code);
+}
+
+/** Codes that a retry may help with: the call may never have reached a healthy server. */
+export function isTransientRpcError(error: unknown): boolean {
+  return (
+    error instanceof RpcError &&
+    (error.code === 'timeout' || error.code === 'refused' || error.code === 'unavailable' || error.code === 'overloaded')
+  );
+}
+
+/** The message of anything thrown, for trace details and failure records. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

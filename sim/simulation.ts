@@ -1,0 +1,204 @@
+// The discrete-event core: a virtual clock, the event queue, and the loop that fires events and
+// resumes async processes at the virtual time of the event that woke them.
+import { EventQueue, type EventCallback } from './queue.ts';
+import { Rng } from './rng.ts';
+import { Trace } from './trace.ts';
+import { EngineInvariantError } from './errors.ts';
+
+/** Why `run` returned. */
+export type StopReason = 'idle' | 'until' | 'budget' | 'stopped';
+
+/** Limits for one call of `run`. */
+export interface RunLimits {
+  /** Stop before the first event later than this virtual time; the clock is then set to it. */
+  untilMs?: number;
+  /** Stop after this many events in total (counted over the simulation's life). */
+  maxEvents?: number;
+}
+
+/** How a call of `run` ended. */
+export interface RunStop {
+  reason: StopReason;
+  atMs: number;
+  events: number;
+}
+
+/**
+ * One simulated world's clock and scheduler. It knows nothing of nodes or networks.
+ *
+ * Two kinds of work run on it:
+ * - **callbacks** (`schedule`, `at`): synchronous functions fired in (time, seq) order;
+ * - **processes** (`spawn`, `sleep`): ordinary async functions. When an event resolves a promise
+ *   (`sleep`, or any callback that calls `wake()`), the loop lets the whole microtask queue drain
+ *   before it fires the next event, so every continuation, at any await depth, runs at the
+ *   virtual time of the event that resumed it and before the clock moves.
+ *
+ * The drain uses Node's tick processing: the next step is queued with `process.nextTick` from a
+ * microtask, and Node runs the V8 microtask queue to exhaustion before it processes a tick. That
+ * is the same guarantee as yielding to a macrotask, without a turn of the libuv loop.
+ */
+export class Simulation {
+  /** The run's seed; every random draw descends from it. */
+  readonly seed: number;
+  /** The root random stream. Fork it by name: `rng.fork('network')`. */
+  readonly rng: Rng;
+  readonly trace = new Trace();
+  /** True virtual time in ms. Moves only from event to event. */
+  nowMs = 0;
+  /** Events fired so far. */
+  events = 0;
+
+  private readonly queue = new EventQueue();
+  private drainNeeded = false;
+  private stopRequested = false;
+  private running = false;
+  private failure: unknown = undefined;
+  private readonly resume: EventCallback;
+
+  constructor(seed: number) {
+    this.seed = seed;
+    this.rng = new Rng(seed, 'root');
+    this.resume = (resolve) => {
+      this.drainNeeded = true;
+      (resolve as () => void)();
+    };
+  }
+
+  /** Events pending (cancelled ones included until they surface). */
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Fires `callback(arg)` after `delayMs` of virtual time and returns a handle for `cancel`.
+   * The callback runs synchronously; if it resolves a promise it must call `wake()` so the loop
+   * drains continuations before the clock moves (all engine APIs that resolve promises do).
+   */
+  schedule(delayMs: number, callback: EventCallback, arg?: unknown): number {
+    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
+    return this.queue.push(this.nowMs + delayMs, callback, arg);
+  }
+
+  /** Fires `callback(arg)` at virtual time `timeMs` (not before now). */
+  at(timeMs: number, callback: EventCallback, arg?: unknown): number {
+    if (timeMs < this.nowMs) {
+      throw new EngineInvariantError(`cannot schedule at ${timeMs} ms: the clock is already at ${this.nowMs} ms (seed ${this.seed})`);
+    }
+    return this.queue.push(timeMs, callback, arg);
+  }
+
+  /** Like `schedule`, for background work (samplers, periodic checks) that must not keep a run alive. */
+  daemon(delayMs: number, callback: EventCallback, arg?: unknown): number {
+    return this.queue.push(this.nowMs + delayMs, callback, arg, true);
+  }
+
+  /** Cancels a scheduled event; false if it already fired or was cancelled. */
+  cancel(handle: number): boolean {
+    return this.queue.cancel(handle);
+  }
+
+  /** Tells the loop that the current event resolved a promise: drain microtasks before moving on. */
+  wake(): void {
+    this.drainNeeded = true;
+  }
+
+  /** A promise that resolves after `delayMs` of virtual time. */
+  sleep(delayMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.schedule(delayMs, this.resume, resolve);
+    });
+  }
+
+  /** Resolves `resolve(value)` from an event and wakes the loop; for engine code building awaitables. */
+  resolveFromEvent<T>(resolve: (value: T) => void, value: T): void {
+    this.drainNeeded = true;
+    resolve(value);
+  }
+
+  /**
+   * Starts an async process now. A process that throws stops the run: the error is rethrown by
+   * `run` (callers that want a request to fail instead catch inside the process).
+   */
+  spawn(body: () => Promise<void>): void {
+    this.drainNeeded = true;
+    body().catch((error: unknown) => this.fail(error));
+  }
+
+  /** Ends the current `run` after the event in progress. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Stops the run with an error that `run` will reject with. */
+  fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.stopRequested = true;
+  }
+
+  /** True when no live (non-daemon) event is pending. */
+  get idle(): boolean {
+    return this.queue.liveSize === 0;
+  }
+
+  /**
+   * Fires events in order until the queue holds only daemons, `untilMs` is reached, the event
+   * budget is spent or `stop()` is called. Rejects with the first error a callback or process threw.
+   */
+  run(limits: RunLimits = {}): Promise<RunStop> {
+    if (this.running) throw new EngineInvariantError('run() called while the simulation is already running');
+    this.running = true;
+    this.stopRequested = false;
+    const untilMs = limits.untilMs ?? Infinity;
+    const maxEvents = limits.maxEvents ?? Infinity;
+    const queue = this.queue;
+
+    return new Promise<RunStop>((resolveRun, rejectRun) => {
+      const finish = (reason: StopReason): void => {
+        this.running = false;
+        if (this.failure !== undefined) {
+          const failure = this.failure;
+          this.failure = undefined;
+          rejectRun(failure);
+          return;
+        }
+        if (reason === 'until' && untilMs > this.nowMs) this.nowMs = untilMs;
+        resolveRun({ reason, atMs: this.nowMs, events: this.events });
+      };
+      const queueStep = (): void => {
+        process.nextTick(step);
+      };
+      const step = (): void => {
+        try {
+          for (;;) {
+            if (this.stopRequested) return finish('stopped');
+            if (queue.liveSize === 0) return finish('idle');
+            if (this.events >= maxEvents) return finish('budget');
+            if (queue.peekTime() > untilMs) return finish('until');
+            const slot = queue.popSlot();
+            const timeMs = queue.poppedTimeMs;
+            if (timeMs < this.nowMs) {
+              throw new EngineInvariantError(`clock went back from ${this.nowMs} to ${timeMs} ms (seed ${this.seed})`);
+            }
+            this.nowMs = timeMs;
+            const callback = queue.callbackOf(slot);
+            const arg = queue.argOf(slot);
+            queue.release(slot);
+            this.events++;
+            callback(arg);
+            if (this.drainNeeded) {
+              this.drainNeeded = false;
+              // Queued from a microtask: Node drains every microtask before it runs the tick.
+              queueMicrotask(queueStep);
+              return;
+            }
+          }
+        } catch (error) {
+          this.fail(error);
+          finish('stopped');
+        }
+      };
+      this.drainNeeded = false;
+      queueMicrotask(queueStep);
+    });
+  }
+}

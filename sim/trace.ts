@@ -1,0 +1,155 @@
+// The run's trace: typed events streamed to sinks, and a rolling hash of all of them (traceHash).
+// Nothing is kept in memory here, so a run of 1e7 events costs no more memory than one of 1e6.
+
+/** A span: one unit of work in a request, linked to its parent across RPC and bus hops. */
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  /** The node (service instance) that did the work. */
+  service: string;
+  name: string;
+  startMs: number;
+  endMs: number;
+  status: 'ok' | 'error';
+  /** Error code or message when status is 'error'. */
+  error?: string;
+}
+
+/**
+ * One thing that happened. `kind` names it (`msg.sent`, `node.crash`, `breaker.state`, `span`…);
+ * `node` is where it happened, `peer` the other side if any, `id` a message or request id, and
+ * `detail` a short free text. Spans carry their record in `span`.
+ */
+export interface TraceEvent {
+  atMs: number;
+  kind: string;
+  node: string;
+  peer?: string;
+  id?: number;
+  detail?: string;
+  span?: Span;
+}
+
+/** Receives every trace event of a run, in order. */
+export type TraceSink = (event: TraceEvent) => void;
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const MIX_PRIME = 0x5bd1e995;
+const numberView = new Float64Array(1);
+const numberWords = new Uint32Array(numberView.buffer);
+
+/**
+ * Streams events to sinks and folds each into a 64-bit rolling hash (two independent 32-bit
+ * lanes), so two runs can be compared by one string without keeping their events.
+ */
+export class Trace {
+  private laneA = FNV_OFFSET;
+  private laneB = 0x9e3779b9;
+  private readonly sinks: TraceSink[] = [];
+  /** Sinks that only want some kinds; checked by kind before an event object is built. */
+  private readonly filteredSinks: { kinds: ReadonlySet<string>; sink: TraceSink }[] = [];
+  /** Events recorded so far. */
+  count = 0;
+
+  /** Adds a sink; every later event is passed to it. */
+  addSink(sink: TraceSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** Adds a sink that receives only events of the given kinds (cheap for the rest). */
+  addFilteredSink(kinds: Iterable<string>, sink: TraceSink): void {
+    this.filteredSinks.push({ kinds: new Set(kinds), sink });
+  }
+
+  /** True when some sink listens, so callers can skip building costly details. */
+  get hasSinks(): boolean {
+    return this.sinks.length > 0 || this.filteredSinks.length > 0;
+  }
+
+  /** The rolling hash of every event so far, as 16 hex digits. */
+  get hash(): string {
+    return (this.laneA >>> 0).toString(16).padStart(8, '0') + (this.laneB >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** Records one event. Positional arguments keep the hot path free of allocations without sinks. */
+  emit(atMs: number, kind: string, node: string, peer?: string, id?: number, detail?: string): void {
+    this.count++;
+    this.mixNumber(atMs);
+    this.mixString(kind);
+    this.mixString(node);
+    if (peer !== undefined) this.mixString(peer);
+    if (id !== undefined) this.mixNumber(id);
+    if (detail !== undefined) this.mixString(detail);
+    if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
+      const event: TraceEvent = { atMs, kind, node };
+      if (peer !== undefined) event.peer = peer;
+      if (id !== undefined) event.id = id;
+      if (detail !== undefined) event.detail = detail;
+      this.dispatch(event);
+    }
+  }
+
+  private wanted(kind: string): boolean {
+    for (const filtered of this.filteredSinks) if (filtered.kinds.has(kind)) return true;
+    return false;
+  }
+
+  /** Records a finished span; its fields all enter the hash. */
+  emitSpan(span: Span): void {
+    this.count++;
+    this.mixNumber(span.endMs);
+    this.mixString('span');
+    this.mixString(span.service);
+    this.mixString(span.traceId);
+    this.mixString(span.spanId);
+    if (span.parentSpanId !== undefined) this.mixString(span.parentSpanId);
+    this.mixString(span.name);
+    this.mixNumber(span.startMs);
+    this.mixString(span.status);
+    if (span.error !== undefined) this.mixString(span.error);
+    if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
+      this.dispatch({ atMs: span.endMs, kind: 'span', node: span.service, detail: span.name, span });
+    }
+  }
+
+  private dispatch(event: TraceEvent): void {
+    for (const sink of this.sinks) sink(event);
+    for (const filtered of this.filteredSinks) if (filtered.kinds.has(event.kind)) filtered.sink(event);
+  }
+
+  private mixString(text: string): void {
+    let a = this.laneA;
+    let b = this.laneB;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      a = Math.imul(a ^ code, FNV_PRIME);
+      b = Math.imul(b ^ code, MIX_PRIME);
+      b ^= b >>> 13;
+    }
+    // A separator, so ('ab','c') and ('a','bc') hash differently.
+    this.laneA = Math.imul(a ^ 0xff, FNV_PRIME);
+    this.laneB = Math.imul(b ^ 0xff, MIX_PRIME) ^ (b >>> 15);
+  }
+
+  private mixNumber(value: number): void {
+    numberView[0] = value;
+    const low = numberWords[0]!;
+    const high = numberWords[1]!;
+    this.laneA = Math.imul(Math.imul(this.laneA ^ low, FNV_PRIME) ^ high, FNV_PRIME);
+    let b = Math.imul(this.laneB ^ high, MIX_PRIME);
+    b ^= b >>> 13;
+    this.laneB = Math.imul(b ^ low, MIX_PRIME) ^ (b >>> 15);
+  }
+}
+
+/** One line describing an event, for determinism reports and logs. */
+export function describeEvent(event: TraceEvent): string {
+  const parts = [`t=${event.atMs}`, event.kind, event.node];
+  if (event.peer !== undefined) parts.push(`-> ${event.peer}`);
+  if (event.id !== undefined) parts.push(`#${event.id}`);
+  if (event.detail !== undefined) parts.push(event.detail);
+  if (event.span) parts.push(`trace=${event.span.traceId} span=${event.span.spanId} ${event.span.status}`);
+  return parts.join(' ');
+}
