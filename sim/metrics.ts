@@ -44,7 +44,7 @@ export interface LatencySummary {
   p999: number;
   /** Largest latency recorded (ms), exact to the microsecond. */
   max: number;
-  /** Arithmetic mean latency (ms), from the exact sum rather than HDR's bucket midpoints. */
+  /** Arithmetic mean latency (ms) of the µs-rounded values, from their exact sum rather than HDR's bucket midpoints. */
   mean: number;
   /** Number of latencies recorded. */
   count: number;
@@ -88,7 +88,7 @@ function hdrIndexLowUs(index: number): number {
  *
  * Percentiles carry HDR's relative error (≤ 0.1%; values ≤ 2.047 ms are exact to the µs) and are
  * clamped to the exact maximum, so `percentile(100) === summary().max`. `count`, `max` and `mean`
- * are exact (mean to floating-point summation), kept alongside the histogram.
+ * are exact (to the µs), kept alongside the histogram.
  *
  * The library's JS recordValue runs at ~4 M calls/s (Math.log2/pow per call), too slow for the
  * hot path, so record() counts into a staging array with HDR's own index layout (clz32, ~10× faster)
@@ -109,7 +109,9 @@ export class LatencyHistogram {
   /** Highest staged index + 1, so a flush scans only the used prefix. */
   private stageUsed = 0;
   private countValue = 0;
-  private sumMs = 0;
+  // Sum of the recorded integer µs: integer addition is exact (below 2^53) and so independent of
+  // order, which makes merge() give exactly the same mean as recording everything in one place.
+  private sumUs = 0;
   private maxMs = 0;
 
   /**
@@ -129,7 +131,7 @@ export class LatencyHistogram {
       this.hdr.recordValue(us);
     }
     this.countValue++;
-    this.sumMs += latencyMs;
+    this.sumUs += us;
     if (latencyMs > this.maxMs) this.maxMs = latencyMs;
   }
 
@@ -183,7 +185,7 @@ export class LatencyHistogram {
       p99: this.percentile(99),
       p999: this.percentile(99.9),
       max: roundToUs(this.maxMs),
-      mean: roundToUs(this.sumMs / this.countValue),
+      mean: Math.round(this.sumUs / this.countValue) / US_PER_MS,
       count: this.countValue,
     };
   }
@@ -196,7 +198,7 @@ export class LatencyHistogram {
     this.flush();
     this.hdr.add(other.hdr);
     this.countValue += other.countValue;
-    this.sumMs += other.sumMs;
+    this.sumUs += other.sumUs;
     if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
   }
 }

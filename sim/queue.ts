@@ -22,14 +22,21 @@ export class EventQueue {
   private heapSlots = new Int32Array(INITIAL_CAPACITY);
   private heapSize = 0;
 
-  /** null marks a cancelled event, undefined a free slot. */
-  private callbacks: (EventCallback | null | undefined)[] = [];
-  private args: unknown[] = [];
-  private slotGenerations: number[] = [];
-  private slotDaemon: boolean[] = [];
-  private freeSlots: number[] = [];
+  // Slot bookkeeping on typed arrays: the JS arrays hold only what must be a JS value.
+  // Callback and argument of slot i sit side by side at [2i] and [2i+1]: one cache line per pop.
+  private payloads: unknown[] = [];
+  // Generation in the high bits, LIVE and DAEMON flags in the low two: one word per slot.
+  private slotWords = new Uint32Array(INITIAL_CAPACITY);
+  private freeSlots = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
+  private slotCount = 0;
   private nextSeq = 0;
   private liveCount = 0;
+  /** Cancelled entries still in the heap; compacted away when they are most of it. */
+  private cancelledCount = 0;
+
+  /** Time of the event returned by the last `popSlot`. */
+  poppedTimeMs = 0;
 
   /** Events pending, cancelled ones included until they reach the top. */
   get size(): number {
@@ -55,61 +62,65 @@ export class EventQueue {
     if (!(timeMs >= 0) || timeMs === Infinity) {
       throw new RangeError(`event time must be finite and >= 0, got ${timeMs}`);
     }
-    const slot = this.allocateSlot();
-    this.callbacks[slot] = callback;
-    this.args[slot] = arg;
-    this.slotDaemon[slot] = daemon;
+    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
+    this.payloads[2 * slot] = callback;
+    this.payloads[2 * slot + 1] = arg;
+    const word = this.slotWords[slot]! | (daemon ? LIVE | DAEMON : LIVE);
+    this.slotWords[slot] = word;
     if (!daemon) this.liveCount++;
-    if (this.heapSize === this.heapTimes.length) this.grow();
+    if (this.heapSize === this.heapTimes.length) this.growHeap();
     this.siftUp(this.heapSize++, timeMs, this.nextSeq++, slot);
-    return this.slotGenerations[slot]! * GENERATION_FACTOR + slot;
+    return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
   }
 
   /** Cancels a pending event; returns false when it already fired or was cancelled. */
   cancel(handle: number): boolean {
     const slot = handle % GENERATION_FACTOR;
     const generation = Math.floor(handle / GENERATION_FACTOR);
-    const callback = this.callbacks[slot];
-    if (this.slotGenerations[slot] !== generation || callback === null || callback === undefined) return false;
-    this.callbacks[slot] = null;
-    this.args[slot] = undefined;
-    if (!this.slotDaemon[slot]) this.liveCount--;
+    if (slot >= this.slotCount) return false;
+    const word = this.slotWords[slot]!;
+    if (word >>> FLAG_BITS !== generation || (word & LIVE) === 0) return false;
+    this.slotWords[slot] = word & ~LIVE;
+    this.payloads[2 * slot] = undefined;
+    this.payloads[2 * slot + 1] = undefined;
+    if ((word & DAEMON) === 0) this.liveCount--;
+    // Timeouts that are cancelled long before they are due would otherwise pile up in the heap.
+    if (++this.cancelledCount > COMPACT_MIN_CANCELLED && this.cancelledCount * 2 > this.heapSize) this.compact();
     return true;
   }
 
   /**
-   * Removes the earliest live event and returns its slot, with its time in `poppedTimeMs`; -1 when
-   * the queue is empty. Call `takeCallback`/`takeArg` for the slot, then `release` it.
+   * Removes the earliest event if it is due by `untilMs` and returns its slot, with its time in
+   * `poppedTimeMs`; -1 when the queue is empty or the next event is later. Read the slot with
+   * `callbackOf`/`argOf`, then `release` it.
    */
-  popSlot(): number {
+  popSlot(untilMs = Infinity): number {
     this.dropCancelledTop();
-    if (this.heapSize === 0) return -1;
+    if (this.heapSize === 0 || this.heapTimes[0]! > untilMs) return -1;
     const slot = this.heapSlots[0]!;
     this.poppedTimeMs = this.heapTimes[0]!;
     this.removeTop();
-    if (!this.slotDaemon[slot]) this.liveCount--;
+    if ((this.slotWords[slot]! & DAEMON) === 0) this.liveCount--;
     return slot;
   }
 
-  /** Time of the event returned by the last `popSlot`. */
-  poppedTimeMs = 0;
-
   /** The callback of a popped slot. */
   callbackOf(slot: number): EventCallback {
-    return this.callbacks[slot] as EventCallback;
+    return this.payloads[2 * slot] as EventCallback;
   }
 
   /** The argument of a popped slot. */
   argOf(slot: number): unknown {
-    return this.args[slot];
+    return this.payloads[2 * slot + 1];
   }
 
-  /** Returns a popped slot to the free list, so its memory is reused. */
+  /** Returns a popped slot to the free list; its handle stops being valid. */
   release(slot: number): void {
-    this.callbacks[slot] = undefined;
-    this.args[slot] = undefined;
-    this.slotGenerations[slot] = (this.slotGenerations[slot]! + 1) % GENERATION_FACTOR;
-    this.freeSlots.push(slot);
+    this.payloads[2 * slot] = undefined;
+    this.payloads[2 * slot + 1] = undefined;
+    const generation = ((this.slotWords[slot]! >>> FLAG_BITS) + 1) & GENERATION_MASK;
+    this.slotWords[slot] = generation << FLAG_BITS;
+    this.freeSlots[this.freeCount++] = slot;
   }
 
   /** Drops every pending event. */
@@ -120,33 +131,83 @@ export class EventQueue {
       this.release(slot);
     }
     this.liveCount = 0;
+    this.cancelledCount = 0;
   }
 
-  private allocateSlot(): number {
-    const reused = this.freeSlots.pop();
-    if (reused !== undefined) return reused;
-    const slot = this.callbacks.length;
+  private newSlot(): number {
+    const slot = this.slotCount++;
     if (slot >= MAX_PENDING_EVENTS) {
       throw new RangeError(`more than ${MAX_PENDING_EVENTS} pending events: the queue limit was reached`);
     }
-    this.callbacks.push(null);
-    this.args.push(undefined);
-    this.slotGenerations.push(0);
-    this.slotDaemon.push(false);
+    if (slot === this.slotWords.length) {
+      const capacity = slot * 2;
+      this.slotWords = grown(this.slotWords, new Uint32Array(capacity));
+      this.freeSlots = grown(this.freeSlots, new Int32Array(capacity));
+    }
+    this.payloads.push(undefined, undefined);
     return slot;
   }
 
   private dropCancelledTop(): void {
-    while (this.heapSize > 0 && this.callbacks[this.heapSlots[0]!] === null) {
+    while (this.heapSize > 0 && (this.slotWords[this.heapSlots[0]!]! & LIVE) === 0) {
       const slot = this.heapSlots[0]!;
       this.removeTop();
       this.release(slot);
+      this.cancelledCount--;
     }
+  }
+
+  /** Drops every cancelled entry and rebuilds the heap in O(n); order is unchanged (same keys). */
+  private compact(): void {
+    const times = this.heapTimes;
+    const seqs = this.heapSeqs;
+    const slots = this.heapSlots;
+    let kept = 0;
+    for (let index = 0; index < this.heapSize; index++) {
+      const slot = slots[index]!;
+      if ((this.slotWords[slot]! & LIVE) === 0) {
+        this.release(slot);
+        continue;
+      }
+      times[kept] = times[index]!;
+      seqs[kept] = seqs[index]!;
+      slots[kept] = slot;
+      kept++;
+    }
+    this.heapSize = kept;
+    this.cancelledCount = 0;
+    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDownFrom(index);
+  }
+
+  private siftDownFrom(start: number): void {
+    const times = this.heapTimes;
+    const seqs = this.heapSeqs;
+    const slots = this.heapSlots;
+    const timeMs = times[start]!;
+    const seq = seqs[start]!;
+    const slot = slots[start]!;
+    const size = this.heapSize;
+    let index = start;
+    for (;;) {
+      let child = 2 * index + 1;
+      if (child >= size) break;
+      const right = child + 1;
+      if (right < size && (times[right]! < times[child]! || (times[right] === times[child] && seqs[right]! < seqs[child]!))) child = right;
+      const childTime = times[child]!;
+      if (timeMs < childTime || (timeMs === childTime && seq < seqs[child]!)) break;
+      times[index] = childTime;
+      seqs[index] = seqs[child]!;
+      slots[index] = slots[child]!;
+      index = child;
+    }
+    times[index] = timeMs;
+    seqs[index] = seq;
+    slots[index] = slot;
   }
 
   private removeTop(): void {
     const last = --this.heapSize;
-    if (last > 0) this.siftDown(0, this.heapTimes[last]!, this.heapSeqs[last]!, this.heapSlots[last]!);
+    if (last > 0) this.siftDown(this.heapTimes[last]!, this.heapSeqs[last]!, this.heapSlots[last]!);
   }
 
   private siftUp(start: number, timeMs: number, seq: number, slot: number): void {
@@ -168,12 +229,13 @@ export class EventQueue {
     slots[index] = slot;
   }
 
-  private siftDown(start: number, timeMs: number, seq: number, slot: number): void {
+  /** Moves (timeMs, seq, slot) down from the root to its place. */
+  private siftDown(timeMs: number, seq: number, slot: number): void {
     const times = this.heapTimes;
     const seqs = this.heapSeqs;
     const slots = this.heapSlots;
     const size = this.heapSize;
-    let index = start;
+    let index = 0;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;
@@ -195,16 +257,22 @@ export class EventQueue {
     slots[index] = slot;
   }
 
-  private grow(): void {
+  private growHeap(): void {
     const capacity = this.heapTimes.length * 2;
-    const times = new Float64Array(capacity);
-    const seqs = new Float64Array(capacity);
-    const slots = new Int32Array(capacity);
-    times.set(this.heapTimes);
-    seqs.set(this.heapSeqs);
-    slots.set(this.heapSlots);
-    this.heapTimes = times;
-    this.heapSeqs = seqs;
-    this.heapSlots = slots;
+    this.heapTimes = grown(this.heapTimes, new Float64Array(capacity));
+    this.heapSeqs = grown(this.heapSeqs, new Float64Array(capacity));
+    this.heapSlots = grown(this.heapSlots, new Int32Array(capacity));
   }
+}
+
+const COMPACT_MIN_CANCELLED = 1024;
+const LIVE = 1;
+const DAEMON = 2;
+const FLAG_BITS = 2;
+/** Generations wrap within 30 bits so `generation << FLAG_BITS` stays a 32-bit word. */
+const GENERATION_MASK = (1 << 26) - 1;
+
+function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
 }

@@ -173,8 +173,8 @@ export class Simulation {
             if (this.stopRequested) return finish('stopped');
             if (queue.liveSize === 0) return finish('idle');
             if (this.events >= maxEvents) return finish('budget');
-            if (queue.peekTime() > untilMs) return finish('until');
-            const slot = queue.popSlot();
+            const slot = queue.popSlot(untilMs);
+            if (slot < 0) return finish('until');
             const timeMs = queue.poppedTimeMs;
             if (timeMs < this.nowMs) {
               throw new EngineInvariantError(`clock went back from ${this.nowMs} to ${timeMs} ms (seed ${this.seed})`);

@@ -1,0 +1,27 @@
+// `sim list [DIR]`: the scenario files in a folder, with their names, variants and descriptions.
+import { readdirSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScenario } from '../load-scenario.ts';
+import { UsageError } from '../cli-errors.ts';
+
+/** Prints one block per scenario file in `dir` (default `scenarios`). */
+export async function listCommand(dir = 'scenarios'): Promise<number> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`no such folder: ${dir} (give a folder of scenario files)`);
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'))
+    .sort();
+  if (files.length === 0) {
+    process.stdout.write(`no scenario files in ${dir}\n`);
+    return 0;
+  }
+  for (const name of files) {
+    const path = join(dir, name);
+    try {
+      const definition = await loadScenario(path);
+      process.stdout.write(`${path}\n  ${definition.name}: ${definition.description}\n  variants: ${definition.variants.map((v) => v.name).join(', ')}\n`);
+    } catch (error) {
+      process.stdout.write(`${path}\n  (cannot load: ${error instanceof Error ? error.message : String(error)})\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Launcher for the `sim` CLI: registers tsx once (so scenario files load as TypeScript), then runs
+// bin/sim.ts. Starting through `node --import tsx` costs ~0.2 s; `npx tsx` would cost ~0.8 s.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./sim.ts');
