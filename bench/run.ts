@@ -27,6 +27,7 @@ const cases: BenchCase[] = [
   { figure: 'callbackEventsPerSec_1e3pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '1000'], field: 'eventsPerSec', unit: 'events/s', target: { value: 5e6, higherIsBetter: true }, repeats: 5 },
   { figure: 'callbackEventsPerSec_1e5pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '100000'], field: 'eventsPerSec', unit: 'events/s', target: { value: 2.5e6, higherIsBetter: true }, repeats: 5 },
   { figure: 'asyncResumptionsPerSec', file: 'engine.ts', args: ['asyncResumptions', '1000000', '10000'], field: 'resumptionsPerSec', unit: 'resumptions/s', target: { value: 1e6, higherIsBetter: true }, repeats: 3 },
+  { figure: 'asyncResumptionsPerSec_macrotaskScheme', file: 'engine.ts', args: ['asyncResumptions', '1000000', '10000', '1'], field: 'resumptionsPerSec', unit: 'resumptions/s', repeats: 3 },
   { figure: 'mm1WallMs', file: 'engine.ts', args: ['mm1', '1000000'], field: 'wallMs', unit: 'ms', target: { value: 1500, higherIsBetter: false }, repeats: 3 },
   { figure: 'peakRssMb_1e6events', file: 'engine.ts', args: ['peakMemory', '1000000'], field: 'peakRssMb', unit: 'MB', repeats: 1 },
   { figure: 'peakHeapUsedMb_1e6events', file: 'engine.ts', args: ['peakMemory', '1000000'], field: 'peakHeapUsedMb', unit: 'MB', repeats: 1 },

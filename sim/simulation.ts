@@ -5,6 +5,16 @@ import { Rng } from './rng.ts';
 import { Trace } from './trace.ts';
 import { EngineInvariantError } from './errors.ts';
 
+/**
+ * How the loop lets continuations run before the clock moves: `tick` (default) drains the microtask
+ * queue through Node's tick processing; `macrotask` yields to setImmediate (the simple, slower
+ * scheme, kept to measure against).
+ */
+export type DrainScheme = 'tick' | 'macrotask';
+
+// Captured at load, before any guard replaces it: the engine's own use is not simulated code.
+const hostSetImmediate = globalThis.setImmediate;
+
 /** Why `run` returned. */
 export type StopReason = 'idle' | 'until' | 'budget' | 'stopped';
 
@@ -55,8 +65,11 @@ export class Simulation {
   private failure: unknown = undefined;
   private readonly resume: EventCallback;
 
-  constructor(seed: number) {
+  private readonly drainScheme: DrainScheme;
+
+  constructor(seed: number, options: { drain?: DrainScheme } = {}) {
     this.seed = seed;
+    this.drainScheme = options.drain ?? 'tick';
     this.rng = new Rng(seed, 'root');
     this.resume = (resolve) => {
       this.drainNeeded = true;
@@ -167,6 +180,7 @@ export class Simulation {
       const queueStep = (): void => {
         process.nextTick(step);
       };
+      const yieldStep = this.drainScheme === 'tick' ? (): void => queueMicrotask(queueStep) : (): void => void hostSetImmediate(step);
       const step = (): void => {
         try {
           for (;;) {
@@ -188,7 +202,7 @@ export class Simulation {
             if (this.drainNeeded) {
               this.drainNeeded = false;
               // Queued from a microtask: Node drains every microtask before it runs the tick.
-              queueMicrotask(queueStep);
+              yieldStep();
               return;
             }
           }
@@ -198,7 +212,7 @@ export class Simulation {
         }
       };
       this.drainNeeded = false;
-      queueMicrotask(queueStep);
+      yieldStep();
     });
   }
 }

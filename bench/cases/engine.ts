@@ -22,8 +22,8 @@ export async function callbackEvents(events: number, pending: number): Promise<R
 }
 
 /** `processes` async processes sleeping in a loop until `resumptions` wake-ups happened in total. */
-export async function asyncResumptions(resumptions: number, processes: number): Promise<Record<string, number>> {
-  const sim = new Simulation(1);
+export async function asyncResumptions(resumptions: number, processes: number, macrotask = 0): Promise<Record<string, number>> {
+  const sim = new Simulation(1, { drain: macrotask ? 'macrotask' : 'tick' });
   const rng = new Rng(1).fork('bench');
   let woken = 0;
   const loop = async (): Promise<void> => {
