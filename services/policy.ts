@@ -24,4 +24,4 @@ export interface Policy {
 }
 
 /** The attempt an outermost policy starts with. */
-export const FIRST_ATTEMPT: Attempt = { attempt: 1, deadlineMs: undefined };
+export const FIRST_ATTEMPT: Readonly<Attempt> = Object.freeze({ attempt: 1, deadlineMs: undefined });

@@ -11,7 +11,8 @@ export type CheckPredicate<S> = (system: S, nowMs: number) => CheckVerdict;
 export interface Check<S = unknown> {
   name: string;
   kind: 'always' | 'eventually' | 'sometimes';
-  predicate: CheckPredicate<S>;
+  // Method syntax on purpose: a Check<Shop> is then usable where a Check<SystemHandle> is expected.
+  predicate(system: S, nowMs: number): CheckVerdict;
   /** eventually: how long after faults heal it may take to come true (default: the scenario's quiesceMs). */
   withinMs?: number;
 }

@@ -28,12 +28,21 @@ interface TimeoutArg {
   callId: number;
 }
 
+interface TimerArg {
+  node: SimNode;
+  callback: () => void;
+  /** Set by clearTimer: a timer deferred by a pause fires under a new handle, which cancel cannot reach. */
+  cleared: boolean;
+}
+
 /**
  * A node's view of the world. Built afresh on every start, so anything a service keeps here is
  * volatile; `durable` is the exception and survives crashes.
  */
 export class NodeContext {
   private readonly pending = new Map<number, PendingCall>();
+  /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
+  private readonly timers = new Map<number, TimerArg>();
 
   constructor(
     /** The node this context belongs to. */
@@ -56,7 +65,10 @@ export class NodeContext {
     return this.node.rng;
   }
 
-  /** Storage that survives crashes and restarts (unless a crash wipes it). */
+  /**
+   * Storage that survives crashes and restarts (unless a crash wipes it). One key space per node,
+   * shared by every component on it: prefix keys with the component (`db:orders`, `bus:…`).
+   */
   get durable(): Map<string, unknown> {
     return this.node.durable;
   }
@@ -82,19 +94,40 @@ export class NodeContext {
     });
   }
 
-  /** Calls `callback` after `delayMs` of the node's clock; returns a handle for `clearTimer`. */
-  setTimer(delayMs: number, callback: () => void): number {
-    return this.node.schedule(this.localToTrueMs(delayMs), runTimer, { node: this.node, callback }, true);
+  /**
+   * Calls `callback` after `delayMs` of the node's clock; returns a handle for `clearTimer`. A
+   * `daemon` timer (heartbeats, sweeps) does not keep a run alive on its own.
+   */
+  setTimer(delayMs: number, callback: () => void, options: { daemon?: boolean } = {}): number {
+    const timers = this.timers;
+    const timer: TimerArg = {
+      node: this.node,
+      callback: () => {
+        timers.delete(handle);
+        callback();
+      },
+      cleared: false,
+    };
+    const handle = this.node.schedule(this.localToTrueMs(delayMs), runTimer, timer, true, options.daemon ?? false);
+    timers.set(handle, timer);
+    return handle;
   }
 
-  /** Cancels a timer set with `setTimer`. */
+  /** Cancels a timer set with `setTimer` (also one that is waiting out a pause). */
   clearTimer(handle: number): void {
+    const timer = this.timers.get(handle);
+    if (timer) {
+      timer.cleared = true;
+      this.timers.delete(handle);
+    }
     this.node.host.sim.cancel(handle);
   }
 
   /**
    * Calls `method` on node `to` and resolves with its answer, or rejects with an RpcError:
-   * `timeout`, `refused`, `overloaded`, `not-found`, `application`… Every call ends exactly once.
+   * `timeout`, `refused`, `overloaded`, `not-found`, `application`… While this node stays up, every
+   * call ends exactly once. If this node crashes first, the call never settles: the code awaiting
+   * it died with the node (as with `sleep`).
    */
   call<T = unknown>(to: string, method: string, payload?: unknown, options: CallOptions = {}): Promise<T> {
     const sim = this.node.host.sim;
@@ -141,6 +174,24 @@ export class NodeContext {
     this.node.host.sim.trace.emit(this.node.host.sim.nowMs, kind, this.name, peer, id, detail);
   }
 
+  /** True if the running service on this node has a handler for `method`. */
+  hasHandler(method: string): boolean {
+    return this.node.hasMethod(method);
+  }
+
+  /**
+   * The deadline `durationMs` from now. Deadlines are absolute true virtual time, the same on every
+   * node, so they stay right when this node's clock is skewed; compute them only with this method.
+   */
+  deadlineIn(durationMs: number): number {
+    return this.node.host.sim.nowMs + durationMs;
+  }
+
+  /** Ms left until `deadlineMs` (a value from `deadlineIn` or a request): skew does not affect it. */
+  remainingMs(deadlineMs: number): number {
+    return deadlineMs - this.node.host.sim.nowMs;
+  }
+
   /** Calls in flight from this node. */
   get callsInFlight(): number {
     return this.pending.size;
@@ -185,8 +236,9 @@ function onCallTimeout(arg: unknown): void {
 }
 
 function runTimer(arg: unknown): void {
-  const { node, callback } = arg as { node: SimNode; callback: () => void };
-  node.runHook(callback);
+  const timer = arg as TimerArg;
+  if (timer.cleared) return;
+  timer.node.runHook(timer.callback);
 }
 
 /** Message text of an error, re-exported for service code. */

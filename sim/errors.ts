@@ -26,6 +26,7 @@ export class EngineInvariantError extends Error {
  * - `unavailable`: nothing could serve the call (no instance, open circuit, full bulkhead…).
  * - `overloaded`: the callee's request queue was full and it shed the call.
  * - `rate-limited`, `unauthorized`, `not-found`, `bad-request`: refused by policy or by the service.
+ * - `conflict`: a write lost an optimistic-concurrency race (expected version mismatch).
  * - `application`: the handler threw or returned an error.
  */
 export type RpcErrorCode =
@@ -37,6 +38,7 @@ export type RpcErrorCode =
   | 'unauthorized'
   | 'not-found'
   | 'bad-request'
+  | 'conflict'
   | 'application';
 
 /** A failed remote call: an operating error, which callers handle as a value. */

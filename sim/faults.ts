@@ -202,10 +202,11 @@ export function applyFault(world: World, fault: Fault): FaultUndo | undefined {
  */
 export function scheduleFaults(world: World, schedule: readonly ScheduledFault[]): () => void {
   const active = new Map<number, FaultUndo>();
+  const starts: number[] = [];
   let nextKey = 0;
   for (const scheduled of schedule) {
     const key = nextKey++;
-    world.sim.at(scheduled.atMs, () => {
+    starts.push(world.sim.at(scheduled.atMs, () => {
       world.sim.trace.emit(world.sim.nowMs, 'fault', describeFault(scheduled.fault));
       const undo = applyFault(world, scheduled.fault);
       if (scheduled.durationMs === undefined || !undo) return;
@@ -215,9 +216,11 @@ export function scheduleFaults(world: World, schedule: readonly ScheduledFault[]
         world.sim.trace.emit(world.sim.nowMs, 'fault.end', describeFault(scheduled.fault));
         undo();
       });
-    });
+    }));
   }
   return () => {
+    // Faults not started yet must not start after everything healed (they would hit the quiesce phase).
+    for (const handle of starts) world.sim.cancel(handle);
     for (const undo of active.values()) undo();
     active.clear();
     healEverything(world);
@@ -285,6 +288,8 @@ export function drawSchedule(regime: FaultRegime, horizonMs: number, rng: Rng): 
       const atMs = secondMs + Math.floor(rng.uniform(0, 1000));
       const durationMs = Math.max(1, Math.round(rng.sample(entry.durationMs)));
       const target = rng.choice(entry.targets);
+      // Drawn in the last second but past the horizon: it would start after the run, in the quiesce phase.
+      if (atMs >= horizonMs) return;
       schedule.push({ atMs, durationMs, fault: regimeFault(entry, target) });
       nextAllowedMs[index] = atMs + durationMs + entry.minStableMs;
     });

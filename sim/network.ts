@@ -118,12 +118,13 @@ export class Network {
     }
   }
 
-  /** The most specific configuration for from → to: exact, then `from->*`, then `*->to`, then the default. */
+  /** The most specific configuration for from → to: exact, then `from->*`, then `*->to`, then `*->*`, then the default. */
   private configFor(from: string, to: string): ResolvedLink {
     return (
       this.overrides.get(linkKey(from, to)) ??
       this.overrides.get(linkKey(from, ANY)) ??
       this.overrides.get(linkKey(ANY, to)) ??
+      this.overrides.get(linkKey(ANY, ANY)) ??
       this.defaultLink
     );
   }

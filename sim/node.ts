@@ -3,7 +3,7 @@
 import type { Simulation } from './simulation.ts';
 import type { Distribution } from './rng.ts';
 import { Rng } from './rng.ts';
-import { RpcError, errorMessage, type RpcErrorCode } from './errors.ts';
+import { ConfigError, RpcError, errorMessage, type RpcErrorCode } from './errors.ts';
 import type { CallOutcome } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 
@@ -114,11 +114,14 @@ export class Request {
     return this.deadlineMs - this.node.host.sim.nowMs;
   }
 
-  /** Calls another node within this request: the trace and the deadline propagate. */
-  call<T = unknown>(to: string, method: string, payload?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+  /**
+   * Calls another node within this request: the trace and the deadline propagate. A `deadlineMs`
+   * (from `ctx.deadlineIn`) can only tighten the request's own.
+   */
+  call<T = unknown>(to: string, method: string, payload?: unknown, options: { timeoutMs?: number; deadlineMs?: number } = {}): Promise<T> {
     return this.node.ctx.call<T>(to, method, payload, {
       timeoutMs: options.timeoutMs,
-      deadlineMs: this.deadlineMs,
+      deadlineMs: options.deadlineMs === undefined ? this.deadlineMs : Math.min(options.deadlineMs, this.deadlineMs),
       traceId: this.traceId,
       parentSpanId: this.spanId,
     });
@@ -200,6 +203,8 @@ export class SimNode {
     try {
       this.service = this.factory(this.ctx);
     } catch (error) {
+      // A configuration error (e.g. opening another service's database) stops the run with exit 2.
+      if (error instanceof ConfigError) throw error;
       this.host.reportProcessError(this, error);
       this.service = {};
     }
@@ -247,9 +252,9 @@ export class SimNode {
    * Schedules a node-scoped event: dropped after a crash or restart, deferred while paused. Pass
    * `wakes` when the callback resolves a promise or runs service code.
    */
-  schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes = false): number {
+  schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes = false, daemon = false): number {
     const event: NodeEvent = { node: this, generation: this.generation, callback, arg, wakes };
-    return this.host.sim.schedule(delayMs, fireNodeEvent, event);
+    return daemon ? this.host.sim.daemon(delayMs, fireNodeEvent, event) : this.host.sim.schedule(delayMs, fireNodeEvent, event);
   }
 
   /** Runs a node-scoped callback now if the node can (used for deliveries). */

@@ -43,6 +43,10 @@ export interface RunStop {
  *   before it fires the next event, so every continuation, at any await depth, runs at the
  *   virtual time of the event that resumed it and before the clock moves.
  *
+ * Events at the same virtual time fire in the order they were scheduled (first scheduled, first
+ * fired), whatever their kind: a callback scheduled during setup for time t fires before a message
+ * sent later that also arrives at t.
+ *
  * The drain uses Node's tick processing: the next step is queued with `process.nextTick` from a
  * microtask, and Node runs the V8 microtask queue to exhaustion before it processes a tick. That
  * is the same guarantee as yielding to a macrotask, without a turn of the libuv loop.

@@ -207,7 +207,9 @@ export class World implements ContextHost {
 
   /**
    * Sends a request from outside (the workload) straight into node `to`'s admission queue and
-   * calls `onDone` exactly once: with the answer, an error, or a client-side timeout.
+   * calls `onDone` exactly once: with the answer, an error, or a client-side timeout. The client
+   * sits next to the entry node: no network hop either way (put a gateway node in front to model
+   * one), but a partition that cuts the entry node off from `client` still blocks it.
    */
   request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback): void {
     const sim = this.sim;
@@ -223,6 +225,11 @@ export class World implements ContextHost {
     const traceId = options.traceId ?? this.newTraceId();
     const request = new Request(node, method, payload, CLIENT, sim.nowMs + timeoutMs, traceId, undefined, node.generation, (outcome) => {
       if (state.done) return;
+      if (this.network.blocked(to, CLIENT)) {
+        // The answer would cross a partition (isolate cuts the clients off too): the client times out.
+        sim.trace.emit(sim.nowMs, 'msg.dropped', to, CLIENT, undefined, 'partition');
+        return;
+      }
       state.done = true;
       sim.cancel(state.timerHandle);
       onDone(outcome);

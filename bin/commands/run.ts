@@ -1,6 +1,7 @@
 // `sim run <scenario.ts>`: runs every variant (or one) on one seed and prints the side-by-side
 // report, or one JSON object with --json; can also check determinism and write report files.
-import { join } from 'node:path';
+import { join, extname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { loadScenario } from '../load-scenario.ts';
 import { parseSeed, randomSeed } from '../seed.ts';
 import { EXIT } from '../cli-errors.ts';
@@ -9,12 +10,11 @@ import { replayCommand } from '../replay-command.ts';
 import { checkDeterminism } from '../determinism.ts';
 import { runScenario, findVariant } from '../../sim/runner.ts';
 import type { ScenarioResult } from '../../sim/result.ts';
-import type { TraceSink } from '../../sim/trace.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { toJson } from '../../reports/json.ts';
 import { renderHtml } from '../../reports/html.ts';
 import { writeFileAtomic } from '../../reports/atomic-write.ts';
-import { createChromeTraceCollector, createOtlpCollector } from '../../reports/trace-export.ts';
+import { createTraceCollector, type TraceExportCollector, type TraceExportFormat } from '../../reports/trace-export.ts';
 
 /** Options of `sim run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -48,20 +48,32 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return await finishRun(file, seed, result, options, true);
   }
 
-  const chrome = options.trace ? createChromeTraceCollector() : undefined;
-  const otlp = options.otlp ? createOtlpCollector() : undefined;
-  const sinksFor = (): TraceSink[] => [chrome?.sink, otlp?.sink].filter((sink): sink is TraceSink => sink !== undefined);
-  const result = await runScenario(definition, seed, { ...(options.variant !== undefined ? { variant: options.variant } : {}), sinksFor });
-  if (chrome && options.trace) writeFileAtomic(options.trace, chrome.finish());
-  if (otlp && options.otlp) writeFileAtomic(options.otlp, otlp.finish());
+  // One collector per variant and format: ids restart in every variant's world.
+  const exports: { format: TraceExportFormat; path: string; variant: string; collector: TraceExportCollector }[] = [];
+  const wanted: [TraceExportFormat, string | undefined][] = [['chrome', options.trace], ['otlp', options.otlp]];
+  const observersFor = (variant: string) => ({
+    filteredSinks: wanted
+      .filter((entry): entry is [TraceExportFormat, string] => entry[1] !== undefined)
+      .map(([format, path]) => {
+        const collector = createTraceCollector(format, { label: `${definition.name} / ${variant} / seed ${seed}`, namespace: `${definition.name}/${variant}/${seed}` });
+        exports.push({ format, path: exportPath(path, variant, variantNames.length), variant, collector });
+        return { kinds: collector.kinds, sink: collector.sink };
+      }),
+  });
+  const result = await runScenario(definition, seed, { ...(options.variant !== undefined ? { variant: options.variant } : {}), observersFor });
+  for (const entry of exports) await writeFileAtomic(entry.path, entry.collector.finish());
+  if (!options.json) {
+    for (const entry of exports) process.stdout.write(`${entry.format === 'chrome' ? 'trace (Perfetto)' : 'trace (OTLP/Jaeger)'}: ${entry.path} (${entry.collector.spanCount} spans, variant ${entry.variant})\n`);
+  }
   return await finishRun(file, seed, result, options, false);
 }
 
 async function finishRun(file: string, seed: number, result: ScenarioResult, options: RunCommandOptions, determinismChecked: boolean): Promise<number> {
   const json = toJson(result);
   if (options.report) {
-    writeFileAtomic(join(options.report, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileAtomic(join(options.report, 'report.html'), await renderHtml(result));
+    await mkdir(options.report, { recursive: true });
+    await writeFileAtomic(join(options.report, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
+    await writeFileAtomic(join(options.report, 'report.html'), await renderHtml(result, { replayCommand: (variant: string) => replayCommand(file, seed, variant) }));
   }
   if (options.json) {
     printJson(determinismChecked ? { ...json, determinism: { ok: true } } : json);
@@ -76,4 +88,11 @@ async function finishRun(file: string, seed: number, result: ScenarioResult, opt
     if (options.report) process.stdout.write(`report: ${join(options.report, 'report.html')}\n`);
   }
   return result.ok ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** With several variants, `trace.json` becomes `trace.<variant>.json`, one file per variant. */
+function exportPath(path: string, variant: string, variantCount: number): string {
+  if (variantCount === 1) return path;
+  const extension = extname(path);
+  return `${path.slice(0, path.length - extension.length)}.${variant}${extension || '.json'}`;
 }

@@ -1,0 +1,47 @@
+// Tests for reports/atomic-write.ts: the target gets the whole content, an existing file is
+// replaced, and no temporary file is left behind, on success or failure.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
+
+let directory = '';
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'dsim-atomic-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes text and bytes, leaving only the target in the directory', async () => {
+    await writeFileAtomic(join(directory, 'a.json'), '{"ok":true}\n');
+    await writeFileAtomic(join(directory, 'b.bin'), new Uint8Array([1, 2, 3]));
+    expect(await readFile(join(directory, 'a.json'), 'utf8')).toBe('{"ok":true}\n');
+    expect([...(await readFile(join(directory, 'b.bin')))]).toEqual([1, 2, 3]);
+    expect((await readdir(directory)).sort()).toEqual(['a.json', 'b.bin']);
+  });
+
+  it('replaces an existing file whole', async () => {
+    const path = join(directory, 'report.html');
+    await writeFile(path, 'old content that is longer than the new one');
+    await writeFileAtomic(path, 'new');
+    expect(await readFile(path, 'utf8')).toBe('new');
+    expect(await readdir(directory)).toEqual(['report.html']);
+  });
+
+  it('rejects when the rename fails and removes its temporary file', async () => {
+    // A directory at the target path: the temporary file is written, the rename fails.
+    const path = join(directory, 'taken');
+    await mkdir(path);
+    await writeFile(join(path, 'inside'), 'x');
+    await expect(writeFileAtomic(path, 'data')).rejects.toThrow();
+    expect(await readdir(directory)).toEqual(['taken']);
+  });
+
+  it('rejects when the directory does not exist', async () => {
+    await expect(writeFileAtomic(join(directory, 'missing', 'file.txt'), 'data')).rejects.toThrow(/ENOENT/);
+    expect(await readdir(directory)).toEqual([]);
+  });
+});
