@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { reportError, EXIT, oneLine } from './cli-errors.ts';
 import { runCommand } from './commands/run.ts';
 import { listCommand } from './commands/list.ts';
+import { compareCommand } from './commands/compare.ts';
+import { reportCommand } from './commands/report.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -39,6 +41,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('list the scenario files in a folder')
     .argument('[dir]', 'folder of scenario files', 'scenarios')
     .action(async (dir: string) => setExitCode(await listCommand(dir)));
+
+  program
+    .command('compare')
+    .description('run every variant on one seed and say which does best on each headline figure')
+    .argument('<scenario>', 'scenario file (.ts)')
+    .option('--seed <n>', 'seed (a whole number); a random one is chosen and printed when absent')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .action(async (file: string, options) => setExitCode(await compareCommand(file, options)));
+
+  program
+    .command('report')
+    .description('render the HTML report again from a saved result.json')
+    .argument('<result>', 'result file written by sim run --json or --report')
+    .option('--html <file>', 'the HTML page to write')
+    .action(async (file: string, options) => setExitCode(await reportCommand(file, options)));
 
   return program;
 }
