@@ -148,6 +148,11 @@ export class SimNode {
   generation = 0;
   /** Service time multiplier (a gray failure when > 1). */
   slowFactor = 1;
+  /**
+   * The CPU share the node's resource request grants (1 = a full core per worker; 0.5 doubles
+   * service time). Kept apart from `slowFactor`, which faults set and healing resets to 1.
+   */
+  cpuShare = 1;
   /** Clock offset of the node's own `now()`, in ms. */
   clockSkewMs = 0;
   /** Clock drift in parts per million, counted from `driftSinceMs`. */
@@ -217,6 +222,8 @@ export class SimNode {
     if (this.status === 'down') return;
     this.stopAccounting();
     this.status = 'down';
+    this.draining = false;
+    this.onStopped = undefined;
     this.generation++;
     this.busyWorkers = 0;
     this.waiting.length = 0;
@@ -226,12 +233,60 @@ export class SimNode {
     if (wipeDurable) this.durable.clear();
   }
 
-  /** Graceful stop: runs `onStop`, then drops the node like a crash but keeps durable state. */
-  stopGracefully(): void {
+  /**
+   * Graceful stop (SIGTERM): new requests are refused at once, `onStop` runs (it may be async, e.g.
+   * to deregister), requests already admitted finish; then the node goes down with its durable
+   * state kept. After `gracePeriodMs` it goes down regardless, like a SIGKILL after the grace period.
+   */
+  stopGracefully(gracePeriodMs = 5_000, onStopped?: () => void): void {
+    if (this.status === 'down' || this.draining) return;
+    this.draining = true;
+    this.onStopped = onStopped;
+    const generation = this.generation;
+    const stopHook = this.service.onStop;
+    this.stopHookDone = stopHook === undefined;
+    if (stopHook) {
+      try {
+        const result = stopHook.call(this.service);
+        if (isPromiseLike(result)) {
+          this.host.sim.wake();
+          const done = (): void => {
+            if (this.generation !== generation) return;
+            this.stopHookDone = true;
+            this.finishDrainIfIdle();
+          };
+          result.then(done, (error: unknown) => {
+            this.host.reportProcessError(this, error);
+            done();
+          });
+        } else {
+          this.stopHookDone = true;
+        }
+      } catch (error) {
+        this.host.reportProcessError(this, error);
+        this.stopHookDone = true;
+      }
+    }
+    this.schedule(gracePeriodMs, () => this.completeStop());
+    this.finishDrainIfIdle();
+  }
+
+  /** Set while a graceful stop drains; new requests are refused. */
+  draining = false;
+  private stopHookDone = false;
+  private onStopped: (() => void) | undefined;
+
+  private finishDrainIfIdle(): void {
+    if (this.draining && this.stopHookDone && this.busyWorkers === 0 && this.waiting.length === 0) this.completeStop();
+  }
+
+  private completeStop(): void {
     if (this.status === 'down') return;
-    if (this.service.onStop) this.runHook(this.service.onStop);
+    const onStopped = this.onStopped;
     this.crash(false);
     this.stats.crashes--;
+    this.host.sim.trace.emit(this.host.sim.nowMs, 'node.stopped', this.name);
+    onStopped?.();
   }
 
   /** Stop-the-world: node events (timers, deliveries, CPU completions) wait until `resume`. */
@@ -263,6 +318,11 @@ export class SimNode {
     fireNodeEvent(event);
   }
 
+  /** What simulated CPU time is multiplied by: the slow factor over the CPU share. */
+  get cpuTimeFactor(): number {
+    return this.slowFactor / this.cpuShare;
+  }
+
   /** Instance-ms up to now, for cost in instance-seconds. */
   uptimeMs(): number {
     return this.upMs + (this.status === 'up' ? this.host.sim.nowMs - this.upSinceMs : 0);
@@ -288,6 +348,11 @@ export class SimNode {
    * The caller has checked that the node is up and not paused.
    */
   admit(request: Request): void {
+    if (this.draining) {
+      request.finished = true;
+      request.reply({ ok: false, code: 'refused', message: `${this.name} is shutting down`, source: this.name });
+      return;
+    }
     if (this.busyWorkers < this.options.workers) {
       this.stats.admitted++;
       this.begin(request);
@@ -323,6 +388,7 @@ export class SimNode {
     request.reply(outcome);
     this.busyWorkers--;
     this.startNext();
+    if (this.draining) this.finishDrainIfIdle();
   }
 
   private startNext(): void {
@@ -351,7 +417,7 @@ export class SimNode {
       return;
     }
     const serviceTimeMs = typeof handler.serviceTimeMs === 'number' ? handler.serviceTimeMs : this.rng.sample(handler.serviceTimeMs);
-    this.schedule(Math.max(0, serviceTimeMs) * this.slowFactor, invokeAfterServiceTime, request);
+    this.schedule(Math.max(0, serviceTimeMs) * this.cpuTimeFactor, invokeAfterServiceTime, request);
   }
 
   /** Runs a handler and routes its result or error to `finish`. */

@@ -109,12 +109,21 @@ export class World implements ContextHost {
     return [...this.nodes.values()];
   }
 
-  /** Removes a node for good (scale-in): stops it gracefully and forgets it. */
-  removeNode(name: string): void {
+  /**
+   * Removes a node for good (scale-in, a replaced pod): it stops admitting at once, drains what it
+   * admitted (up to `gracePeriodMs`), then goes down and is never restarted by healing.
+   */
+  removeNode(name: string, gracePeriodMs = 5_000): void {
     const node = this.node(name);
-    node.stopGracefully();
     node.removed = true;
     this.sim.trace.emit(this.sim.nowMs, 'node.removed', name);
+    node.stopGracefully(gracePeriodMs);
+  }
+
+  /** Stops a node gracefully (it may be restarted later): drain, `onStop`, then down. */
+  stop(name: string, gracePeriodMs = 5_000): void {
+    this.sim.trace.emit(this.sim.nowMs, 'node.stop', name);
+    this.node(name).stopGracefully(gracePeriodMs);
   }
 
   // ---- faults as methods -------------------------------------------------------------------
@@ -122,6 +131,7 @@ export class World implements ContextHost {
   /** Crashes a node: in-flight work lost, callers time out, volatile state gone. */
   crash(name: string, options: { wipeDurable?: boolean } = {}): void {
     const node = this.node(name);
+    if (node.status === 'down') return;
     node.crash(options.wipeDurable ?? false);
     this.sim.trace.emit(this.sim.nowMs, 'node.crash', name, undefined, undefined, options.wipeDurable ? 'wipe' : undefined);
   }
