@@ -134,4 +134,4 @@ describe('describeEvent', () => {
   });
 });
 
-const PINNED_HASH = 'cfb58a172f2657ad';
+const PINNED_HASH = 'c4723400c5d8e554';

@@ -40,6 +40,23 @@ const MIX_PRIME = 0x5bd1e995;
 const numberView = new Float64Array(1);
 const numberWords = new Uint32Array(numberView.buffer);
 
+/** Memo of string hashes; a pure function of the string, so it cannot make runs differ. */
+const stringKeys = new Map<string, number>();
+const MAX_MEMOISED_STRINGS = 50_000;
+
+/** A 32-bit FNV-1a hash of a string, memoised for the strings that repeat. */
+function stringKey(text: string): number {
+  const known = stringKeys.get(text);
+  if (known !== undefined) return known;
+  let hash = FNV_OFFSET;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME);
+  hash >>>= 0;
+  // Unique details (ids in text) would grow the memo without bound: start afresh when it is full.
+  if (stringKeys.size >= MAX_MEMOISED_STRINGS) stringKeys.clear();
+  stringKeys.set(text, hash);
+  return hash;
+}
+
 /**
  * Streams events to sinks and folds each into a 64-bit rolling hash (two independent 32-bit
  * lanes), so two runs can be compared by one string without keeping their events.
@@ -120,18 +137,16 @@ export class Trace {
   }
 
   private mixString(text: string): void {
-    let a = this.laneA;
-    let b = this.laneB;
-    for (let index = 0; index < text.length; index++) {
-      const code = text.charCodeAt(index);
-      a = Math.imul(a ^ code, FNV_PRIME);
-      b = Math.imul(b ^ code, MIX_PRIME);
-      b ^= b >>> 13;
-    }
-    // A separator, so ('ab','c') and ('a','bc') hash differently.
-    this.laneA = Math.imul(a ^ 0xff, FNV_PRIME);
-    this.laneB = Math.imul(b ^ 0xff, MIX_PRIME) ^ (b >>> 15);
+    // Strings repeat (node names, kinds, labels): their own hash is memoised, then folded in.
+    const key = stringKey(text);
+    const a = Math.imul(this.laneA ^ key, FNV_PRIME);
+    let b = Math.imul(this.laneB ^ key, MIX_PRIME);
+    b ^= b >>> 13;
+    // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
+    this.laneA = Math.imul(a ^ text.length, FNV_PRIME);
+    this.laneB = Math.imul(b ^ text.length, MIX_PRIME) ^ (b >>> 15);
   }
+
 
   private mixNumber(value: number): void {
     numberView[0] = value;
