@@ -18,6 +18,7 @@ const realPerformanceNow = performance.now;
 const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
 const realSetImmediate = globalThis.setImmediate;
+const realNextTick = process.nextTick;
 const realRandomUUID: (() => `${string}-${string}-${string}-${string}-${string}`) | undefined = globalThis.crypto?.randomUUID?.bind(globalThis.crypto);
 
 let installed = false;
@@ -47,8 +48,9 @@ function forbidTimer<T extends (...args: never[]) => unknown>(real: T, name: str
  *
  * Mapped to the simulation: `Math.random` (seeded), `Date.now()`, `new Date()` with no arguments,
  * `performance.now()` (virtual time) and `crypto.randomUUID()` (seeded). Refused with a
- * NondeterminismError: `setTimeout`, `setInterval` and `setImmediate` called from simulated code,
- * because a host timer would fire outside virtual time and survive a node crash.
+ * NondeterminismError: `setTimeout`, `setInterval`, `setImmediate` and `process.nextTick` called
+ * from simulated code, because a host timer would fire outside virtual time and survive a node
+ * crash, and a tick could run after the clock moved on.
  */
 export function installGuard(sources: GuardSources): () => void {
   if (installed) {
@@ -73,6 +75,9 @@ export function installGuard(sources: GuardSources): () => void {
   globalThis.setTimeout = forbidTimer(realSetTimeout, 'setTimeout', timerAdvice);
   globalThis.setInterval = forbidTimer(realSetInterval, 'setInterval', timerAdvice);
   globalThis.setImmediate = forbidTimer(realSetImmediate, 'setImmediate', timerAdvice);
+  // The engine steps through the tick queue; a tick queued by simulated code could run after the
+  // clock moved, which would break the guarantee that continuations run at their event's time.
+  process.nextTick = forbidTimer(realNextTick, 'process.nextTick', 'use await or queueMicrotask instead');
   if (realRandomUUID) {
     globalThis.crypto.randomUUID = () => seededUuid(sources.random);
   }
@@ -84,6 +89,7 @@ export function installGuard(sources: GuardSources): () => void {
     globalThis.setTimeout = realSetTimeout;
     globalThis.setInterval = realSetInterval;
     globalThis.setImmediate = realSetImmediate;
+    process.nextTick = realNextTick;
     if (realRandomUUID) globalThis.crypto.randomUUID = realRandomUUID;
     installed = false;
   };

@@ -12,8 +12,9 @@ import { EngineInvariantError } from './errors.ts';
  */
 export type DrainScheme = 'tick' | 'macrotask';
 
-// Captured at load, before any guard replaces it: the engine's own use is not simulated code.
+// Captured at load, before any guard replaces them: the engine's own use is not simulated code.
 const hostSetImmediate = globalThis.setImmediate;
+const hostNextTick = process.nextTick;
 
 /** Why `run` returned. */
 export type StopReason = 'idle' | 'until' | 'budget' | 'stopped';
@@ -182,7 +183,7 @@ export class Simulation {
         resolveRun({ reason, atMs: this.nowMs, events: this.events });
       };
       const queueStep = (): void => {
-        process.nextTick(step);
+        hostNextTick(step);
       };
       const yieldStep = this.drainScheme === 'tick' ? (): void => queueMicrotask(queueStep) : (): void => void hostSetImmediate(step);
       const step = (): void => {
