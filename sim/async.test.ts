@@ -8,9 +8,12 @@ import type { Request } from './node.ts';
 
 const constantMs = (value: number) => ({ kind: 'constant', value }) as const;
 
-describe('continuations at any await depth', () => {
+/** Both drain schemes must keep the guarantee: the default (tick) and the macrotask reference. */
+const DRAINS = ['tick', 'macrotask'] as const;
+
+describe.each(DRAINS)('continuations at any await depth (%s drain)', (drain) => {
   it('a chain of 10 async functions resumes at the wake time at every level, before the next event', async () => {
-    const sim = new Simulation(1);
+    const sim = new Simulation(1, { drain });
     const recorded: number[] = [];
     let recordedWhenSentinelFired = -1;
     let recordedWhenSameTimeEventFired = -1;
@@ -33,7 +36,7 @@ describe('continuations at any await depth', () => {
   });
 
   it('100 extra microtask hops per level (await null, thenables, Promise.resolve chains) do not let the clock move', async () => {
-    const sim = new Simulation(1);
+    const sim = new Simulation(1, { drain });
     const recorded: number[] = [];
     const thenable = { then: (resolve: (value: number) => void) => resolve(1) };
     const level = async (depth: number): Promise<void> => {
@@ -54,6 +57,55 @@ describe('continuations at any await depth', () => {
     expect(seenBySentinel).toBe(10);
   });
 
+
+  it('a continuation resolved by another continuation in the same drain runs at the same time', async () => {
+    const sim = new Simulation(1, { drain });
+    const log: string[] = [];
+    let handOver!: (value: string) => void;
+    const handOff = new Promise<string>((resolve) => (handOver = resolve));
+    sim.spawn(async () => {
+      log.push(`consumer got ${await handOff} @${sim.nowMs}`);
+    });
+    sim.spawn(async () => {
+      await sim.sleep(9);
+      handOver('item');
+    });
+    sim.schedule(9.001, () => log.push(`sentinel @${sim.nowMs}`));
+    await sim.run();
+    expect(log).toEqual(['consumer got item @9', 'sentinel @9.001']);
+  });
+});
+
+describe.each(DRAINS)('Promise.all fan-out (%s drain)', (drain) => {
+  it('the joined continuation runs at the max wake time, before a sentinel at max + 0.001 ms', async () => {
+    const sim = new Simulation(1, { drain });
+    const log: string[] = [];
+    sim.spawn(async () => {
+      await Promise.all(
+        [5, 10, 7, 10].map(async (delayMs, index) => {
+          await sim.sleep(delayMs);
+          log.push(`branch ${index} @${sim.nowMs}`);
+        }),
+      );
+      log.push(`joined @${sim.nowMs}`);
+    });
+    sim.schedule(10, () => log.push(`same-time event @${sim.nowMs}`));
+    sim.schedule(10.001, () => log.push(`sentinel @${sim.nowMs}`));
+    await sim.run();
+    expect(log).toEqual([
+      'branch 0 @5',
+      'branch 2 @7',
+      'branch 1 @10',
+      'branch 3 @10',
+      'joined @10',
+      'same-time event @10',
+      'sentinel @10.001',
+    ]);
+  });
+
+});
+
+describe('inside nodes', () => {
   it('inside a node, 10 nested async calls around ctx.sleep and req.cpu resume at the wake time', async () => {
     const world = new World(1);
     const recorded: number[] = [];
@@ -79,51 +131,6 @@ describe('continuations at any await depth', () => {
     expect(recorded).toEqual(Array(10).fill(13));
     expect(answeredAtMs).toBe(13);
     expect(seenBySentinel).toBe(10);
-  });
-
-  it('a continuation resolved by another continuation in the same drain runs at the same time', async () => {
-    const sim = new Simulation(1);
-    const log: string[] = [];
-    let handOver!: (value: string) => void;
-    const handOff = new Promise<string>((resolve) => (handOver = resolve));
-    sim.spawn(async () => {
-      log.push(`consumer got ${await handOff} @${sim.nowMs}`);
-    });
-    sim.spawn(async () => {
-      await sim.sleep(9);
-      handOver('item');
-    });
-    sim.schedule(9.001, () => log.push(`sentinel @${sim.nowMs}`));
-    await sim.run();
-    expect(log).toEqual(['consumer got item @9', 'sentinel @9.001']);
-  });
-});
-
-describe('Promise.all fan-out', () => {
-  it('the joined continuation runs at the max wake time, before a sentinel at max + 0.001 ms', async () => {
-    const sim = new Simulation(1);
-    const log: string[] = [];
-    sim.spawn(async () => {
-      await Promise.all(
-        [5, 10, 7, 10].map(async (delayMs, index) => {
-          await sim.sleep(delayMs);
-          log.push(`branch ${index} @${sim.nowMs}`);
-        }),
-      );
-      log.push(`joined @${sim.nowMs}`);
-    });
-    sim.schedule(10, () => log.push(`same-time event @${sim.nowMs}`));
-    sim.schedule(10.001, () => log.push(`sentinel @${sim.nowMs}`));
-    await sim.run();
-    expect(log).toEqual([
-      'branch 0 @5',
-      'branch 2 @7',
-      'branch 1 @10',
-      'branch 3 @10',
-      'joined @10',
-      'same-time event @10',
-      'sentinel @10.001',
-    ]);
   });
 
   it('Promise.all over RPCs to three servers joins at the slowest answer', async () => {
@@ -230,9 +237,9 @@ describe('Promise.race of an RPC against a timer', () => {
   });
 });
 
-describe('same-time ordering', () => {
+describe.each(DRAINS)('same-time ordering (%s drain)', (drain) => {
   it('an event scheduled with delay 0 from a continuation runs at the same time, after earlier same-time events, before later ones', async () => {
-    const sim = new Simulation(1);
+    const sim = new Simulation(1, { drain });
     const log: string[] = [];
     sim.spawn(async () => {
       await sim.sleep(10);
@@ -246,7 +253,7 @@ describe('same-time ordering', () => {
   });
 
   it('events at the same time fire first-in-first-out', async () => {
-    const sim = new Simulation(1);
+    const sim = new Simulation(1, { drain });
     const log: number[] = [];
     for (let index = 0; index < 20; index++) sim.schedule(index % 2 === 0 ? 3 : 3.5, () => log.push(index));
     await sim.run();
@@ -254,7 +261,7 @@ describe('same-time ordering', () => {
   });
 
   it('two processes waking at the same time run in sleep order, each to its next await before the other starts', async () => {
-    const sim = new Simulation(1);
+    const sim = new Simulation(1, { drain });
     const log: string[] = [];
     const worker = (name: string) => async (): Promise<void> => {
       await sim.sleep(5);

@@ -86,11 +86,11 @@ export class NodeContext {
     });
   }
 
-  /** Spends simulated CPU time: `durationMs` times the node's slow factor. */
+  /** Spends simulated CPU time: `durationMs` times the node's slow factor, over its CPU share. */
   cpu(durationMs: number): Promise<void> {
     if (!(durationMs >= 0)) return Promise.reject(new RangeError(`cpu time must be >= 0 ms, got ${durationMs}`));
     return new Promise<void>((resolve) => {
-      this.node.schedule(durationMs * this.node.slowFactor, resumeWith, resolve, true);
+      this.node.schedule(durationMs * this.node.cpuTimeFactor, resumeWith, resolve, true);
     });
   }
 

@@ -13,6 +13,7 @@ const realPerformanceNow = performance.now;
 const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
 const realSetImmediate = globalThis.setImmediate;
+const realNextTick = process.nextTick;
 
 const EPOCH_MS = Date.UTC(2030, 0, 1);
 
@@ -59,13 +60,15 @@ describe('installGuard', () => {
   });
 
   it.each([
-    ['setTimeout', () => setTimeout(() => {}, 1)],
-    ['setInterval', () => setInterval(() => {}, 1)],
-    ['setImmediate', () => setImmediate(() => {})],
-  ])('%s called by simulated code throws a NondeterminismError with advice', (name, call) => {
+    ['setTimeout', () => setTimeout(() => {}, 1), /ctx\.sleep/],
+    ['setInterval', () => setInterval(() => {}, 1), /ctx\.sleep/],
+    ['setImmediate', () => setImmediate(() => {}), /ctx\.sleep/],
+    ['process.nextTick', () => process.nextTick(() => {}), /queueMicrotask/],
+  ])('%s called by simulated code throws a NondeterminismError with advice', (name, call, advice) => {
     uninstall = installGuard(fakeSources([0.5]).sources);
     expect(call).toThrow(NondeterminismError);
-    expect(call).toThrow(new RegExp(`${name} was called by simulated code.*ctx\\.sleep`));
+    expect(call).toThrow(`${name} was called by simulated code during a run`);
+    expect(call).toThrow(advice);
   });
 
   it('uninstall restores every host function', () => {
@@ -80,6 +83,7 @@ describe('installGuard', () => {
     expect(globalThis.setTimeout).toBe(realSetTimeout);
     expect(globalThis.setInterval).toBe(realSetInterval);
     expect(globalThis.setImmediate).toBe(realSetImmediate);
+    expect(process.nextTick).toBe(realNextTick);
     // randomUUID comes back as a bound copy of the original: check it behaves like the host's again.
     expect(crypto.randomUUID()).not.toBe(crypto.randomUUID());
     // Real time again: the wall clock is far past the fake epoch.

@@ -1,6 +1,10 @@
 // The nondeterminism guard: while a run is in progress, host sources of time and randomness are
 // mapped onto the simulation, and host timers fail loudly for simulated code.
+import { fileURLToPath } from 'node:url';
 import { NondeterminismError } from './errors.ts';
+
+/** This module's own file, to skip its frames (and only its frames) when reading a caller's stack. */
+const GUARD_FILE = fileURLToPath(import.meta.url);
 
 /** Where the guard takes time and randomness from while it is installed. */
 export interface GuardSources {
@@ -29,7 +33,7 @@ function calledFromHostCode(): boolean {
   if (!stack) return false;
   const frames = stack.split('\n').slice(1);
   for (const frame of frames) {
-    if (frame.includes('guard.ts') || frame.includes('guard.js')) continue;
+    if (frame.includes(GUARD_FILE) || frame.includes(import.meta.url)) continue;
     return frame.includes('/node_modules/') || frame.includes('(node:') || frame.includes(' node:');
   }
   return false;

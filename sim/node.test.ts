@@ -232,7 +232,8 @@ describe('crash and restart', () => {
     await world.sim.run();
     expect(node.status).toBe('down');
     expect(node.stats).toMatchObject({ crashes: 2, restarts: 1 });
-    expect(trace.map((event) => `${event.kind}@${event.atMs}`)).toEqual(['node.restart@1', 'node.crash@2', 'node.crash@3']);
+    // The second crash finds the node down: nothing happens, nothing is traced.
+    expect(trace.map((event) => `${event.kind}@${event.atMs}`)).toEqual(['node.restart@1', 'node.crash@2']);
   });
 
   it('background processes and timers die with the node; onStart starts them again after restart', async () => {
@@ -306,6 +307,36 @@ describe('pause', () => {
     world.sim.schedule(30, () => world.resume('svc'));
     await world.sim.run();
     expect(log).toEqual(['cpu done@30', 'timer@30', 'message hello@30', 'client:ok@32']);
+  });
+
+  it('a message arriving at the resume instant does not overtake those deferred by the pause (FIFO)', async () => {
+    const world = new World(1, { network: { latencyMs: constantMs(4) } });
+    const got: string[] = [];
+    world.addNode('a', () => ({}));
+    world.addNode('b', () => ({ onMessage: (payload) => void got.push(`${String(payload)}@${world.nowMs}`) }));
+    world.sim.schedule(0, () => world.pause('b'));
+    world.sim.schedule(10, () => world.resume('b'));
+    world.sim.schedule(1, () => world.node('a').ctx.send('b', 'm1')); // arrives at 5: deferred
+    world.sim.schedule(6, () => world.node('a').ctx.send('b', 'm2')); // arrives at 10, queued before the resume replays
+    await world.sim.run();
+    expect(got).toEqual(['m1@10', 'm2@10']);
+  });
+
+  it('a pause again at the resume instant keeps the deferred events ahead of newer ones', async () => {
+    const world = new World(1, { network: { latencyMs: constantMs(4) } });
+    const got: string[] = [];
+    world.addNode('a', () => ({}));
+    world.addNode('b', () => ({ onMessage: (payload) => void got.push(`${String(payload)}@${world.nowMs}`) }));
+    world.sim.schedule(0, () => world.pause('b'));
+    world.sim.schedule(10, () => world.resume('b'));
+    world.sim.schedule(10, () => world.pause('b'));
+    world.sim.schedule(20, () => world.resume('b'));
+    world.sim.schedule(1, () => world.node('a').ctx.send('b', 'm1'));
+    world.sim.schedule(2, () => world.node('a').ctx.send('b', 'm2'));
+    world.sim.schedule(6, () => world.node('a').ctx.send('b', 'm3')); // arrives at 10, during the second pause
+    world.sim.schedule(12, () => world.node('a').ctx.send('b', 'm4'));
+    await world.sim.run();
+    expect(got).toEqual(['m1@20', 'm2@20', 'm3@20', 'm4@20']);
   });
 
   it("the client's own timeout still fires during a pause", async () => {

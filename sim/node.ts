@@ -174,6 +174,8 @@ export class SimNode {
   upMs = 0;
   private upSinceMs = 0;
   private deferred: NodeEvent[] = [];
+  /** Deferred events being replayed after a resume; node events that come meanwhile queue behind them. */
+  private backlog: NodeEvent[] = [];
   private readonly handlers = new Map<string, HandlerSpec | Handler>();
   readonly options: ResolvedNodeOptions;
   /** Counters for reports. */
@@ -202,6 +204,7 @@ export class SimNode {
     this.status = 'up';
     this.paused = false;
     this.deferred = [];
+    this.backlog = [];
     this.upSinceMs = this.host.sim.nowMs;
     this.ctx = this.host.makeContext(this);
     this.handlers.clear();
@@ -228,6 +231,7 @@ export class SimNode {
     this.busyWorkers = 0;
     this.waiting.length = 0;
     this.deferred = [];
+    this.backlog = [];
     this.paused = false;
     this.stats.crashes++;
     if (wipeDurable) this.durable.clear();
@@ -291,16 +295,40 @@ export class SimNode {
 
   /** Stop-the-world: node events (timers, deliveries, CPU completions) wait until `resume`. */
   pause(): void {
-    if (this.status === 'up') this.paused = true;
+    if (this.status !== 'up') return;
+    this.paused = true;
+    // Events still waiting to be replayed from an earlier pause come before anything deferred now.
+    this.deferred.push(...this.backlog);
+    this.backlog = [];
   }
 
-  /** Ends a pause; deferred events run now, in their original order. */
+  /**
+   * Ends a pause; deferred events run now, each as its own event, in their original order, and
+   * before any node event that comes due meanwhile (a message arriving at the resume instant must
+   * not overtake the ones that arrived during the pause).
+   */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
     const deferred = this.deferred;
     this.deferred = [];
-    for (const event of deferred) this.host.sim.schedule(0, fireNodeEvent, event);
+    for (const event of deferred) this.replayLater(event);
+  }
+
+  /** @internal Queues an event at the end of the replay backlog, to run now in its turn. */
+  replayLater(event: NodeEvent): void {
+    this.backlog.push(event);
+    this.host.sim.schedule(0, replayNodeEvent, { node: this, generation: this.generation });
+  }
+
+  /** @internal The next event of the replay backlog, if any. */
+  nextReplay(): NodeEvent | undefined {
+    return this.backlog.shift();
+  }
+
+  /** @internal True while events deferred by a pause are still being replayed. */
+  get replaying(): boolean {
+    return this.backlog.length > 0;
   }
 
   /**
@@ -477,11 +505,25 @@ function invokeAfterServiceTime(arg: unknown): void {
 }
 
 function fireNodeEvent(arg: unknown): void {
-  const event = arg as NodeEvent;
+  dispatchNodeEvent(arg as NodeEvent, false);
+}
+
+function replayNodeEvent(arg: unknown): void {
+  const { node, generation } = arg as { node: SimNode; generation: number };
+  if (generation !== node.generation) return;
+  const event = node.nextReplay();
+  if (event) dispatchNodeEvent(event, true);
+}
+
+function dispatchNodeEvent(event: NodeEvent, replay: boolean): void {
   const node = event.node;
   if (event.generation !== node.generation || node.status !== 'up') return;
   if (node.paused) {
     node.deferEvent(event);
+    return;
+  }
+  if (!replay && node.replaying) {
+    node.replayLater(event);
     return;
   }
   if (event.wakes) node.host.sim.wake();

@@ -134,4 +134,14 @@ describe('describeEvent', () => {
   });
 });
 
-const PINNED_HASH = 'c4723400c5d8e554';
+const PINNED_HASH = '5ada08e07ae64a37';
+
+describe('Trace hash field tags', () => {
+  it('a peer and a detail with the same text hash differently', () => {
+    const asPeer = new Trace();
+    asPeer.emit(1, 'kind', 'node', 'x');
+    const asDetail = new Trace();
+    asDetail.emit(1, 'kind', 'node', undefined, undefined, 'x');
+    expect(asPeer.hash).not.toBe(asDetail.hash);
+  });
+});

@@ -96,6 +96,8 @@ export class Trace {
     this.mixNumber(atMs);
     this.mixString(kind);
     this.mixString(node);
+    // Which optional fields are present, so a peer can never pass for a detail.
+    this.mixNumber((peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4));
     if (peer !== undefined) this.mixString(peer);
     if (id !== undefined) this.mixNumber(id);
     if (detail !== undefined) this.mixString(detail);

@@ -111,6 +111,10 @@ export class WorkloadDriver {
   private readonly rng: Rng;
   private readonly arrivalRng: Rng;
   private readonly onArrival = (): void => this.arrive();
+  // A re-check after a zero rate is not an arrival: it only looks at the rate again.
+  private readonly onRateCheck = (): void => {
+    if (!this.exhausted) this.scheduleArrival();
+  };
   private readonly onThink = (client: unknown): void => this.sendFrom(client as number);
 
   constructor(
@@ -152,7 +156,7 @@ export class WorkloadDriver {
     const rate = typeof spec.ratePerSec === 'number' ? spec.ratePerSec : spec.ratePerSec(now);
     if (!(rate > 0)) {
       // A rate of zero pauses arrivals; look again a virtual second later.
-      if (now + 1000 < this.untilMs) this.world.sim.schedule(1000, this.onArrival);
+      if (now + 1000 < this.untilMs) this.world.sim.schedule(1000, this.onRateCheck);
       return;
     }
     const gapMs = this.arrivalRng.exponential(1000 / rate);

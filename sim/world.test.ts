@@ -88,6 +88,7 @@ describe('fault methods trace every state change', () => {
       [10, 'net.release', '*', '*', undefined, undefined],
       [11, 'net.heal', '*', undefined, undefined, undefined],
       [12, 'node.removed', 'b', undefined, undefined, undefined],
+      [12, 'node.stopped', 'b', undefined, undefined, undefined],
     ]);
   });
 
