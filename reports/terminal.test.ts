@@ -64,7 +64,7 @@ describe('renderTerminal', () => {
     expect(rows.get('checks')).toEqual(['✗ 2 failed', '✓ all hold']);
     expect(rows.get('money conserved')).toEqual(['✗ correctness', '✓']);
     expect(rows.get('every order final')).toEqual(['✗ liveness', '✓']);
-    expect(rows.get('sometimes: a breaker')).toEqual(['not reached', '✓ reached']);
+    expect(rows.get('sometimes: a breaker half-opened')).toEqual(['not reached', '✓ reached']);
   });
 
   it('prints identical fault schedules once, below the table', () => {

@@ -19,7 +19,7 @@ export interface TerminalOptions {
 const DEFAULT_WIDTH_COLUMNS = 120;
 const MIN_VARIANT_COLUMN = 12;
 const MAX_VARIANT_COLUMN = 40;
-const MAX_LABEL_COLUMN = 26;
+const MAX_LABEL_COLUMN = 34;
 
 function toneOf(chalk: ChalkInstance, tone: CellTone, text: string): string {
   switch (tone) {

@@ -87,7 +87,7 @@ describe('Projection', () => {
     // Polls leave at 0, 30, 60, 90…: each round trip takes 10 ms, then 20 ms of waiting.
     h.write(36, 'place', { id: 'o1', total: 40 }, 'o1'); // just missed by the poll at the store at 35; fetched at 65, applied at 70
     h.write(71, 'pay', 'o1', 'o1'); // the poll after that batch leaves at 90: applied at 100
-    await h.world.sim.run({ untilMs: 150 });
+    await h.world.sim.run({ untilMs: 150, stopWhenIdle: false });
     expect(h.metrics.figures()).toMatchObject({ applied: 2, pollFailures: 0, negativeLags: 0 });
     const lag = h.metrics.lag.summary();
     expect([lag.count, lag.max, lag.mean]).toEqual([2, 34, 31.5]);
@@ -105,7 +105,7 @@ describe('Projection', () => {
     h.read(37, 'o1', stale); // the view applies it only at 70
     h.read(80, 'o1', stale);
     h.read(10, 'o2', stale); // nothing acknowledged for o2: not found is not stale
-    await h.world.sim.run({ untilMs: 150 });
+    await h.world.sim.run({ untilMs: 150, stopWhenIdle: false });
     expect(stale).toEqual([false, true, false]);
     const figures = h.tracker.figures();
     expect([figures.reads, figures.staleReads, figures.staleRatio]).toEqual([3, 1, 1 / 3]);
@@ -137,7 +137,7 @@ describe('Projection', () => {
     h.world.sim.at(80, () => h.world.restart('orders-view'));
     let count = -1;
     h.world.sim.at(300, () => void h.world.call<number>('orders-view', 'count').then((n) => (count = n)));
-    await h.world.sim.run({ untilMs: 400 });
+    await h.world.sim.run({ untilMs: 400, stopWhenIdle: false });
     expect(count).toBe(8);
     expect(h.metrics.applied).toBe(8);
     expect(h.trace.filter((e) => e.kind.startsWith('projection.')).map((e) => [e.atMs, e.detail])).toEqual([
@@ -156,7 +156,7 @@ describe('Projection', () => {
     h.write(1, 'place', { id: 'o1', total: 1 }, 'o1');
     h.world.sim.at(25, () => h.world.crash('orders'));
     h.world.sim.at(100, () => h.world.restart('orders'));
-    await h.world.sim.run({ untilMs: 200 });
+    await h.world.sim.run({ untilMs: 200, stopWhenIdle: false });
     expect(h.metrics.applied).toBe(1);
     expect(h.metrics.pollFailures).toBeGreaterThan(0);
     expect(h.trace.filter((e) => e.kind === 'projection.poll-failed').length).toBe(h.metrics.pollFailures);
@@ -169,7 +169,7 @@ describe('Projection', () => {
       for (let i = 1; i <= 12; i++) h.write(i * 5, 'place', { id: `o${i}`, total: i }, `o${i}`);
       h.world.sim.at(37, () => h.world.crash('orders-view'));
       h.world.sim.at(52, () => h.world.restart('orders-view'));
-      await h.world.sim.run({ untilMs: 400 });
+      await h.world.sim.run({ untilMs: 400, stopWhenIdle: false });
       expect(h.metrics.applied).toBe(12);
       return h.world.sim.trace.hash;
     };

@@ -142,7 +142,7 @@ export class Projection<E> {
       } catch (error) {
         if (metrics) metrics.pollFailures++;
         ctx.emit('projection.poll-failed', `${options.name}: ${errorMessage(error)}`);
-        await ctx.sleep(options.pollIntervalMs);
+        await ctx.sleep(options.pollIntervalMs, { daemon: true });
         continue;
       }
       // A duplicated or late answer may repeat positions already applied: skip them.
@@ -158,7 +158,8 @@ export class Projection<E> {
         ctx.emit('projection.applied', `${options.name} ${events[0].position}..${last.position}`);
         this.next = last.position + 1;
       }
-      if (batch.events.length < options.batchSize) await ctx.sleep(options.pollIntervalMs);
+      // Idle polling is background work: it must not keep a finished run alive.
+      if (batch.events.length < options.batchSize) await ctx.sleep(options.pollIntervalMs, { daemon: true });
     }
   }
 }

@@ -3,6 +3,7 @@
 import type { NodeContext } from '../sim/context.ts';
 import { ConfigError, errorMessage, isTransientRpcError, RpcError } from '../sim/errors.ts';
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { isBrokenCircuitError } from './breaker.ts';
 
 /**
  * How the backoff delay is randomised, as defined in the AWS Architecture Blog post "Exponential
@@ -152,7 +153,7 @@ export function resolveRetryOptions(options: RetryOptions): ResolvedRetryOptions
   if (!(multiplier >= 1 && Number.isFinite(multiplier))) throw new ConfigError(`retry: multiplier is ${multiplier}; use a finite number >= 1`);
   const jitter = options.jitter ?? 'full';
   if (!JITTERS.includes(jitter)) throw new ConfigError(`retry: jitter is '${String(jitter)}'; use one of ${JITTERS.join(', ')}`);
-  return { maxAttempts, baseDelayMs, maxDelayMs, multiplier, jitter, isRetryable: options.isRetryable ?? isTransientRpcError, budget: options.budget };
+  return { maxAttempts, baseDelayMs, maxDelayMs, multiplier, jitter, isRetryable: options.isRetryable ?? isRetryableByDefault, budget: options.budget };
 }
 
 const JITTERS: readonly Jitter[] = ['none', 'full', 'equal', 'decorrelated'];
@@ -265,4 +266,12 @@ export class RetryBudget {
 
 function describeError(error: unknown): string {
   return error instanceof RpcError ? error.code : errorMessage(error);
+}
+
+/**
+ * Transient RPC errors, except an open circuit's fast rejection: retrying straight into an open
+ * breaker only burns the retry budget (wrap(retry, breaker) would otherwise do exactly that).
+ */
+export function isRetryableByDefault(error: unknown): boolean {
+  return isTransientRpcError(error) && !isBrokenCircuitError(error);
 }

@@ -41,12 +41,13 @@ async function fourFailingExecutions(t: ReturnType<typeof setup>, policy: Policy
 }
 
 describe('wrap', () => {
-  it('retry outside the breaker: each attempt is a breaker call, so the open breaker fails later attempts fast', async () => {
+  it('retry outside the breaker: each attempt is a breaker call, and an open circuit is not retried', async () => {
     const t = setup();
     const run = await fourFailingExecutions(t, wrap(t.retry, t.breaker));
     expect(run.operationCalls).toEqual([0, 10, 30]); // the third failure opens the breaker
-    expect(run.errors).toEqual(['30 RpcError', '1030 BrokenCircuitError', '2030 BrokenCircuitError', '3030 BrokenCircuitError']);
-    expect(t.breaker.stats()).toMatchObject({ calls: 12, failures: 3, rejected: 9 });
+    // By default retry does not retry a fast rejection from an open breaker: later executions fail at once.
+    expect(run.errors).toEqual(['30 RpcError', '1000 BrokenCircuitError', '2000 BrokenCircuitError', '3000 BrokenCircuitError']);
+    expect(t.breaker.stats()).toMatchObject({ calls: 6, failures: 3, rejected: 3 });
   });
 
   it('breaker outside retry: a whole retry sequence is one breaker call, so it takes three sequences to open', async () => {

@@ -78,11 +78,14 @@ export class NodeContext {
     return this.node.options.labels;
   }
 
-  /** Waits `durationMs` of the node's own clock. Never resolves if the node crashes meanwhile. */
-  sleep(durationMs: number): Promise<void> {
+  /**
+   * Waits `durationMs` of the node's own clock. Never resolves if the node crashes meanwhile.
+   * A `daemon` sleep (heartbeat and poll loops) does not keep a run alive on its own.
+   */
+  sleep(durationMs: number, options: { daemon?: boolean } = {}): Promise<void> {
     const trueMs = this.localToTrueMs(durationMs);
     return new Promise<void>((resolve) => {
-      this.node.schedule(trueMs, resumeWith, resolve, true);
+      this.node.schedule(trueMs, resumeWith, resolve, true, options.daemon ?? false);
     });
   }
 

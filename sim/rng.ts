@@ -13,10 +13,10 @@ export type Distribution =
   | { kind: 'exponential'; mean: number }
   /** `min` clamps draws from below (default: no clamp, so draws can be negative). */
   | { kind: 'normal'; mean: number; stddev: number; min?: number }
-  /** `median` = exp(mu) of the underlying normal; `sigma` is its standard deviation. */
-  | { kind: 'lognormal'; median: number; sigma: number }
-  /** `scale` is the minimum value (x_m); `shape` is alpha. */
-  | { kind: 'pareto'; scale: number; shape: number };
+  /** `median` = exp(mu) of the underlying normal; `sigma` is its standard deviation; `max` caps draws. */
+  | { kind: 'lognormal'; median: number; sigma: number; max?: number }
+  /** `scale` is the minimum value (x_m); `shape` is alpha; `max` caps the heavy tail. */
+  | { kind: 'pareto'; scale: number; shape: number; max?: number };
 
 import { ConfigError } from './errors.ts';
 
@@ -175,10 +175,14 @@ export class Rng {
         const x = dist.mean + dist.stddev * this.standardNormal();
         return dist.min !== undefined && x < dist.min ? dist.min : x;
       }
-      case 'lognormal':
-        return dist.median * Math.exp(dist.sigma * this.standardNormal());
-      case 'pareto':
-        return dist.scale * Math.pow(1 - this.next(), -1 / dist.shape);
+      case 'lognormal': {
+        const x = dist.median * Math.exp(dist.sigma * this.standardNormal());
+        return dist.max !== undefined && x > dist.max ? dist.max : x;
+      }
+      case 'pareto': {
+        const x = dist.scale * Math.pow(1 - this.next(), -1 / dist.shape);
+        return dist.max !== undefined && x > dist.max ? dist.max : x;
+      }
       default:
         return unknownKind(dist, this.streamName);
     }
@@ -259,11 +263,13 @@ export function validateDistribution(dist: Distribution, where: string): void {
     case 'lognormal':
       nonNegative('median');
       nonNegative('sigma');
+      if (d['max'] !== undefined && nonNegative('max') < (d['median'] as number)) fail(`lognormal max is below the median`, 'set max >= median');
       return;
     case 'pareto': {
       nonNegative('scale');
       const shape = finite('shape');
       if (shape <= 0) fail(`pareto shape must be > 0, got ${shape}`, 'set shape > 0 (shape > 1 for a finite mean)');
+      if (d['max'] !== undefined && nonNegative('max') < (d['scale'] as number)) fail(`pareto max is below the scale`, 'set max >= scale');
       return;
     }
     default:
@@ -328,9 +334,9 @@ export function describeDistribution(dist: Distribution): string {
     case 'normal':
       return `normal(mean ${fmt(dist.mean)}ms, sd ${fmt(dist.stddev)}ms${dist.min === undefined ? '' : `, min ${fmt(dist.min)}ms`})`;
     case 'lognormal':
-      return `lognormal(median ${fmt(dist.median)}ms, sigma ${fmt(dist.sigma)})`;
+      return `lognormal(median ${fmt(dist.median)}ms, sigma ${fmt(dist.sigma)}${dist.max === undefined ? '' : `, max ${fmt(dist.max)}ms`})`;
     case 'pareto':
-      return `pareto(scale ${fmt(dist.scale)}ms, shape ${fmt(dist.shape)})`;
+      return `pareto(scale ${fmt(dist.scale)}ms, shape ${fmt(dist.shape)}${dist.max === undefined ? '' : `, max ${fmt(dist.max)}ms`})`;
     default:
       return unknownKind(dist, 'describeDistribution');
   }

@@ -147,7 +147,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     driver.start();
 
     const budget = definition.maxEvents;
-    const mainStop = await sim.run({ untilMs: plan.durationMs, maxEvents: budget });
+    // The whole duration runs, background work included, even when the workload leaves gaps.
+    const mainStop = await sim.run({ untilMs: plan.durationMs, maxEvents: budget, stopWhenIdle: false });
     if (mainStop.reason === 'budget') {
       failures.push(budgetFailure(budget, sim.nowMs, plan.durationMs));
     } else {
@@ -231,11 +232,18 @@ async function quiesce(
       else lastMessage.set(check.name, verdict.message);
     }
   };
+  const hadEventually = pending.length > 0;
   settle();
   while (sim.nowMs < endMs) {
-    // Stop early once every eventually-check holds and nothing but background work is left.
-    if (pending.length === 0 && sim.idle) break;
-    const stop = await sim.run({ untilMs: Math.min(endMs, sim.nowMs + definition.checkIntervalMs), maxEvents: definition.maxEvents });
+    // Settled: every eventually-check holds, or (with none declared) only background work is left.
+    if (pending.length === 0 && (hadEventually || sim.idle)) break;
+    // While checks wait, background work (heartbeats, polls) keeps running: it is often what makes
+    // them come true. Without pending checks the run may stop as soon as only daemons are left.
+    const stop = await sim.run({
+      untilMs: Math.min(endMs, sim.nowMs + definition.checkIntervalMs),
+      maxEvents: definition.maxEvents,
+      stopWhenIdle: pending.length === 0,
+    });
     if (stop.reason === 'budget') {
       failures.push(budgetFailure(definition.maxEvents, sim.nowMs, endMs));
       return;
@@ -247,8 +255,8 @@ async function quiesce(
         failures.push({ kind: 'liveness', check: check.name, atMs: sim.nowMs, message: `not reached within ${check.withinMs} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim() });
       }
     }
-    // Idle: no live event is left to change the system, and run() does not move the clock without
-    // one, so waiting longer would spin forever; pending checks fail below as not reached.
+    // Idle: nothing is left at all (run() stops on idle only without pending checks, or when the
+    // queue is empty and unbounded), so waiting longer cannot change anything.
     if (stop.reason === 'idle') break;
   }
   sample(sim.nowMs);

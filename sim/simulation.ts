@@ -25,6 +25,11 @@ export interface RunLimits {
   untilMs?: number;
   /** Stop after this many events in total (counted over the simulation's life). */
   maxEvents?: number;
+  /**
+   * Stop once only daemon events are left (default true). With false, daemons (heartbeats, polls,
+   * samplers) keep running until `untilMs`: the run's background life goes on.
+   */
+  stopWhenIdle?: boolean;
 }
 
 /** How a call of `run` ended. */
@@ -168,6 +173,7 @@ export class Simulation {
     this.stopRequested = false;
     const untilMs = limits.untilMs ?? Infinity;
     const maxEvents = limits.maxEvents ?? Infinity;
+    const stopWhenIdle = limits.stopWhenIdle ?? true;
     const queue = this.queue;
 
     return new Promise<RunStop>((resolveRun, rejectRun) => {
@@ -190,10 +196,10 @@ export class Simulation {
         try {
           for (;;) {
             if (this.stopRequested) return finish('stopped');
-            if (queue.liveSize === 0) return finish('idle');
+            if (stopWhenIdle && queue.liveSize === 0) return finish('idle');
             if (this.events >= maxEvents) return finish('budget');
             const slot = queue.popSlot(untilMs);
-            if (slot < 0) return finish('until');
+            if (slot < 0) return finish(queue.size === 0 && untilMs === Infinity ? 'idle' : 'until');
             const timeMs = queue.poppedTimeMs;
             if (timeMs < this.nowMs) {
               throw new EngineInvariantError(`clock went back from ${this.nowMs} to ${timeMs} ms (seed ${this.seed})`);
