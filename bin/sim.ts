@@ -6,6 +6,9 @@ import { runCommand } from './commands/run.ts';
 import { listCommand } from './commands/list.ts';
 import { compareCommand } from './commands/compare.ts';
 import { reportCommand } from './commands/report.ts';
+import { sweepCommand } from './commands/sweep.ts';
+import { shrinkCommand } from './commands/shrink.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -34,7 +37,50 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--report <dir>', 'write <dir>/report.html and <dir>/result.json')
     .option('--trace <file>', 'write a Chrome trace (open it in Perfetto)')
     .option('--otlp <file>', 'write the spans as OTLP JSON (import it into Jaeger)')
+    .option('--swarm', "draw the scenario's options from the seed, as sim sweep --swarm does")
+    .option('--replay <file>', 'rerun a replay file written by sim shrink, exactly (it fixes seed, variant and plan)')
     .action(async (file: string, options) => setExitCode(await runCommand(file, options)));
+
+  program
+    .command('sweep')
+    .description('run a range of seeds (every variant) on worker threads: a CI gate on the checks, with a replay line per failing seed')
+    .argument('<scenario>', 'scenario file (.ts)')
+    .option('--seeds <A..B>', 'the seeds to run, inclusive (example: 1..1000)')
+    .option('--workers <n>', 'worker threads (default: the number of cores)')
+    .option('--shard <I/N>', 'run only shard I of N (every N-th seed), e.g. one CI matrix job; default from JOB_COMPLETION_INDEX')
+    .option('--shard-count <n>', 'shard count for a Kubernetes Indexed Job (with JOB_COMPLETION_INDEX; or set SIM_SHARD_COUNT)')
+    .option('--variant <name>', 'run only this variant')
+    .option('--swarm', "each seed draws its own values for the scenario's options")
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--junit <file>', 'write JUnit XML: one testcase per seed and variant')
+    .option('--out <file>', 'write the result JSON (for sim merge and --resume); on Ctrl-C, the partial results')
+    .option('--resume <file>', 'continue an interrupted sweep from its partial results')
+    .option('--shrink', 'shrink the first failing seed of each failing check and write replay files')
+    .option('--shrink-limit <n>', 'most failures --shrink shrinks (default 3)')
+    .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: the current folder)')
+    .action(async (file: string, options) => setExitCode(await sweepCommand(file, options)));
+
+  program
+    .command('shrink')
+    .description("shrink a failing seed's faults, workload and run length while the same check fails; writes a replay file")
+    .argument('<scenario>', 'scenario file (.ts)')
+    .option('--seed <n>', 'the failing seed')
+    .option('--variant <name>', 'shrink this variant (default: the first that fails)')
+    .option('--check <name>', 'keep this check failing (default: the first failure)')
+    .option('--swarm', 'the seed failed in a sweep with --swarm')
+    .option('--out <file>', 'replay file to write (default: <scenario>.seed<N>.<variant>.replay.json)')
+    .option('--max-runs <n>', 'most candidate runs (default 300)')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .action(async (file: string, options) => setExitCode(await shrinkCommand(file, options)));
+
+  program
+    .command('merge')
+    .description('combine the result files of a sharded sweep into one summary')
+    .argument('<files...>', 'result files written by sim sweep --out')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--out <file>', 'write the merged result JSON')
+    .option('--junit <file>', 'write JUnit XML for the merged sweep')
+    .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
 
   program
     .command('list')

@@ -18,7 +18,7 @@ export function defaultWorkers(): number {
 export interface SweepPoolOptions extends SweepWorkerData {
   /** Worker threads (at most one per seed is started). */
   workers: number;
-  /** Seeds per message; default: up to 8, fewer for small sweeps so the tail stays balanced. */
+  /** Seeds per message; default: up to 8, fewer as the sweep nears its end so the tail stays balanced. */
   batchSize?: number;
   /** Called in the main thread for every finished seed, in completion order. */
   onResult: (entry: SweepSeedEntry) => void;
@@ -36,9 +36,11 @@ export class SweepPool {
     if (seeds.length === 0) return Promise.resolve();
     const { workers: wanted, onResult, batchSize, ...data } = this.options;
     const count = Math.max(1, Math.min(wanted, seeds.length));
-    const batch = batchSize ?? Math.max(1, Math.min(8, Math.floor(seeds.length / (count * 8))));
     let next = 0;
     let finished = 0;
+    // Big batches while many seeds are left, single seeds at the end: no worker idles while
+    // another still holds a queue of seeds.
+    const batchFor = (): number => batchSize ?? Math.max(1, Math.min(8, Math.floor((seeds.length - next) / (count * 4))));
     const outstanding = new Map<Worker, number>();
 
     return new Promise<void>((resolve, reject) => {
@@ -53,8 +55,8 @@ export class SweepPool {
       };
       const feed = (worker: Worker): void => {
         // Keep one batch queued behind the one running.
-        while ((outstanding.get(worker) ?? 0) <= batch && next < seeds.length) {
-          const slice = seeds.slice(next, next + batch);
+        while ((outstanding.get(worker) ?? 0) <= batchFor() && next < seeds.length) {
+          const slice = seeds.slice(next, next + batchFor());
           next += slice.length;
           outstanding.set(worker, (outstanding.get(worker) ?? 0) + slice.length);
           worker.postMessage({ type: 'run', seeds: slice } satisfies RunSeedsMessage);

@@ -4,8 +4,10 @@ import type { SweepResult } from './sweep-summary.ts';
 import { failingRuns } from './sweep-summary.ts';
 import { formatOptions, sweepReplayCommand } from './sweep-junit.ts';
 
-/** Failing runs printed in full; the rest are counted (all are in --json and --junit). */
+/** Failing runs printed in full; the next ones get one line each with their replay command. */
 export const MAX_LISTED_FAILURES = 20;
+/** Failing runs listed at all; the rest are counted (all are in --json and --junit). */
+export const MAX_REPLAY_LINES = 200;
 
 /** Options of the summary. */
 export interface RenderSweepOptions {
@@ -58,8 +60,13 @@ export function renderSweep(result: SweepResult, options: RenderSweepOptions = {
       if (Object.keys(variant.options).length > 0) lines.push(`    options: ${formatOptions(variant.options)}`);
       lines.push(`    replay: ${sweepReplayCommand(result, seed, variant.name)}`);
     }
-    if (failing.length > MAX_LISTED_FAILURES) {
-      lines.push(`  … and ${failing.length - MAX_LISTED_FAILURES} more failing runs (all are in --json and --junit)`);
+    const brief = failing.slice(MAX_LISTED_FAILURES, MAX_REPLAY_LINES);
+    if (brief.length > 0) lines.push('', 'more failures:');
+    for (const { seed, variant } of brief) {
+      lines.push(`  seed=${seed} variant=${variant.name}: ${variant.failures.map((failure) => failure.check).join(', ')}; replay: ${sweepReplayCommand(result, seed, variant.name)}`);
+    }
+    if (failing.length > MAX_REPLAY_LINES) {
+      lines.push(`  … and ${failing.length - MAX_REPLAY_LINES} more failing runs (all are in --json and --junit)`);
     }
   }
   return `${lines.join('\n')}\n`;

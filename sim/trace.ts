@@ -40,23 +40,6 @@ const MIX_PRIME = 0x5bd1e995;
 const numberView = new Float64Array(1);
 const numberWords = new Uint32Array(numberView.buffer);
 
-/** Memo of string hashes; a pure function of the string, so it cannot make runs differ. */
-const stringKeys = new Map<string, number>();
-const MAX_MEMOISED_STRINGS = 50_000;
-
-/** A 32-bit FNV-1a hash of a string, memoised for the strings that repeat. */
-function stringKey(text: string): number {
-  const known = stringKeys.get(text);
-  if (known !== undefined) return known;
-  let hash = FNV_OFFSET;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME);
-  hash >>>= 0;
-  // Unique details (ids in text) would grow the memo without bound: start afresh when it is full.
-  if (stringKeys.size >= MAX_MEMOISED_STRINGS) stringKeys.clear();
-  stringKeys.set(text, hash);
-  return hash;
-}
-
 /**
  * Streams events to sinks and folds each into a 64-bit rolling hash (two independent 32-bit
  * lanes), so two runs can be compared by one string without keeping their events.
@@ -139,8 +122,9 @@ export class Trace {
   }
 
   private mixString(text: string): void {
-    // Strings repeat (node names, kinds, labels): their own hash is memoised, then folded in.
-    const key = stringKey(text);
+    // One multiply per character into a string hash, then folded into both lanes.
+    let key = FNV_OFFSET;
+    for (let index = 0; index < text.length; index++) key = Math.imul(key ^ text.charCodeAt(index), FNV_PRIME);
     const a = Math.imul(this.laneA ^ key, FNV_PRIME);
     let b = Math.imul(this.laneB ^ key, MIX_PRIME);
     b ^= b >>> 13;
@@ -148,6 +132,7 @@ export class Trace {
     this.laneA = Math.imul(a ^ text.length, FNV_PRIME);
     this.laneB = Math.imul(b ^ text.length, MIX_PRIME) ^ (b >>> 15);
   }
+
 
 
   private mixNumber(value: number): void {

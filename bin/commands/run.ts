@@ -4,10 +4,11 @@ import { join, extname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { loadScenario } from '../load-scenario.ts';
 import { parseSeed, randomSeed } from '../seed.ts';
-import { EXIT } from '../cli-errors.ts';
+import { EXIT, UsageError } from '../cli-errors.ts';
 import { colorEnabled, printJson } from '../output.ts';
 import { replayCommand } from '../replay-command.ts';
 import { checkDeterminism } from '../determinism.ts';
+import { readReplayFile, replayFileCommand, reproduces, runReplay, type ReplayFile } from '../replay-file.ts';
 import { runScenario, findVariant } from '../../sim/runner.ts';
 import type { ScenarioResult } from '../../sim/result.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
@@ -25,14 +26,23 @@ export interface RunCommandOptions {
   report?: string;
   trace?: string;
   otlp?: string;
+  /** A replay file written by `sim shrink`: fixes the seed, the variant and the whole run plan. */
+  replay?: string;
+  /** Draw the scenario's options from the seed, as `sim sweep --swarm` does. */
+  swarm?: boolean;
 }
 
 /** Runs the command; returns the exit code. */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const seed = options.seed !== undefined ? parseSeed(options.seed) : randomSeed();
+  const replay = options.replay !== undefined ? readReplayFile(options.replay) : undefined;
+  if (replay && (options.seed !== undefined || options.variant !== undefined || options.swarm || options.checkDeterminism)) {
+    throw new UsageError('--replay FILE fixes the seed, the variant and the options: drop --seed, --variant, --swarm and --check-determinism');
+  }
+  if (options.swarm && options.checkDeterminism) throw new UsageError('--check-determinism does not take --swarm yet: check the seed without it');
+  const seed = replay?.seed ?? (options.seed !== undefined ? parseSeed(options.seed) : randomSeed());
   const definition = await loadScenario(file);
   if (options.variant !== undefined) findVariant(definition, options.variant);
-  const variantNames = options.variant !== undefined ? [options.variant] : definition.variants.map((v) => v.name);
+  const variantNames = options.variant !== undefined ? [options.variant] : replay ? [replay.variant] : definition.variants.map((v) => v.name);
   if (!options.json) process.stdout.write(`seed=${seed}\n`);
 
   if (options.checkDeterminism) {
@@ -60,20 +70,24 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
         return { kinds: collector.kinds, sink: collector.sink };
       }),
   });
-  const result = await runScenario(definition, seed, { ...(options.variant !== undefined ? { variant: options.variant } : {}), observersFor });
+  const result = replay
+    ? await runReplay(definition, replay, options.replay!, observersFor(replay.variant))
+    : await runScenario(definition, seed, { ...(options.variant !== undefined ? { variant: options.variant } : {}), ...(options.swarm ? { swarm: true } : {}), observersFor });
   for (const entry of exports) await writeFileAtomic(entry.path, entry.collector.finish());
   if (!options.json) {
     for (const entry of exports) process.stdout.write(`${entry.format === 'chrome' ? 'trace (Perfetto)' : 'trace (OTLP/Jaeger)'}: ${entry.path} (${entry.collector.spanCount} spans, variant ${entry.variant})\n`);
   }
-  return await finishRun(file, seed, result, options, false);
+  return await finishRun(file, seed, result, options, false, replay);
 }
 
-async function finishRun(file: string, seed: number, result: ScenarioResult, options: RunCommandOptions, determinismChecked: boolean): Promise<number> {
-  const json = toJson(result);
+async function finishRun(file: string, seed: number, result: ScenarioResult, options: RunCommandOptions, determinismChecked: boolean, replay?: ReplayFile): Promise<number> {
+  const replayed = replay ? { file: options.replay!, check: replay.failure.check, kind: replay.failure.kind, reproduced: reproduces(result, replay) } : undefined;
+  const rerun = (variant: string): string => (replayed ? replayFileCommand(file, replayed.file) : replayCommand(file, seed, variant, options.swarm ? '--swarm' : ''));
+  const json = replayed ? { ...toJson(result), replay: replayed } : toJson(result);
   if (options.report) {
     await mkdir(options.report, { recursive: true });
     await writeFileAtomic(join(options.report, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);
-    await writeFileAtomic(join(options.report, 'report.html'), await renderHtml(result, { replayCommand: (variant: string) => replayCommand(file, seed, variant) }));
+    await writeFileAtomic(join(options.report, 'report.html'), await renderHtml(result, { replayCommand: rerun }));
   }
   if (options.json) {
     printJson(determinismChecked ? { ...json, determinism: { ok: true } } : json);
@@ -81,9 +95,10 @@ async function finishRun(file: string, seed: number, result: ScenarioResult, opt
     process.stdout.write(
       renderTerminal(result, {
         color: colorEnabled(process.stdout),
-        replayCommand: (variant: string) => replayCommand(file, seed, variant),
+        replayCommand: rerun,
       }),
     );
+    if (replayed) process.stdout.write(`replay: ${replayed.reproduced ? 'reproduced' : 'did NOT reproduce'} ${replayed.kind} '${replayed.check}' from ${replayed.file}\n`);
     if (determinismChecked) process.stdout.write(`determinism: ok (every variant ran twice with identical traces)\n`);
     if (options.report) process.stdout.write(`report: ${join(options.report, 'report.html')}\n`);
   }

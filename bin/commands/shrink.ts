@@ -120,7 +120,13 @@ async function shrinkFound(definition: Scenario, file: string, found: FoundFailu
     if (same) lastFailure.set(JSON.stringify(candidate), same);
     return same !== undefined;
   };
-  const outcome = await shrinkPlan(found.plan, stillFails, { requestsSent: found.requestsSent, ...(maxRuns !== undefined ? { maxRuns } : {}) });
+  const status = shrinkStatus(process.stderr);
+  const outcome = await shrinkPlan(found.plan, stillFails, {
+    requestsSent: found.requestsSent,
+    ...(maxRuns !== undefined ? { maxRuns } : {}),
+    onReduced: status.update,
+  });
+  status.clear();
   // The shrunk plan was confirmed failing during the search; a rerun confirms the replay is exact.
   if (!(await stillFails(outcome.plan))) {
     throw new NondeterminismError(`the shrunk plan of seed ${found.plan.seed} failed '${target.check}' once and passed on a rerun`);
@@ -137,6 +143,22 @@ async function shrinkFound(definition: Scenario, file: string, found: FoundFailu
   };
   await writeReplayFile(replayPath, replay);
   return { replay, replayPath, replayCommand: replayFileCommand(file, replayPath), outcome, failure };
+}
+
+/** A one-line status on a terminal's stderr while shrinking runs; nothing elsewhere. */
+function shrinkStatus(stream: NodeJS.WriteStream): { update: (plan: RunPlan, runs: number) => void; clear: () => void } {
+  if (!stream.isTTY) return { update: () => undefined, clear: () => undefined };
+  let shown = false;
+  return {
+    update: (plan, runs) => {
+      shown = true;
+      const requests = plan.maxRequests !== undefined ? `, ${plan.maxRequests} requests` : '';
+      stream.write(`\r\x1b[2Kshrinking: ${runs} runs, ${plan.faults.length} faults${requests}, run length ${Math.round(plan.durationMs)} ms`);
+    },
+    clear: () => {
+      if (shown) stream.write('\r\x1b[2K');
+    },
+  };
 }
 
 /** The human lines of a shrink: sizes before → after, the shrunk failure and faults, the replay line last. */
