@@ -1,0 +1,41 @@
+// Tests for scenarios/sync-vs-async.ts on a shorter run: the same seed gives the same trace, every
+// check holds, and the comparison shows availability traded for time to final.
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../sim/runner.ts';
+import type { VariantResult } from '../sim/result.ts';
+import { syncVsAsync } from './sync-vs-async.ts';
+import scenarioFile from './sync-vs-async.ts';
+
+const placing = (variant: VariantResult): number => variant.metrics.endpoints.find((entry) => entry.endpoint === 'POST /orders')!.availability;
+
+describe('sync-vs-async', () => {
+  it('is deterministic per seed, holds every check, and trades availability for time to final', async () => {
+    const definition = syncVsAsync({ durationMs: 15_000, ratePerSec: 60 });
+    const first = await runScenario(definition, 3);
+    const second = await runScenario(definition, 3);
+    expect(second.traceHash).toBe(first.traceHash);
+    expect(second.variants.map((variant) => variant.traceHash)).toEqual(first.variants.map((variant) => variant.traceHash));
+    expect(first.variants.map((variant) => `${variant.name}: ${variant.failures.map((failure) => failure.message).join('; ') || 'ok'}`)).toEqual([
+      'microservices-sync: ok',
+      'microservices-sync+breaker: ok',
+      'microservices-async: ok',
+    ]);
+    const [sync, breaker, async] = first.variants as [VariantResult, VariantResult, VariantResult];
+    expect(placing(sync)).toBeLessThan(placing(breaker));
+    expect(placing(breaker)).toBeLessThanOrEqual(placing(async));
+    expect(placing(async)).toBe(1);
+    // The price: orders accepted but not final yet when the load stops (sync runs at most one saga per orders worker).
+    const inFlight = (variant: VariantResult): number => variant.metrics.consistency.ordersNonFinalAtLoadEnd!;
+    expect(inFlight(sync)).toBeLessThan(inFlight(breaker));
+    expect(inFlight(sync)).toBeLessThan(inFlight(async));
+    // …and sync, whose steps time out, compensates more orders than async, which waits.
+    expect(sync.metrics.consistency.ordersCancelled).toBeGreaterThan(async.metrics.consistency.ordersCancelled!);
+    const other = await runScenario(definition, 4);
+    expect(other.traceHash).not.toBe(first.traceHash);
+  });
+
+  it('exports the full-size scenario by default', () => {
+    expect(scenarioFile.durationMs).toBe(40_000);
+    expect(scenarioFile.variants.map((variant) => variant.name)).toEqual(['microservices-sync', 'microservices-sync+breaker', 'microservices-async']);
+  });
+});

@@ -1,0 +1,165 @@
+// The shop's business invariants as checks over a ShopSystem, reading committed state from the
+// databases' disks (outside the services, never through their APIs). `always` checks hold at
+// every sample point, in every deployment; `eventually` checks once faults heal and sagas settle.
+import { always, eventually, type Check } from '../../sim/checks.ts';
+import { isFinalStatus } from './model.ts';
+import type { ShopSystem } from './system.ts';
+
+/** Money is conserved: Σ wallet balances + Σ charged payments = the opening money, and no wallet is negative. */
+export function moneyConserved(): Check<ShopSystem> {
+  return always('money is conserved', (shop) => {
+    let balances = 0;
+    for (const [userId, account] of shop.state.accounts()) {
+      if (account.balance < 0) return `wallet ${userId} is negative: ${account.balance}`;
+      balances += account.balance;
+    }
+    let charged = 0;
+    for (const payment of shop.state.payments().values()) if (payment.status === 'CHARGED') charged += payment.amount;
+    const expected = shop.catalogue.totalMoney;
+    return balances + charged === expected || `wallets ${balances} + charged ${charged} = ${balances + charged}, but the shop opened with ${expected}`;
+  });
+}
+
+/** No order is charged twice: each payment took money at most once. */
+export function noDoubleCharge(): Check<ShopSystem> {
+  return always('no order is charged twice', (shop) => {
+    for (const [orderId, payment] of shop.state.payments()) {
+      if (payment.charges > 1) return `order ${orderId} was charged ${payment.charges} times`;
+    }
+    return true;
+  });
+}
+
+/** Stock is never negative, and opening stock = available + units held by live reservations. */
+export function stockBalances(): Check<ShopSystem> {
+  return always('stock balances', (shop) => {
+    const held = new Map<string, number>();
+    for (const reservation of shop.state.reservations().values()) {
+      if (reservation.status !== 'RESERVED') continue;
+      for (const item of reservation.items) held.set(item.productId, (held.get(item.productId) ?? 0) + item.quantity);
+    }
+    const stock = shop.state.stock();
+    for (const [productId, opening] of shop.catalogue.initialStock) {
+      const available = stock.get(productId)?.available ?? opening;
+      if (available < 0) return `stock of ${productId} is negative: ${available}`;
+      const reserved = held.get(productId) ?? 0;
+      if (available + reserved !== opening) return `${productId}: available ${available} + reserved ${reserved} = ${available + reserved}, opening stock was ${opening}`;
+    }
+    return true;
+  });
+}
+
+/** No order is confirmed without its payment (of its amount), its reservation and its shipment. */
+export function confirmedOrdersAreComplete(): Check<ShopSystem> {
+  return always('no order is confirmed without payment and reservation', (shop) => {
+    const payments = shop.state.payments();
+    const reservations = shop.state.reservations();
+    const shipments = shop.state.shipments();
+    for (const [orderId, order] of shop.state.orders()) {
+      if (order.status !== 'CONFIRMED') continue;
+      const payment = payments.get(orderId);
+      if (payment?.status !== 'CHARGED' || payment.amount !== order.amount) return `order ${orderId} is CONFIRMED but its payment is ${payment?.status ?? 'missing'} (${payment?.amount ?? 0} of ${order.amount})`;
+      const reservation = reservations.get(orderId);
+      if (reservation?.status !== 'RESERVED') return `order ${orderId} is CONFIRMED but its reservation is ${reservation?.status ?? 'missing'}`;
+      const shipment = shipments.get(orderId);
+      if (shipment?.status !== 'SCHEDULED') return `order ${orderId} is CONFIRMED but its shipment is ${shipment?.status ?? 'missing'}`;
+    }
+    return true;
+  });
+}
+
+/**
+ * A cancelled order holds nothing: its payment is not charged, its stock not reserved, its
+ * shipment not scheduled (compensations finish before the order is cancelled). And a charge
+ * always belongs to a known order, of that order's amount.
+ */
+export function cancelledOrdersHoldNothing(): Check<ShopSystem> {
+  return always('a cancelled order holds no money, stock or shipment', (shop) => {
+    const orders = shop.state.orders();
+    const reservations = shop.state.reservations();
+    const shipments = shop.state.shipments();
+    for (const [orderId, payment] of shop.state.payments()) {
+      if (payment.status !== 'CHARGED') continue;
+      const order = orders.get(orderId);
+      if (order === undefined) return `payment ${orderId} is CHARGED but there is no such order`;
+      if (order.amount !== payment.amount) return `payment ${orderId} charged ${payment.amount}, the order is for ${order.amount}`;
+      if (order.status === 'CANCELLED') return `order ${orderId} is CANCELLED but still charged ${payment.amount}`;
+    }
+    for (const [orderId, reservation] of reservations) {
+      if (reservation.status === 'RESERVED' && orders.get(orderId)?.status === 'CANCELLED') return `order ${orderId} is CANCELLED but still holds stock`;
+    }
+    for (const [orderId, shipment] of shipments) {
+      if (shipment.status === 'SCHEDULED' && orders.get(orderId)?.status === 'CANCELLED') return `order ${orderId} is CANCELLED but its shipment is still SCHEDULED`;
+    }
+    return true;
+  });
+}
+
+/** A final order state (CONFIRMED, CANCELLED) never changes once seen. */
+export function finalStatesNeverChange(): Check<ShopSystem> {
+  return always('final order states never change', (shop) => {
+    const seen = shop.finalSeen;
+    for (const [orderId, order] of shop.state.orders()) {
+      const before = seen.get(orderId);
+      if (before !== undefined && before !== order.status) return `order ${orderId} was ${before} and is now ${order.status}`;
+      if (before === undefined && isFinalStatus(order.status)) seen.set(orderId, order.status);
+    }
+    return true;
+  });
+}
+
+/** Every order reaches CONFIRMED or CANCELLED once faults heal. */
+export function everyOrderFinal(options: { withinMs?: number } = {}): Check<ShopSystem> {
+  return eventually(
+    'every order reaches a final state',
+    (shop) => {
+      let open = 0;
+      let first = '';
+      for (const [orderId, order] of shop.state.orders()) {
+        if (isFinalStatus(order.status)) continue;
+        if (open++ === 0) first = `${orderId} (${order.status})`;
+      }
+      return open === 0 || `${open} orders are not final, e.g. ${first}`;
+    },
+    options,
+  );
+}
+
+/** Once settled: charged − refunded = Σ amounts of CONFIRMED orders, and stock is held exactly by CONFIRMED orders. */
+export function settledBooksBalance(options: { withinMs?: number } = {}): Check<ShopSystem> {
+  return eventually(
+    'charged − refunded = confirmed orders, stock held = confirmed orders',
+    (shop) => {
+      const orders = shop.state.orders();
+      let confirmed = 0;
+      for (const order of orders.values()) if (order.status === 'CONFIRMED') confirmed += order.amount;
+      let charged = 0;
+      let refunded = 0;
+      for (const payment of shop.state.payments().values()) {
+        if (payment.charges > 0) charged += payment.amount;
+        if (payment.status === 'REFUNDED') refunded += payment.amount;
+      }
+      if (charged - refunded !== confirmed) return `charged ${charged} − refunded ${refunded} = ${charged - refunded}, confirmed orders total ${confirmed}`;
+      for (const [orderId, reservation] of shop.state.reservations()) {
+        const status = orders.get(orderId)?.status;
+        if ((reservation.status === 'RESERVED') !== (status === 'CONFIRMED')) return `order ${orderId} is ${status ?? 'missing'} with its reservation ${reservation.status}`;
+      }
+      return true;
+    },
+    options,
+  );
+}
+
+/** Every shop invariant: six `always` and two `eventually` checks. */
+export function shopInvariants(options: { withinMs?: number } = {}): Check<ShopSystem>[] {
+  return [
+    moneyConserved(),
+    noDoubleCharge(),
+    stockBalances(),
+    confirmedOrdersAreComplete(),
+    cancelledOrdersHoldNothing(),
+    finalStatesNeverChange(),
+    everyOrderFinal(options),
+    settledBooksBalance(options),
+  ];
+}

@@ -1,0 +1,192 @@
+// Orders: the order records and their state machine (PENDING → CONFIRMED | CANCELLED, final
+// states never change), with the procedures each deployment needs: the orchestrator's saga log
+// (kept in the orders database), the choreography initiator's place/finish/expire, and reads.
+// Trace events (after commit): order.created, order.final, order.expired.
+import { RpcError } from '../../sim/errors.ts';
+import type { Procedure, Procedures } from '../db-node.ts';
+import { SagaLogConflict, type SagaRecord } from '../saga-orchestrator.ts';
+import { TABLES, isFinalStatus, type OrderDetails, type OrderReceipt, type OrderRow } from './model.ts';
+import type { ShopObserver } from './observer.ts';
+
+/** The orchestrated order saga's name (its records in the saga log). */
+export const ORDER_SAGA = 'order';
+
+/** Topics the choreography initiator publishes. */
+export interface OrderTopics {
+  /** A new order (starts the saga). */
+  created: string;
+  /** An order overran its deadline (starts compensation from the last step). */
+  expired: string;
+}
+
+/** A saga log row: the record without its data (the order row holds the details). */
+export type SagaRow = Omit<SagaRecord<OrderDetails>, 'data'>;
+
+function sagaRow(record: SagaRecord<OrderDetails> | SagaRow): SagaRow {
+  const { data: _data, ...row } = record as SagaRecord<OrderDetails>;
+  return row;
+}
+
+/** Pending index row: when the order was created (orders clock). */
+interface PendingRow {
+  createdAtMs: number;
+}
+
+/** Arguments of `orders.finish`. */
+export interface FinishArgs {
+  orderId: string;
+  status: 'CONFIRMED' | 'CANCELLED';
+  reason?: string;
+}
+
+/** The orders module's procedures (`orders.*`). `topics` is needed only by the choreography ones. */
+export function ordersProcedures(observer: ShopObserver, topics?: OrderTopics): Procedures {
+  const get: Procedure<{ orderId: string }, OrderRow> = async (tx, args) => {
+    const order = await tx.get<OrderRow>(TABLES.orders, args.orderId);
+    if (order === undefined) throw new RpcError('not-found', `no order ${args.orderId}`);
+    return order;
+  };
+
+  // ---- the orchestrator's saga log: the record and the order change in one transaction -----
+
+  // Saga rows leave the order details out: the order row holds them, and each log write copies less.
+  const sagaCreate: Procedure<{ record: SagaRecord<OrderDetails> }, SagaRecord<OrderDetails>> = async (tx, args, context) => {
+    const { record } = args;
+    const order = await tx.get<OrderRow>(TABLES.orders, record.id);
+    if (order !== undefined) {
+      const saga = await tx.get<SagaRow>(TABLES.sagas, record.id);
+      return saga !== undefined ? { ...saga, data: detailsOf(order) } : endedRecord(order);
+    }
+    tx.put(TABLES.orders, record.id, { ...record.data, status: 'PENDING', createdAtMs: context.nowMs() } satisfies OrderRow);
+    tx.put(TABLES.sagas, record.id, sagaRow(record));
+    context.afterCommit(() => observer.orderCreated(record.id));
+    context.emit('order.created', record.id);
+    return record;
+  };
+
+  const sagaSave: Procedure<{ record: SagaRow }, boolean> = async (tx, args, context) => {
+    const { record } = args;
+    const stored = await tx.get<SagaRow>(TABLES.sagas, record.id);
+    if (stored === undefined) {
+      const order = await tx.get<OrderRow>(TABLES.orders, record.id);
+      if (order !== undefined && isFinalStatus(order.status)) return true; // a retried final save
+      throw new SagaLogConflict(`saga ${record.id} is not in the log`);
+    }
+    if (stored.version === record.version) return true;
+    if (stored.version !== record.version - 1) throw new SagaLogConflict(`saga ${record.id} is at v${stored.version}, not v${record.version - 1}`);
+    if (record.state !== 'completed' && record.state !== 'compensated') {
+      tx.put(TABLES.sagas, record.id, sagaRow(record));
+      return true;
+    }
+    tx.delete(TABLES.sagas, record.id);
+    const order = await tx.get<OrderRow>(TABLES.orders, record.id);
+    if (order !== undefined && !isFinalStatus(order.status)) {
+      const status = record.state === 'completed' ? 'CONFIRMED' : 'CANCELLED';
+      const final: OrderRow = { ...order, status, finalAtMs: context.nowMs() };
+      if (status === 'CANCELLED' && record.failure !== undefined) final.reason = record.failure;
+      tx.put(TABLES.orders, record.id, final);
+      context.afterCommit(() => observer.orderFinal(record.id, status));
+      context.emit('order.final', `${record.id} ${status}`);
+    }
+    return true;
+  };
+
+  const sagaUnfinished: Procedure<{ owner: string }, SagaRecord<OrderDetails>[]> = async (tx, args) => {
+    const records: SagaRecord<OrderDetails>[] = [];
+    for (const row of await tx.scan<SagaRow>(TABLES.sagas)) {
+      if (row.value.owner !== args.owner) continue;
+      const order = await tx.get<OrderRow>(TABLES.orders, row.key);
+      if (order !== undefined) records.push({ ...row.value, data: detailsOf(order) });
+    }
+    return records;
+  };
+
+  // ---- the choreography initiator -----------------------------------------------------------
+
+  const place: Procedure<{ order: OrderDetails }, OrderReceipt> = async (tx, args, context) => {
+    const { order } = args;
+    const existing = await tx.get<OrderRow>(TABLES.orders, order.orderId);
+    if (existing !== undefined) return receiptOf(existing);
+    const createdAtMs = context.nowMs();
+    tx.put(TABLES.orders, order.orderId, { ...order, status: 'PENDING', createdAtMs } satisfies OrderRow);
+    tx.put(TABLES.pendingOrders, order.orderId, { createdAtMs } satisfies PendingRow);
+    await context.publish(requireTopics(topics).created, order.orderId, order);
+    context.afterCommit(() => observer.orderCreated(order.orderId));
+    context.emit('order.created', order.orderId);
+    return { orderId: order.orderId, status: 'PENDING' };
+  };
+
+  const finish: Procedure<FinishArgs, OrderReceipt | undefined> = async (tx, args, context) => {
+    const order = await tx.get<OrderRow>(TABLES.orders, args.orderId);
+    if (order === undefined) return undefined;
+    if (isFinalStatus(order.status)) return receiptOf(order);
+    // An aborting order ignores a late success: the abort's compensations are already under way.
+    if (args.status === 'CONFIRMED' && order.status === 'ABORTING') return receiptOf(order);
+    const final: OrderRow = { ...order, status: args.status, finalAtMs: context.nowMs() };
+    if (args.reason !== undefined) final.reason = args.reason;
+    tx.put(TABLES.orders, args.orderId, final);
+    tx.delete(TABLES.pendingOrders, args.orderId);
+    context.afterCommit(() => observer.orderFinal(args.orderId, args.status));
+    context.emit('order.final', `${args.orderId} ${args.status}`);
+    return receiptOf(final);
+  };
+
+  const expire: Procedure<{ maxAgeMs: number }, number> = async (tx, args, context) => {
+    const cutoffMs = context.nowMs() - args.maxAgeMs;
+    let aborted = 0;
+    for (const row of await tx.scan<PendingRow>(TABLES.pendingOrders)) {
+      if (row.value.createdAtMs > cutoffMs) continue;
+      const order = await tx.get<OrderRow>(TABLES.orders, row.key);
+      if (order === undefined || order.status !== 'PENDING') continue;
+      tx.put(TABLES.orders, row.key, { ...order, status: 'ABORTING' } satisfies OrderRow);
+      await context.publish(requireTopics(topics).expired, row.key, detailsOf(order));
+      context.emit('order.expired', row.key);
+      aborted++;
+    }
+    return aborted;
+  };
+
+  return {
+    'orders.get': get,
+    'orders.saga-create': sagaCreate,
+    'orders.saga-save': sagaSave,
+    'orders.saga-unfinished': sagaUnfinished,
+    'orders.place': place,
+    'orders.finish': finish,
+    'orders.expire': expire,
+  };
+}
+
+/** The receipt of a stored order. */
+export function receiptOf(order: OrderRow): OrderReceipt {
+  const receipt: OrderReceipt = { orderId: order.orderId, status: order.status };
+  if (order.reason !== undefined) receipt.reason = order.reason;
+  return receipt;
+}
+
+/** The saga details of a stored order. */
+export function detailsOf(order: OrderRow): OrderDetails {
+  return { orderId: order.orderId, userId: order.userId, items: order.items, amount: order.amount, address: order.address };
+}
+
+/** The saga record of an order whose saga ended (its record left the log). */
+function endedRecord(order: OrderRow): SagaRecord<OrderDetails> {
+  const record: SagaRecord<OrderDetails> = {
+    id: order.orderId,
+    saga: ORDER_SAGA,
+    owner: '',
+    data: detailsOf(order),
+    state: order.status === 'CONFIRMED' ? 'completed' : order.status === 'CANCELLED' ? 'compensated' : 'running',
+    done: 0,
+    compensateFrom: -1,
+    version: 0,
+    startedAtMs: order.createdAtMs,
+  };
+  if (order.reason !== undefined) record.failure = order.reason;
+  return record;
+}
+
+function requireTopics(topics: OrderTopics | undefined): OrderTopics {
+  if (topics === undefined) throw new RpcError('application', 'orders procedures were built without event topics: pass them for the choreography');
+  return topics;
+}

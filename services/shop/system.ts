@@ -1,0 +1,113 @@
+// The handle every shop deployment's build returns: where traffic enters, the shop's state read
+// from the databases' disks (outside the services), and the consistency metrics for reports.
+import type { World } from '../../sim/world.ts';
+import type { SystemHandle } from '../../sim/scenario.ts';
+import { diskTable } from '../db-node.ts';
+import type { ShopCatalogue } from './catalogue.ts';
+import { TABLES, type AccountRow, type OrderRow, type PaymentRow, type ReservationRow, type ShipmentRow, type StockRow } from './model.ts';
+import type { ShopMetrics } from './observer.ts';
+import { GATEWAY } from './infra.ts';
+
+/** The four ways the shop is deployed. */
+export type ShopArchitecture = 'monolith' | 'microservices-sync' | 'microservices-sync+breaker' | 'microservices-async';
+
+/** Every shop architecture, for validation and listings. */
+export const SHOP_ARCHITECTURES: readonly ShopArchitecture[] = ['monolith', 'microservices-sync', 'microservices-sync+breaker', 'microservices-async'];
+
+/** Committed rows of the shop's tables, read from disk without cost (rows must not be mutated). */
+export interface ShopState {
+  orders(): ReadonlyMap<string, OrderRow>;
+  payments(): ReadonlyMap<string, PaymentRow>;
+  accounts(): ReadonlyMap<string, AccountRow>;
+  stock(): ReadonlyMap<string, StockRow>;
+  reservations(): ReadonlyMap<string, ReservationRow>;
+  shipments(): ReadonlyMap<string, ShipmentRow>;
+}
+
+/** Where a table lives: the database node and the database's name. */
+export interface TableLocation {
+  node: string;
+  database: string;
+}
+
+/** A ShopState over the disks of `world`'s database nodes. */
+export function diskState(world: World, locate: (table: string) => TableLocation): ShopState {
+  const read = <T,>(table: string): ReadonlyMap<string, T> => {
+    const where = locate(table);
+    return diskTable<T>(world.node(where.node), where.database, table);
+  };
+  return {
+    orders: () => read<OrderRow>(TABLES.orders),
+    payments: () => read<PaymentRow>(TABLES.payments),
+    accounts: () => read<AccountRow>(TABLES.accounts),
+    stock: () => read<StockRow>(TABLES.stock),
+    reservations: () => read<ReservationRow>(TABLES.reservations),
+    shipments: () => read<ShipmentRow>(TABLES.shipments),
+  };
+}
+
+/** A deployed shop, as checks and reports see it. */
+export interface ShopSystem extends SystemHandle {
+  /** The gateway node. */
+  entry: string;
+  architecture: ShopArchitecture;
+  world: World;
+  catalogue: ShopCatalogue;
+  state: ShopState;
+  /** Measurements reported by the shop's procedures after commits. */
+  observer: ShopMetrics;
+  /** Final order states seen by the checks, to prove they never change (filled by the invariants). */
+  finalSeen: Map<string, string>;
+  /**
+   * Consistency figures: `ordersCreated`, `ordersConfirmed`, `ordersCancelled`, `ordersNonFinal`
+   * (at the end), `ordersNonFinalAtLoadEnd` (when the workload stopped), `timeToFinalP50Ms`,
+   * `timeToFinalP99Ms`, `compensations`, `doubleChargesPrevented`.
+   */
+  metrics(): Record<string, number>;
+  onQuiesce(): void;
+}
+
+/** Builds the ShopSystem handle around a deployment's state and observer. */
+export function shopSystem(world: World, architecture: ShopArchitecture, catalogue: ShopCatalogue, state: ShopState, observer: ShopMetrics): ShopSystem {
+  let nonFinalAtLoadEnd = -1;
+  const countNonFinal = (): number => {
+    let open = 0;
+    for (const order of state.orders().values()) if (order.status !== 'CONFIRMED' && order.status !== 'CANCELLED') open++;
+    return open;
+  };
+  return {
+    entry: GATEWAY,
+    architecture,
+    world,
+    catalogue,
+    state,
+    observer,
+    finalSeen: new Map(),
+    onQuiesce: () => {
+      nonFinalAtLoadEnd = countNonFinal();
+    },
+    metrics: () => {
+      let confirmed = 0;
+      let cancelled = 0;
+      let nonFinal = 0;
+      const orders = state.orders();
+      for (const order of orders.values()) {
+        if (order.status === 'CONFIRMED') confirmed++;
+        else if (order.status === 'CANCELLED') cancelled++;
+        else nonFinal++;
+      }
+      const timeToFinal = observer.timeToFinal.summary();
+      return {
+        ordersCreated: orders.size,
+        ordersConfirmed: confirmed,
+        ordersCancelled: cancelled,
+        ordersNonFinal: nonFinal,
+        ordersNonFinalAtLoadEnd: nonFinalAtLoadEnd < 0 ? nonFinal : nonFinalAtLoadEnd,
+        timeToFinalP50Ms: timeToFinal.p50,
+        timeToFinalP99Ms: timeToFinal.p99,
+        compensations: observer.refunds + observer.releases + observer.cancelledShipments,
+        doubleChargesPrevented: observer.duplicateChargesAbsorbed,
+      };
+    },
+  };
+}
