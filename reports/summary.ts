@@ -21,7 +21,7 @@ export interface SummaryCell {
 }
 
 /** Groups of rows, in display order. */
-export type SummarySection = 'requests' | 'latency' | 'cost' | 'consistency' | 'errors' | 'checks' | 'faults';
+export type SummarySection = 'requests' | 'latency' | 'cost' | 'endpoints' | 'consistency' | 'errors' | 'checks' | 'faults';
 
 /** One figure across variants: `cells[i]` belongs to `result.variants[i]`. */
 export interface SummaryRow {
@@ -98,6 +98,26 @@ export function summaryRows(result: ScenarioResult): SummaryRow[] {
   }
 
   rows.push(metric('cost', 'cost instance-s', variants, (v) => plain(formatInstanceSeconds(v.metrics.costInstanceSeconds))));
+
+  // Per endpoint, when there is more than one: availability and p99 side by side.
+  const endpointNames = [...new Set(variants.flatMap((v) => (v.metrics.endpoints ?? []).map((e) => e.endpoint)))];
+  if (endpointNames.length > 1) {
+    for (const name of endpointNames) {
+      const find = (v: VariantResult) => (v.metrics.endpoints ?? []).find((e) => e.endpoint === name);
+      rows.push(
+        metric('endpoints', `${name} avail.`, variants, (v) => {
+          const endpoint = find(v);
+          return endpoint ? { text: formatPercent(endpoint.availability), tone: endpoint.availability === 1 ? 'good' : 'plain' } : missing();
+        }),
+      );
+      rows.push(
+        metric('endpoints', `${name} p99 ms`, variants, (v) => {
+          const endpoint = find(v);
+          return endpoint ? plain(formatMs(endpoint.latencyMs.p99)) : missing();
+        }),
+      );
+    }
+  }
 
   for (const key of unionKeys(variants.map((v) => v.metrics.consistency))) {
     rows.push(

@@ -10,6 +10,7 @@ import { CLIENT } from './world.ts';
 export type Fault =
   | { kind: 'crash'; node: string; wipeDurable?: boolean }
   | { kind: 'restart'; node: string }
+  | { kind: 'crash-loop'; node: string; starts: number; startupMs?: number }
   | { kind: 'pause'; node: string }
   | { kind: 'resume'; node: string }
   | { kind: 'slow'; node: string; factor: number }
@@ -30,6 +31,8 @@ export interface ScheduledFault {
 
 /** Crashes a node (in-flight work lost; durable state kept unless `wipeDurable`). */
 export const crash = (node: string, options: { wipeDurable?: boolean } = {}): Fault => ({ kind: 'crash', node, ...options });
+/** Crashes a node now and on each of its next `starts` starts (`startupMs` after each): needs self-healing to come back. */
+export const crashLoop = (node: string, starts: number, startupMs?: number): Fault => ({ kind: 'crash-loop', node, starts, ...(startupMs !== undefined ? { startupMs } : {}) });
 /** Restarts a node from its factory and durable state. */
 export const restart = (node: string): Fault => ({ kind: 'restart', node });
 /** Stops the world on a node until `resume`. */
@@ -63,6 +66,8 @@ export function describeFault(fault: Fault): string {
     case 'resume':
     case 'isolate':
       return `${fault.kind} ${fault.node}`;
+    case 'crash-loop':
+      return `crash-loop ${fault.node} for ${fault.starts} starts`;
     case 'slow':
       return `slow ${fault.node} x${fault.factor}`;
     case 'skew':
@@ -100,6 +105,7 @@ function round(value: number): number {
 export function faultNodes(fault: Fault): string[] {
   switch (fault.kind) {
     case 'crash':
+    case 'crash-loop':
     case 'restart':
     case 'pause':
     case 'resume':
@@ -155,6 +161,12 @@ export function applyFault(world: World, fault: Fault): FaultUndo | undefined {
     case 'restart':
       world.restart(fault.node);
       return undefined;
+    case 'crash-loop':
+      world.crashLoop(fault.node, fault.starts, fault.startupMs);
+      // The end of the fault is the fix being deployed: later starts succeed.
+      return () => {
+        world.node(fault.node).crashOnStarts = 0;
+      };
     case 'pause':
       world.pause(fault.node);
       return () => world.resume(fault.node);
@@ -227,13 +239,14 @@ export function scheduleFaults(world: World, schedule: readonly ScheduledFault[]
   };
 }
 
-/** Ends every lingering fault: heals partitions, releases held messages, resumes paused nodes, restores speed. */
+/** Ends every lingering fault: heals partitions, releases held messages, resumes paused nodes, restores speed, ends crash-loops. */
 export function healEverything(world: World): void {
   world.heal();
   world.release();
   for (const node of world.allNodes()) {
     if (node.paused) world.resume(node.name);
     if (node.slowFactor !== 1) world.slow(node.name, 1);
+    node.crashOnStarts = 0;
   }
 }
 

@@ -9,7 +9,7 @@ export { Trace, describeEvent, type TraceEvent, type TraceSink, type Span } from
 export { RpcError, ConfigError, NondeterminismError, isRpcError, isTransientRpcError, errorMessage, type RpcErrorCode } from './errors.ts';
 export { always, eventually, sometimes, type Check, type Failure, type FailureKind } from './checks.ts';
 export {
-  crash, restart, pause, resume, slow, skew, partition, isolate, heal, hold, release, degradeLink,
+  crash, crashLoop, restart, pause, resume, slow, skew, partition, isolate, heal, hold, release, degradeLink,
   describeFault, describeScheduledFault, applyFault, type Fault, type ScheduledFault, type FaultRegime, type FaultRegimeEntry,
 } from './faults.ts';
 export { scenario, isScenario, type Scenario, type ScenarioDefinition, type VariantDefinition, type SystemHandle, type BuildEnv } from './scenario.ts';

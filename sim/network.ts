@@ -85,7 +85,8 @@ const ANY = '*';
  */
 export class Network {
   private defaultLink: ResolvedLink;
-  private readonly links = new Map<string, LinkState>();
+  /** Link state by sender, then receiver: two lookups and no key string per message. */
+  private readonly links = new Map<string, Map<string, LinkState>>();
   private readonly overrides = new Map<string, ResolvedLink>();
   private partitions: PartitionRule[] = [];
   private holds: HoldRule[] = [];
@@ -112,9 +113,8 @@ export class Network {
   }
 
   private refreshLinks(): void {
-    for (const [key, state] of this.links) {
-      const [from, to] = key.split('\u0000') as [string, string];
-      state.config = this.configFor(from, to);
+    for (const [from, byReceiver] of this.links) {
+      for (const [to, state] of byReceiver) state.config = this.configFor(from, to);
     }
   }
 
@@ -250,11 +250,15 @@ export class Network {
   }
 
   private linkState(from: string, to: string): LinkState {
-    const key = linkKey(from, to);
-    let state = this.links.get(key);
+    let byReceiver = this.links.get(from);
+    if (!byReceiver) {
+      byReceiver = new Map();
+      this.links.set(from, byReceiver);
+    }
+    let state = byReceiver.get(to);
     if (!state) {
       state = { config: this.configFor(from, to), lastDeliveryMs: 0 };
-      this.links.set(key, state);
+      byReceiver.set(to, state);
     }
     return state;
   }

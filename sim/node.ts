@@ -161,6 +161,9 @@ export class SimNode {
   paused = false;
   /** Removed for good (scale-in); never restarted by healing. */
   removed = false;
+  /** Crash-loop fault: this many coming starts end in a crash `crashOnStartAfterMs` later (a bad config). */
+  crashOnStarts = 0;
+  crashOnStartAfterMs = 100;
   /** Survives crashes and restarts (unless wiped); the service's disk. */
   readonly durable = new Map<string, unknown>();
   /** Random stream of this node, stable across restarts and independent of other nodes. */
@@ -218,6 +221,13 @@ export class SimNode {
     }
     for (const [method, handler] of Object.entries(this.service.handlers ?? {})) this.handlers.set(method, handler);
     if (this.service.onStart) this.runHook(this.service.onStart);
+    if (this.crashOnStarts > 0) {
+      this.crashOnStarts--;
+      this.schedule(this.crashOnStartAfterMs, () => {
+        this.crash(false);
+        this.host.sim.trace.emit(this.host.sim.nowMs, 'node.crash', this.name, undefined, undefined, 'on start');
+      });
+    }
   }
 
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */
@@ -470,10 +480,11 @@ export class SimNode {
 
   /** Runs a lifecycle hook or message handler; errors are reported, never thrown into the engine. */
   runHook(hook: () => void | Promise<void>): void {
+    // Service code may start async work without returning it: always drain after it.
+    this.host.sim.wake();
     try {
       const result = hook.call(this.service);
       if (isPromiseLike(result)) {
-        this.host.sim.wake();
         result.then(undefined, (error: unknown) => this.host.reportProcessError(this, error));
       }
     } catch (error) {

@@ -145,6 +145,21 @@ export class World implements ContextHost {
     this.sim.trace.emit(this.sim.nowMs, 'node.restart', name);
   }
 
+  /**
+   * Crash-loop: the node crashes now and each of its next `starts` starts ends in a crash
+   * `startupMs` later (a bad config or a poison message read at startup). Something else must
+   * restart it (self-healing); `starts` 0 clears the loop.
+   */
+  crashLoop(name: string, starts: number, startupMs = 100): void {
+    if (!(Number.isInteger(starts) && starts >= 0)) throw new ConfigError(`crash-loop starts for ${name} is ${starts}: use a whole number >= 0`);
+    if (!(startupMs >= 0)) throw new ConfigError(`crash-loop startupMs for ${name} is ${startupMs}: use a number of ms >= 0`);
+    const node = this.node(name);
+    node.crashOnStarts = starts;
+    node.crashOnStartAfterMs = startupMs;
+    this.sim.trace.emit(this.sim.nowMs, 'node.crash-loop', name, undefined, starts);
+    if (starts > 0) this.crash(name);
+  }
+
   /** Stop-the-world pause (a long GC, a VM migration); `resume` ends it. */
   pause(name: string): void {
     this.node(name).pause();
