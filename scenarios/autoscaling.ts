@@ -17,12 +17,14 @@ import { ControlPlane, type HpaOptions } from '../services/deploy/index.ts';
 const BASE_RATE_PER_SEC = 100;
 const PEAK_FACTOR = 5;
 /** Share of requests that are checkouts (the rest browse the catalog). */
-const CHECKOUT_SHARE = 0.1;
+export const CHECKOUT_SHARE = 0.1;
 
 /** Each module's needs: CPU per request, memory it reserves, time to boot. */
-const CATALOG = { cpuMs: 40, memoryMiB: 512, bootMs: 2000 } as const;
-const CHECKOUT = { cpuMs: 60, memoryMiB: 1536, bootMs: 2000 } as const;
-const WORKERS = 4;
+export const CATALOG = { cpuMs: 40, memoryMiB: 512, bootMs: 2000 } as const;
+/** Checkout's needs (same fields as CATALOG). */
+export const CHECKOUT = { cpuMs: 60, memoryMiB: 1536, bootMs: 2000 } as const;
+/** Worker slots per pod. */
+export const WORKERS = 4;
 
 /** Shared HPA settings: CPU target 60%, decisions every second, 15 s scale-down stabilization. */
 const HPA: Omit<HpaOptions, 'minReplicas' | 'maxReplicas'> = {
@@ -55,15 +57,18 @@ interface ScalingSystem extends SystemHandle {
   metrics(): Record<string, number>;
 }
 
-const browse: HandlerSpec = { serviceTimeMs: { kind: 'lognormal', median: CATALOG.cpuMs, sigma: 0.3 }, handle: () => ({ items: 20 }) };
-const checkout: HandlerSpec = { serviceTimeMs: { kind: 'lognormal', median: CHECKOUT.cpuMs, sigma: 0.3 }, handle: () => ({ order: 'placed' }) };
+/** The catalog module's handler: ~40 ms of CPU per browse. */
+export const browse: HandlerSpec = { serviceTimeMs: { kind: 'lognormal', median: CATALOG.cpuMs, sigma: 0.3 }, handle: () => ({ items: 20 }) };
+/** The checkout module's handler: ~60 ms of CPU per checkout. */
+export const checkout: HandlerSpec = { serviceTimeMs: { kind: 'lognormal', median: CHECKOUT.cpuMs, sigma: 0.3 }, handle: () => ({ order: 'placed' }) };
 
-function service(handlers: Record<string, Handler | HandlerSpec>): NodeFactory {
+/** A service (a microservice or the monolith) serving these modules' handlers. */
+export function service(handlers: Record<string, Handler | HandlerSpec>): NodeFactory {
   return (_ctx: NodeContext) => ({ handlers });
 }
 
-/** Builds the shared parts (registry, control plane, gateway) and returns the control plane. */
-function infrastructure(world: World, routes: { catalog: string; checkout: string }): ControlPlane {
+/** Builds the shared parts (registry, control plane, gateway routing both paths) and returns the control plane. */
+export function infrastructure(world: World, routes: { catalog: string; checkout: string }): ControlPlane {
   world.addNode('registry', registryNode({ ttlMs: 3000 }));
   const controlPlane = new ControlPlane(world, { registry: 'registry' });
   world.addNode(

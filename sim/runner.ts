@@ -158,7 +158,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
       healAll();
       for (const node of world.allNodes()) if (node.status === 'down' && !node.removed) world.restart(node.name);
       built.onQuiesce?.();
-      await quiesce(definition, world, built, failures, failedChecks, coverage, sample);
+      await quiesce(definition, world, built, failures, failedChecks, coverage, sample, () => metrics.sent - metrics.ok - metrics.failed);
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -218,6 +218,8 @@ async function quiesce(
   failedChecks: Set<string>,
   coverage: Record<string, boolean>,
   sample: (atMs: number) => void,
+  /** Workload requests sent and not yet answered: the quiesce phase lets them finish. */
+  inFlight: () => number,
 ): Promise<void> {
   const sim = world.sim;
   const healedAtMs = sim.nowMs;
@@ -235,8 +237,9 @@ async function quiesce(
   const hadEventually = pending.length > 0;
   settle();
   while (sim.nowMs < endMs) {
-    // Settled: every eventually-check holds, or (with none declared) only background work is left.
-    if (pending.length === 0 && (hadEventually || sim.idle)) break;
+    // Settled: every eventually-check holds and every workload request has its answer, or (with no
+    // eventually-check declared) only background work is left.
+    if (pending.length === 0 && inFlight() === 0 && (hadEventually || sim.idle)) break;
     // While checks wait, background work (heartbeats, polls) keeps running: it is often what makes
     // them come true. Without pending checks the run may stop as soon as only daemons are left.
     const stop = await sim.run({
