@@ -176,38 +176,14 @@ export class EventQueue {
     }
     this.heapSize = kept;
     this.cancelledCount = 0;
-    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDownFrom(index);
+    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index, times[index]!, seqs[index]!, slots[index]!);
   }
 
-  private siftDownFrom(start: number): void {
-    const times = this.heapTimes;
-    const seqs = this.heapSeqs;
-    const slots = this.heapSlots;
-    const timeMs = times[start]!;
-    const seq = seqs[start]!;
-    const slot = slots[start]!;
-    const size = this.heapSize;
-    let index = start;
-    for (;;) {
-      let child = 2 * index + 1;
-      if (child >= size) break;
-      const right = child + 1;
-      if (right < size && (times[right]! < times[child]! || (times[right] === times[child] && seqs[right]! < seqs[child]!))) child = right;
-      const childTime = times[child]!;
-      if (timeMs < childTime || (timeMs === childTime && seq < seqs[child]!)) break;
-      times[index] = childTime;
-      seqs[index] = seqs[child]!;
-      slots[index] = slots[child]!;
-      index = child;
-    }
-    times[index] = timeMs;
-    seqs[index] = seq;
-    slots[index] = slot;
-  }
+
 
   private removeTop(): void {
     const last = --this.heapSize;
-    if (last > 0) this.siftDown(this.heapTimes[last]!, this.heapSeqs[last]!, this.heapSlots[last]!);
+    if (last > 0) this.siftDown(0, this.heapTimes[last]!, this.heapSeqs[last]!, this.heapSlots[last]!);
   }
 
   private siftUp(start: number, timeMs: number, seq: number, slot: number): void {
@@ -229,13 +205,13 @@ export class EventQueue {
     slots[index] = slot;
   }
 
-  /** Moves (timeMs, seq, slot) down from the root to its place. */
-  private siftDown(timeMs: number, seq: number, slot: number): void {
+  /** Places (timeMs, seq, slot) at `start` or below it: the heap's order is restored under `start`. */
+  private siftDown(start: number, timeMs: number, seq: number, slot: number): void {
     const times = this.heapTimes;
     const seqs = this.heapSeqs;
     const slots = this.heapSlots;
     const size = this.heapSize;
-    let index = 0;
+    let index = start;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;

@@ -1,39 +1,13 @@
 // End-to-end tests of the `sim` CLI, run as a user would: `node bin/sim.js …`, checking stdout,
 // stderr and exit codes (0 ok, 1 check failed, 2 bad input, 3 nondeterminism).
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSim, expectBadInput, type CliRun } from './run-cli.ts';
 
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the bin like a user; async so the tests of a file can run side by side. */
-function sim(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sim.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Bad input: exit 2, exactly one line on stderr, no stack trace. */
-function expectBadInput(run: CliRun, mentions: RegExp): void {
-  expect(run.status).toBe(2);
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sim: /);
-  expect(lines[0]).toMatch(mentions);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
+/** Runs the bin like a user. */
+const sim = (...args: string[]): Promise<CliRun> => runSim(args);
 
 const TINY = 'test/fixtures/tiny.ts';
 

@@ -1,38 +1,14 @@
 // End-to-end tests of shrinking and replay, run as a user would: `sim shrink` reduces the planted
 // bug to at most two faults and writes a replay file; `sim run --replay` reproduces it exactly.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runSim, expectBadInput, type CliRun } from './run-cli.ts';
 
 const PLANTED = 'scenarios/planted-bug.ts';
 
-function sim(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sim.js', ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-function expectBadInput(run: CliRun, mentions: RegExp): void {
-  expect(run.status).toBe(2);
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sim: /);
-  expect(lines[0]).toMatch(mentions);
-}
+const sim = (...args: string[]): Promise<CliRun> => runSim(args);
 
 const folder = (): string => mkdtempSync(join(tmpdir(), 'sim-shrink-'));
 

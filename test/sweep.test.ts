@@ -1,40 +1,14 @@
 // End-to-end tests of `sim sweep` and `sim merge`, run as a user would (`node bin/sim.js …`): the
 // planted bug is found, shards merge into the unsharded summary, Ctrl-C leaves resumable results.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runSim, expectBadInput } from './run-cli.ts';
 
 const PLANTED = 'scenarios/planted-bug.ts';
 
-/** Runs the bin like a user; `onSpawn` may signal the child. */
-function sim(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sim.js', ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    onSpawn?.(child);
-  });
-}
-
-function expectBadInput(run: CliRun, mentions: RegExp): void {
-  expect(run.status).toBe(2);
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sim: /);
-  expect(lines[0]).toMatch(mentions);
-}
+const sim = runSim;
 
 const folder = (): string => mkdtempSync(join(tmpdir(), 'sim-sweep-'));
 
