@@ -412,17 +412,17 @@ export class SimNode {
     const sim = this.host.sim;
     if (outcome.ok) this.stats.completed++;
     else this.stats.failed++;
-    sim.trace.emitSpan({
-      traceId: request.traceId,
-      spanId: request.spanId,
-      parentSpanId: request.parentSpanId,
-      service: this.name,
-      name: request.method,
-      startMs: request.startMs,
-      endMs: sim.nowMs,
-      status: outcome.ok ? 'ok' : 'error',
-      ...(outcome.ok ? {} : { error: outcome.code }),
-    });
+    sim.trace.recordSpan(
+      request.traceId,
+      request.spanId,
+      request.parentSpanId,
+      this.name,
+      request.method,
+      request.startMs,
+      sim.nowMs,
+      outcome.ok ? 'ok' : 'error',
+      outcome.ok ? undefined : outcome.code,
+    );
     request.reply(outcome);
     this.busyWorkers--;
     this.startNext();

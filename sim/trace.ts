@@ -100,19 +100,40 @@ export class Trace {
 
   /** Records a finished span; its fields all enter the hash. */
   emitSpan(span: Span): void {
+    this.recordSpan(span.traceId, span.spanId, span.parentSpanId, span.service, span.name, span.startMs, span.endMs, span.status, span.error);
+  }
+
+  /**
+   * Records a finished span from its fields: the same hash as `emitSpan`, and the Span object is
+   * built only when a sink wants it (the request hot path makes one span per request).
+   */
+  recordSpan(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string | undefined,
+    service: string,
+    name: string,
+    startMs: number,
+    endMs: number,
+    status: 'ok' | 'error',
+    error: string | undefined,
+  ): void {
     this.count++;
-    this.mixNumber(span.endMs);
+    this.mixNumber(endMs);
     this.mixString('span');
-    this.mixString(span.service);
-    this.mixString(span.traceId);
-    this.mixString(span.spanId);
-    if (span.parentSpanId !== undefined) this.mixString(span.parentSpanId);
-    this.mixString(span.name);
-    this.mixNumber(span.startMs);
-    this.mixString(span.status);
-    if (span.error !== undefined) this.mixString(span.error);
+    this.mixString(service);
+    this.mixString(traceId);
+    this.mixString(spanId);
+    if (parentSpanId !== undefined) this.mixString(parentSpanId);
+    this.mixString(name);
+    this.mixNumber(startMs);
+    this.mixString(status);
+    if (error !== undefined) this.mixString(error);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
-      this.dispatch({ atMs: span.endMs, kind: 'span', node: span.service, detail: span.name, span });
+      const span: Span = { traceId, spanId, service, name, startMs, endMs, status };
+      if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+      if (error !== undefined) span.error = error;
+      this.dispatch({ atMs: endMs, kind: 'span', node: service, detail: name, span });
     }
   }
 
