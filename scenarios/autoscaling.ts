@@ -8,7 +8,7 @@
 // 2 s): scaling it for browse traffic replicates checkout's footprint and reacts later, so at the
 // peak it costs more and its p99 suffers while new replicas warm up.
 import { scenario, always } from '../sim/index.ts';
-import type { NodeContext, NodeFactory, SystemHandle, World, Handler, HandlerSpec } from '../sim/index.ts';
+import type { NodeContext, NodeFactory, SystemHandle, World, Handler, HandlerSpec, RequestGenerator } from '../sim/index.ts';
 import { registryNode } from '../services/discovery.ts';
 import { gateway, GATEWAY_METHOD } from '../services/gateway.ts';
 import { ControlPlane, type HpaOptions } from '../services/deploy/index.ts';
@@ -123,6 +123,12 @@ function system(world: World, controlPlane: ControlPlane, bounds: ScalingSystem[
   };
 }
 
+/** The store's traffic through the gateway: CHECKOUT_SHARE checkouts, the rest catalogue reads. */
+export const storeTraffic: RequestGenerator = (rng) =>
+  rng.chance(CHECKOUT_SHARE)
+    ? { endpoint: 'POST /checkout', method: GATEWAY_METHOD, payload: { method: 'POST', path: '/checkout' } }
+    : { endpoint: 'GET /catalog', method: GATEWAY_METHOD, payload: { method: 'GET', path: '/catalog/items' } };
+
 export default scenario<ScalingSystem>({
   name: 'autoscaling',
   description: 'Browse traffic ramps x5 (100 -> 500 req/s, 10% checkouts); an HPA at 60% CPU scales microservices (catalog, checkout) or a monolith holding both.',
@@ -132,10 +138,7 @@ export default scenario<ScalingSystem>({
     kind: 'open',
     ratePerSec,
     timeoutMs: 2_000,
-    request: (rng) =>
-      rng.chance(CHECKOUT_SHARE)
-        ? { endpoint: 'POST /checkout', method: GATEWAY_METHOD, payload: { method: 'POST', path: '/checkout' } }
-        : { endpoint: 'GET /catalog', method: GATEWAY_METHOD, payload: { method: 'GET', path: '/catalog/items' } },
+    request: storeTraffic,
   },
   variants: [
     {

@@ -11,7 +11,7 @@ import { scenario, always, eventually, LatencyHistogram } from '../sim/index.ts'
 import type { SystemHandle, World, Handler, HandlerSpec, TraceEvent } from '../sim/index.ts';
 import { GATEWAY_METHOD } from '../services/gateway.ts';
 import { ControlPlane, GatewayOutcomeLog, instanceUnits, resolveTemplate, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
-import { CATALOG, CHECKOUT, CHECKOUT_SHARE, WORKERS, browse, checkout, infrastructure, service } from './autoscaling.ts';
+import { CATALOG, CHECKOUT, WORKERS, browse, checkout, infrastructure, service, storeTraffic } from './autoscaling.ts';
 
 /** Traffic starts once the first pods are warm and in discovery. */
 const WARMUP_MS = 5_000;
@@ -171,10 +171,7 @@ export default scenario<DeploySystem>({
     kind: 'open',
     ratePerSec: (nowMs) => (nowMs < WARMUP_MS || nowMs >= TRAFFIC_END_MS ? 0 : RATE_PER_SEC),
     timeoutMs: 2_000,
-    request: (rng) =>
-      rng.chance(CHECKOUT_SHARE)
-        ? { endpoint: 'POST /checkout', method: GATEWAY_METHOD, payload: { method: 'POST', path: '/checkout' } }
-        : { endpoint: 'GET /catalog', method: GATEWAY_METHOD, payload: { method: 'GET', path: '/catalog/items' } },
+    request: storeTraffic,
   },
   variants: [
     {

@@ -13,6 +13,6 @@ export {
   describeFault, describeScheduledFault, applyFault, type Fault, type ScheduledFault, type FaultRegime, type FaultRegimeEntry,
 } from './faults.ts';
 export { scenario, isScenario, type Scenario, type ScenarioDefinition, type VariantDefinition, type SystemHandle, type BuildEnv } from './scenario.ts';
-export type { WorkloadSpec, RequestSpec, OpenWorkload, ClosedWorkload } from './workload.ts';
+export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './workload.ts';
 export { LatencyHistogram, TimeSeries, EndpointStats } from './metrics.ts';
 export type { ScenarioResult, VariantResult, VariantMetrics } from './result.ts';
