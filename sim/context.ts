@@ -31,6 +31,9 @@ interface TimeoutArg {
 interface TimerArg {
   node: SimNode;
   callback: () => void;
+  /** The context's live timers, which this one leaves when it fires. */
+  timers: Map<number, TimerArg>;
+  handle: number;
   /** Set by clearTimer: a timer deferred by a pause fires under a new handle, which cancel cannot reach. */
   cleared: boolean;
 }
@@ -102,18 +105,11 @@ export class NodeContext {
    * `daemon` timer (heartbeats, sweeps) does not keep a run alive on its own.
    */
   setTimer(delayMs: number, callback: () => void, options: { daemon?: boolean } = {}): number {
-    const timers = this.timers;
-    const timer: TimerArg = {
-      node: this.node,
-      callback: () => {
-        timers.delete(handle);
-        callback();
-      },
-      cleared: false,
-    };
-    const handle = this.node.schedule(this.localToTrueMs(delayMs), runTimer, timer, true, options.daemon ?? false);
-    timers.set(handle, timer);
-    return handle;
+    // No closure per timer: one record carries everything runTimer needs.
+    const timer: TimerArg = { node: this.node, callback, timers: this.timers, handle: -1, cleared: false };
+    timer.handle = this.node.schedule(this.localToTrueMs(delayMs), runTimer, timer, true, options.daemon ?? false);
+    this.timers.set(timer.handle, timer);
+    return timer.handle;
   }
 
   /** Cancels a timer set with `setTimer` (also one that is waiting out a pause). */
@@ -241,6 +237,7 @@ function onCallTimeout(arg: unknown): void {
 function runTimer(arg: unknown): void {
   const timer = arg as TimerArg;
   if (timer.cleared) return;
+  timer.timers.delete(timer.handle);
   timer.node.runHook(timer.callback);
 }
 

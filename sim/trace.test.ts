@@ -134,7 +134,7 @@ describe('describeEvent', () => {
   });
 });
 
-const PINNED_HASH = '5ada08e07ae64a37';
+const PINNED_HASH = '04f2d5879591c64a';
 
 describe('Trace hash field tags', () => {
   it('a peer and a detail with the same text hash differently', () => {

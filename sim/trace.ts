@@ -143,9 +143,12 @@ export class Trace {
   }
 
   private mixString(text: string): void {
-    // One multiply per character into a string hash, then folded into both lanes.
+    // Two characters per multiply into a string hash, then folded into both lanes.
     let key = FNV_OFFSET;
-    for (let index = 0; index < text.length; index++) key = Math.imul(key ^ text.charCodeAt(index), FNV_PRIME);
+    const length = text.length;
+    let index = 0;
+    for (; index + 1 < length; index += 2) key = Math.imul(key ^ (text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16)), FNV_PRIME);
+    if (index < length) key = Math.imul(key ^ text.charCodeAt(index), FNV_PRIME);
     const a = Math.imul(this.laneA ^ key, FNV_PRIME);
     let b = Math.imul(this.laneB ^ key, MIX_PRIME);
     b ^= b >>> 13;
