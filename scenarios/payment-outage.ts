@@ -24,7 +24,7 @@ import type { ShopSystem } from '../services/shop/system.ts';
 export interface PaymentOutageOptions {
   /** Virtual run length. Default 50 000 ms. */
   durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 25. */
+  /** Requests per virtual second (30% of them place orders). Default 20. */
   ratePerSec?: number;
 }
 
@@ -48,7 +48,7 @@ export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<Shop
     quiesceMs: 30_000,
     checkIntervalMs: 2000,
     network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 25, timeoutMs: 2000, request: shopTraffic() },
+    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 20, timeoutMs: 2000, request: shopTraffic() },
     variants: [
       { name: 'sync', description: 'orchestrated saga over RPC, no breaker', build: shopVariant('microservices-sync'), faults: [outage] },
       { name: 'sync+breaker', description: 'step calls under fallback(retry with budget(breaker(timeout))); an open circuit parks the saga', build: shopVariant('microservices-sync+breaker'), faults: [outage] },
