@@ -10,9 +10,11 @@
 // What to look at: sync loses availability on `POST /orders` for the whole outage (clients wait
 // for the saga and time out); the breaker fails fast and parks sagas, so orders are answered
 // PENDING and availability stays up; async accepts every order and pays in consistency instead —
-// see ordersNonFinalAtLoadEnd and timeToFinalP99Ms: orders caught by the outage finish only
-// after payments is back. Self-healing shortens the outage to the back-off sum (~16 s). In every
-// design money is conserved, nothing is charged twice and every order ends CONFIRMED or CANCELLED.
+// see timeToFinalP50Ms and timeToFinalP99Ms: orders caught by the outage finish only after
+// payments is back, and those still waiting when the saga timeout (20 s) runs out are cancelled
+// and compensated (ordersCancelled). Self-healing shortens the outage to the back-off sum
+// (~16 s). In every design money is conserved, nothing is charged twice and every order ends
+// CONFIRMED or CANCELLED.
 import { scenario, crash, crashLoop, type Scenario, type World, type BuildEnv } from '../sim/index.ts';
 import { shopVariant } from '../services/shop/build.ts';
 import { shopInvariants } from '../services/shop/invariants.ts';
