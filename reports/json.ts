@@ -1,7 +1,7 @@
 // The machine-readable result (`sim run --json`, DESIGN §6): the contract's fields first, in the
 // contract's order, then the extra fields of a variant result; numbers rounded as reports show them.
 import type { ScenarioResult, VariantMetrics, VariantResult } from '../sim/result.ts';
-import type { EndpointSummary, TimeBucket } from '../sim/metrics.ts';
+import type { EndpointSummary, LatencySummary, TimeBucket } from '../sim/metrics.ts';
 import { roundMs, roundRatio, roundTo } from './format.ts';
 
 /** Per-second rates and instance-seconds keep 3 decimals, like ms. */
@@ -17,6 +17,18 @@ function roundConsistency(consistency: Record<string, number>): Record<string, n
   return out;
 }
 
+/** The contract's latency figures, in contract order, rounded to the microsecond. */
+function roundLatency(latency: Omit<LatencySummary, 'count'>): Omit<LatencySummary, 'count'> {
+  return {
+    p50: roundMs(latency.p50),
+    p90: roundMs(latency.p90),
+    p99: roundMs(latency.p99),
+    p999: roundMs(latency.p999),
+    max: roundMs(latency.max),
+    mean: roundMs(latency.mean),
+  };
+}
+
 function endpoint(summary: EndpointSummary): EndpointSummary {
   const latency = summary.latencyMs;
   return {
@@ -25,15 +37,7 @@ function endpoint(summary: EndpointSummary): EndpointSummary {
     ok: summary.ok,
     failed: summary.failed,
     availability: roundRatio(summary.availability),
-    latencyMs: {
-      p50: roundMs(latency.p50),
-      p90: roundMs(latency.p90),
-      p99: roundMs(latency.p99),
-      p999: roundMs(latency.p999),
-      max: roundMs(latency.max),
-      mean: roundMs(latency.mean),
-      count: latency.count,
-    },
+    latencyMs: { ...roundLatency(latency), count: latency.count },
     errors: summary.errors,
   };
 }
@@ -57,14 +61,7 @@ function metrics(figures: VariantMetrics): VariantMetrics {
   const latency = figures.latencyMs;
   return {
     requests: { total: figures.requests.total, ok: figures.requests.ok, failed: figures.requests.failed },
-    latencyMs: {
-      p50: roundMs(latency.p50),
-      p90: roundMs(latency.p90),
-      p99: roundMs(latency.p99),
-      p999: roundMs(latency.p999),
-      max: roundMs(latency.max),
-      mean: roundMs(latency.mean),
-    },
+    latencyMs: roundLatency(latency),
     availability: roundRatio(figures.availability),
     consistency: roundConsistency(figures.consistency),
     throughputPerSec: roundRate(figures.throughputPerSec),

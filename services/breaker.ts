@@ -285,15 +285,8 @@ export class CircuitBreaker implements Policy {
         : state === 'half-open'
           ? `circuit half-open: ${guarded} rejected while ${this.options.halfOpenProbes} probe(s) decide`
           : `circuit isolated: ${guarded} rejected until reset`;
-    // An open breaker may reject every call of a hot path, and V8's stack capture is most of the cost
-    // of an Error; a rejection is a value, its stack says nothing. Restored before anything else runs.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      return new BrokenCircuitError(message, this.ctx.name, state);
-    } finally {
-      Error.stackTraceLimit = stackTraceLimit;
-    }
+    // Stackless like every RpcError: an open breaker may reject every call of a hot path.
+    return new BrokenCircuitError(message, this.ctx.name, state);
   }
 }
 

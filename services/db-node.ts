@@ -2,7 +2,7 @@
 // one local transaction) for that service's instances only; plus the same procedures run in-process.
 import type { NodeContext } from '../sim/context.ts';
 import type { NodeFactory, Request, SimNode } from '../sim/node.ts';
-import { ConfigError, RpcError } from '../sim/errors.ts';
+import { ConfigError, RpcError, SimulatedError } from '../sim/errors.ts';
 import { serviceOf, type Database, type DatabaseOptions, type DatabaseRegistry, type Transaction } from './database.ts';
 import { Outbox, startOutboxRelay } from './outbox.ts';
 import { busClient } from './bus-client.ts';
@@ -40,13 +40,9 @@ export type Procedure<A = any, R = unknown> = (tx: Transaction, args: A, context
 export type Procedures = Readonly<Record<string, Procedure>>;
 
 /** Thrown by `abortTransaction`: the runner rolls back and answers `result` as a normal value. */
-export class ProcedureAbort extends Error {
+export class ProcedureAbort extends SimulatedError {
   constructor(readonly result: unknown) {
-    // Control flow, not a fault: skip the stack capture, most of an Error's cost.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super('transaction aborted by its procedure');
-    Error.stackTraceLimit = limit;
   }
 }
 ProcedureAbort.prototype.name = 'ProcedureAbort';

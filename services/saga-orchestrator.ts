@@ -2,7 +2,7 @@
 // saga log, and on a failure runs the compensations of the steps done, newest first. After a crash
 // it resumes its unfinished sagas from the log and completes or compensates them.
 import type { NodeContext } from '../sim/context.ts';
-import { ConfigError, RpcError, errorMessage, isRpcError } from '../sim/errors.ts';
+import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError } from '../sim/errors.ts';
 import type { Database } from './database.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
@@ -10,29 +10,14 @@ import { TimeoutPolicy } from './timeout.ts';
  * A step refused with no effect (a business failure: insufficient funds, out of stock). Its own
  * compensation is not run; those of the steps before it are.
  */
-export class SagaStepDeclined extends Error {
-  constructor(message: string) {
-    // A decline is a value on a hot path: skip the stack capture, most of an Error's cost.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(message);
-    Error.stackTraceLimit = limit;
-  }
-}
+export class SagaStepDeclined extends SimulatedError {}
 SagaStepDeclined.prototype.name = 'SagaStepDeclined';
 
 /**
  * A step cannot run now (its dependency is known to be down, e.g. an open circuit) and had no
  * effect: the saga parks and tries the step again later, until the saga's timeout.
  */
-export class SagaStepDeferred extends Error {
-  constructor(message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(message);
-    Error.stackTraceLimit = limit;
-  }
-}
+export class SagaStepDeferred extends SimulatedError {}
 SagaStepDeferred.prototype.name = 'SagaStepDeferred';
 
 /** A save found the log at another version: another incarnation drives this saga. */

@@ -17,6 +17,31 @@ describe('crash-loop fault', () => {
     expect(world.node('svc').status).toBe('up');
   });
 
+  it('a crashing start never builds the service: it is up, answers nothing, and dies startupMs later', async () => {
+    const world = new World(1);
+    let built = 0;
+    world.addNode('pod', () => {
+      built++;
+      return { handlers: { ping: () => 'pong' } };
+    });
+    const events: string[] = [];
+    world.sim.trace.addFilteredSink(['node.crash-on-start'], (event) => events.push(`${event.atMs} ${event.node} ${event.detail}`));
+    world.sim.at(0, () => world.crashLoop('pod', 1, 100));
+    world.sim.at(10, () => world.restart('pod'));
+    let statusAt109 = '';
+    let pingAt50: unknown;
+    world.sim.at(50, () => void world.call('pod', 'ping').then(undefined, (error: { code: string }) => (pingAt50 = error.code)));
+    world.sim.at(109, () => (statusAt109 = world.node('pod').status));
+    await world.sim.run({ untilMs: 200 });
+    expect(events).toEqual(['10 pod exits after 100ms']);
+    expect(built).toBe(1); // the first, healthy start only
+    expect(pingAt50).toBe('not-found');
+    expect(statusAt109).toBe('up');
+    expect(world.node('pod').status).toBe('down');
+    world.restart('pod');
+    expect(built).toBe(2);
+  });
+
   it('is a fault value: described, applied, and undone by clearing the remaining starts', async () => {
     const world = new World(1);
     world.addNode('svc', () => ({}));

@@ -42,11 +42,21 @@ export type RpcErrorCode =
   | 'application';
 
 /**
- * A failed remote call: an operating error, which callers handle as a value. It carries no stack
- * trace: it is data about the simulated system, made by the thousand, and capturing a host stack
- * for each cost about a sixth of a run.
+ * An error that is data about the simulated system (a failed call, a declined saga step, a rolled
+ * back procedure), made by the thousand on hot paths. It carries no host stack trace: capturing
+ * one for each cost about a sixth of a run, and it would say nothing about the simulation.
  */
-export class RpcError extends Error {
+export class SimulatedError extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** A failed remote call: an operating error, which callers handle as a value. */
+export class RpcError extends SimulatedError {
   override name = 'RpcError';
   constructor(
     readonly code: RpcErrorCode,
@@ -54,10 +64,7 @@ export class RpcError extends Error {
     /** The node that produced the error, when known. */
     readonly source?: string,
   ) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
   }
 }
 

@@ -161,7 +161,7 @@ export class SimNode {
   paused = false;
   /** Removed for good (scale-in); never restarted by healing. */
   removed = false;
-  /** Crash-loop fault: this many coming starts end in a crash `crashOnStartAfterMs` later (a bad config). */
+  /** Crash-loop fault: this many coming starts die during startup, `crashOnStartAfterMs` in (a bad config). */
   crashOnStarts = 0;
   crashOnStartAfterMs = 100;
   /** Survives crashes and restarts (unless wiped); the service's disk. */
@@ -211,6 +211,18 @@ export class SimNode {
     this.upSinceMs = this.host.sim.nowMs;
     this.ctx = this.host.makeContext(this);
     this.handlers.clear();
+    if (this.crashOnStarts > 0) {
+      // A crash-looping start dies while starting up: its service is never built (it does not
+      // register anywhere, it answers nothing), and the process exits `crashOnStartAfterMs` later.
+      this.crashOnStarts--;
+      this.service = {};
+      this.host.sim.trace.emit(this.host.sim.nowMs, 'node.crash-on-start', this.name, undefined, undefined, `exits after ${this.crashOnStartAfterMs}ms`);
+      this.schedule(this.crashOnStartAfterMs, () => {
+        this.crash(false);
+        this.host.sim.trace.emit(this.host.sim.nowMs, 'node.crash', this.name, undefined, undefined, 'on start');
+      });
+      return;
+    }
     try {
       this.service = this.factory(this.ctx);
     } catch (error) {
@@ -221,13 +233,6 @@ export class SimNode {
     }
     for (const [method, handler] of Object.entries(this.service.handlers ?? {})) this.handlers.set(method, handler);
     if (this.service.onStart) this.runHook(this.service.onStart);
-    if (this.crashOnStarts > 0) {
-      this.crashOnStarts--;
-      this.schedule(this.crashOnStartAfterMs, () => {
-        this.crash(false);
-        this.host.sim.trace.emit(this.host.sim.nowMs, 'node.crash', this.name, undefined, undefined, 'on start');
-      });
-    }
   }
 
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */

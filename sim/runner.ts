@@ -158,7 +158,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
       healAll();
       for (const node of world.allNodes()) if (node.status === 'down' && !node.removed) world.restart(node.name);
       built.onQuiesce?.();
-      await quiesce(definition, world, built, failures, failedChecks, coverage, sample, () => metrics.sent - metrics.ok - metrics.failed);
+      await quiesce(definition, world, built, failures, failedChecks, sample, () => metrics.sent - metrics.ok - metrics.failed);
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -216,7 +216,6 @@ async function quiesce(
   system: SystemHandle,
   failures: Failure[],
   failedChecks: Set<string>,
-  coverage: Record<string, boolean>,
   sample: (atMs: number) => void,
   /** Workload requests sent and not yet answered: the quiesce phase lets them finish. */
   inFlight: () => number,
@@ -273,7 +272,6 @@ async function quiesce(
       message: `not reached ${Math.round(sim.nowMs - healedAtMs)} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim(),
     });
   }
-  void coverage;
 }
 
 function budgetFailure(budget: number, atMs: number, targetMs: number): Failure {

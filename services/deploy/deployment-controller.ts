@@ -163,9 +163,7 @@ export class DeploymentController implements SupervisorHost {
   /** Crash-loop fault: every live pod crashes now and on each of its next `starts` starts. */
   crashLoop(starts: number): void {
     for (const pod of this.pods.values()) {
-      if (!pod.live) continue;
-      pod.crashOnStartRemaining = starts;
-      if (this.world.node(pod.name).status === 'up') this.world.crash(pod.name);
+      if (pod.live) this.world.crashLoop(pod.name, starts, this.host.crashAfterMs);
     }
   }
 
@@ -356,9 +354,6 @@ export class DeploymentController implements SupervisorHost {
     const factory = podFactory(template.factory, {
       coldStartMs: template.coldStartMs,
       counts: pod.counts,
-      takeCrashOnStart: () => pod.takeCrashOnStart(),
-      crashAfterMs: this.host.crashAfterMs,
-      crash: () => world.crash(name),
     });
     const node = world.addNode(name, factory, {
       workers: template.workers,

@@ -38,8 +38,6 @@ export class PodRecord {
   consecutiveCrashes = 0;
   restartAtMs = 0;
   terminateAtMs = 0;
-  /** Starts still to crash (a crash-loop fault). */
-  crashOnStartRemaining = 0;
   /** Requests the service answered, probes excluded (rollout analysis). */
   readonly counts: RequestCounts = { ok: 0, errors: 0 };
   readiness: Probe;
@@ -74,13 +72,6 @@ export class PodRecord {
     this.liveness = new Probe(LIVENESS_METHOD, this.spec.liveness, nowMs);
     this.utilization.clear();
     this.queueDepth.clear();
-  }
-
-  /** Consumes one crashing start of a crash-loop fault; true if this start must crash. */
-  takeCrashOnStart(): boolean {
-    if (this.crashOnStartRemaining <= 0) return false;
-    this.crashOnStartRemaining--;
-    return true;
   }
 
   /** Not terminating or gone. */

@@ -6,7 +6,7 @@ import { podFactory, type PodHooks } from './pod.ts';
 import { LIVENESS_METHOD, READY_METHOD } from './probes.ts';
 
 function hooks(overrides: Partial<PodHooks> = {}): PodHooks {
-  return { coldStartMs: 0, counts: { ok: 0, errors: 0 }, takeCrashOnStart: () => false, crashAfterMs: 100, crash: () => {}, ...overrides };
+  return { coldStartMs: 0, counts: { ok: 0, errors: 0 }, ...overrides };
 }
 
 /** Outcome of a call at `atMs`: the value, or `error:<code>`. */
@@ -63,32 +63,5 @@ describe('podFactory', () => {
     const answers = [999, 1000, 1600].map((atMs) => callAt(world, atMs, 'pod', READY_METHOD));
     await world.sim.run();
     expect(await Promise.all(answers)).toEqual(['error:unavailable', 'error:unavailable', 'warm']);
-  });
-
-  it('crashes a start that a crash-loop fault marked, after crashAfterMs, without building the service', async () => {
-    const world = new World(1);
-    const events: string[] = [];
-    world.sim.trace.addFilteredSink(['pod.crash-on-start'], (event) => events.push(`${event.atMs} ${event.node} ${event.detail}`));
-    let built = 0;
-    let crashesLeft = 1;
-    const factory: NodeFactory = (ctx) => {
-      built++;
-      return service(ctx);
-    };
-    world.addNode(
-      'pod',
-      podFactory(factory, hooks({ takeCrashOnStart: () => crashesLeft-- > 0, crashAfterMs: 100, crash: () => world.crash('pod') })),
-    );
-    let statusAt99 = '';
-    world.sim.at(99, () => {
-      statusAt99 = world.node('pod').status;
-    });
-    await world.sim.run();
-    expect(events).toEqual(['0 pod exits after 100ms']);
-    expect(statusAt99).toBe('up');
-    expect(world.node('pod').status).toBe('down');
-    expect(built).toBe(0);
-    world.restart('pod');
-    expect(built).toBe(1);
   });
 });

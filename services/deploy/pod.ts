@@ -1,8 +1,7 @@
 // The pod side of a Deployment: wraps a service's node factory with what the control plane needs
 // from inside the process: readiness after a cold start, liveness, request counters for rollout
-// analysis, and the crash-on-start of a crash-loop fault.
-import type { NodeContext } from '../../sim/context.ts';
-import type { Handler, HandlerSpec, NodeFactory, ServiceDefinition } from '../../sim/node.ts';
+// analysis. (A crash-loop fault's crashing starts are the engine's: `world.crashLoop`.)
+import type { Handler, HandlerSpec, NodeFactory } from '../../sim/node.ts';
 import type { Distribution } from '../../sim/rng.ts';
 import { RpcError } from '../../sim/errors.ts';
 import { LIVENESS_METHOD, READY_METHOD } from './probes.ts';
@@ -14,22 +13,15 @@ export interface PodHooks {
   coldStartMs: number | Distribution;
   /** Requests the service answered (probes excluded); the control plane reads them for analysis. */
   counts: RequestCounts;
-  /** True when this start must crash (a crash-loop fault is in effect); consumes one such start. */
-  takeCrashOnStart(): boolean;
-  /** How long a crashing start runs before its process dies (reading config, failing). */
-  crashAfterMs: number;
-  /** Kills this pod's process: the runtime's hand, not the service's own code. */
-  crash(): void;
 }
 
 /**
  * A pod's node factory: the service's own definition plus `ready` (fails until the cold start is
  * over, then defers to the service's `ready` if it has one) and `health` (the service's, or `ok`).
- * Every other handler is counted in `hooks.counts`. Trace event: `pod.crash-on-start`.
+ * Every other handler is counted in `hooks.counts`.
  */
 export function podFactory(factory: NodeFactory, hooks: PodHooks): NodeFactory {
   return (ctx) => {
-    if (hooks.takeCrashOnStart()) return crashingStart(ctx, hooks);
     const startedAtMs = ctx.now();
     const coldStartMs = typeof hooks.coldStartMs === 'number' ? hooks.coldStartMs : Math.max(0, ctx.rng.sample(hooks.coldStartMs));
     const definition = factory(ctx);
@@ -47,16 +39,6 @@ export function podFactory(factory: NodeFactory, hooks: PodHooks): NodeFactory {
     };
     handlers[LIVENESS_METHOD] = ownHealth ?? alive;
     return { ...definition, handlers };
-  };
-}
-
-/** A start that dies after `crashAfterMs`: the service never comes up, so it is not even built. */
-function crashingStart(ctx: NodeContext, hooks: PodHooks): ServiceDefinition {
-  return {
-    onStart() {
-      ctx.emit('pod.crash-on-start', `exits after ${hooks.crashAfterMs}ms`);
-      ctx.setTimer(hooks.crashAfterMs, () => hooks.crash());
-    },
   };
 }
 
