@@ -355,10 +355,16 @@ export class SimNode {
     return daemon ? this.host.sim.daemon(delayMs, fireNodeEvent, event) : this.host.sim.schedule(delayMs, fireNodeEvent, event);
   }
 
-  /** Runs a node-scoped callback now if the node can (used for deliveries). */
+  /** Runs a node-scoped callback now if the node can (used for deliveries); defers it while paused. */
   runOrDefer(callback: (arg: unknown) => void, arg: unknown): void {
-    const event: NodeEvent = { node: this, generation: this.generation, callback, arg, wakes: true };
-    fireNodeEvent(event);
+    if (this.status !== 'up') return;
+    if (!this.paused && this.backlog.length === 0) {
+      // The common case, without a deferrable event record: what dispatchNodeEvent would do now.
+      this.host.sim.wake();
+      callback(arg);
+      return;
+    }
+    fireNodeEvent({ node: this, generation: this.generation, callback, arg, wakes: true });
   }
 
   /** What simulated CPU time is multiplied by: the slow factor over the CPU share. */

@@ -68,6 +68,12 @@ export class World implements ContextHost {
   /** The host interface nodes see. */
   private readonly nodeHost: NodeHost;
 
+  /** Hands a delivered envelope to its (up) node; one function for every delivery. */
+  private readonly arrive = (arg: unknown): void => {
+    const envelope = arg as Envelope;
+    this.handleArrivalNow(this.nodes.get(envelope.to)!, envelope);
+  };
+
   /** Virtual time now, in ms. */
   get nowMs(): number {
     return this.sim.nowMs;
@@ -322,7 +328,7 @@ export class World implements ContextHost {
       return;
     }
     sim.trace.emit(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
-    node.runOrDefer(handleArrival, { world: this, node, envelope });
+    node.runOrDefer(this.arrive, envelope);
   }
 
   /** @internal */
@@ -388,9 +394,5 @@ function admitDeferred(arg: unknown): void {
   request.node.admit(request);
 }
 
-function handleArrival(arg: unknown): void {
-  const { world, node, envelope } = arg as { world: World; node: SimNode; envelope: Envelope };
-  world.handleArrivalNow(node, envelope);
-}
 
 export { RpcError };
