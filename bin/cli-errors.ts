@@ -1,5 +1,5 @@
 // Exit codes and the one-line error reporting of the CLI (DESIGN §6).
-import { ConfigError, NondeterminismError } from '../sim/errors.ts';
+import { ConfigError, NondeterminismError } from '../sim/engine/errors.ts';
 
 /** Exit codes of `sim`. */
 export const EXIT = {

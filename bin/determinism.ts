@@ -1,9 +1,9 @@
 // `--check-determinism`: runs each variant of a seed twice and names the first trace event that
 // differs. Events of the first run are kept as text (bounded), the second run is compared live.
-import { runVariant, planFor, assembleResult } from '../sim/runner.ts';
-import { describeEvent, type TraceEvent } from '../sim/trace.ts';
-import type { Scenario } from '../sim/scenario.ts';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import { runVariant, planFor, assembleResult } from '../sim/harness/runner.ts';
+import { describeEvent, type TraceEvent } from '../sim/engine/trace.ts';
+import type { Scenario } from '../sim/harness/scenario.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 
 /** Most events of the first run kept for comparison; beyond it only the hashes are compared. */
 const MAX_RECORDED_EVENTS = 3_000_000;

@@ -3,8 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isScenario, type Scenario } from '../sim/scenario.ts';
-import { ConfigError } from '../sim/errors.ts';
+import { isScenario, type Scenario } from '../sim/harness/scenario.ts';
+import { ConfigError } from '../sim/engine/errors.ts';
 import { UsageError, oneLine } from './cli-errors.ts';
 
 /** Imports `file` and returns its default-exported scenario. */

@@ -4,11 +4,11 @@ import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, oneLine } from './cli-errors.ts';
 import { writeFileAtomic } from '../reports/atomic-write.ts';
-import { assembleResult, runVariant, type RunPlan, type RunObservers } from '../sim/runner.ts';
-import type { Scenario } from '../sim/scenario.ts';
-import type { FailureKind } from '../sim/checks.ts';
-import type { ScenarioResult } from '../sim/result.ts';
-import type { PlanSize } from '../sim/shrink.ts';
+import { assembleResult, runVariant, type RunPlan, type RunObservers } from '../sim/harness/runner.ts';
+import type { Scenario } from '../sim/harness/scenario.ts';
+import type { FailureKind } from '../sim/harness/checks.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
+import type { PlanSize } from '../sim/harness/shrink.ts';
 
 /** The contents of a replay file. */
 export interface ReplayFile {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SweepPool } from './sweep-pool.ts';
 import { seedEntry, type SweepSeedEntry } from './sweep-summary.ts';
-import { runScenario } from '../sim/runner.ts';
+import { runScenario } from '../sim/harness/runner.ts';
 import plantedBug from '../scenarios/planted-bug.ts';
 import flakyNetwork from '../scenarios/flaky-network.ts';
 

@@ -1,7 +1,7 @@
 // The result of a seed sweep as data (what `sim sweep --json` prints, what shards write and `sim merge`
 // reads): small per-seed entries, plus the totals, coverage and failing checks computed from them.
-import type { Failure } from '../sim/checks.ts';
-import type { ScenarioResult } from '../sim/result.ts';
+import type { Failure } from '../sim/harness/checks.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
 
 /** One variant of one seed, kept small: no series, no timeline. */
 export interface SweepVariantEntry {

@@ -3,9 +3,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadScenario } from './load-scenario.ts';
 import { UsageError } from './cli-errors.ts';
-import { ConfigError } from '../sim/errors.ts';
-import { runScenario } from '../sim/runner.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { ConfigError } from '../sim/engine/errors.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { Scenario } from '../sim/harness/scenario.ts';
 import { seedEntry, type SweepSeedEntry } from './sweep-summary.ts';
 
 /** What the pool gives each worker when it starts it. */

@@ -3,7 +3,7 @@
 // Pure data in, spec out; rendering lives in svg.ts. Scenario strings go only into data values,
 // never into field names or expressions.
 import type { TopLevelSpec } from 'vega-lite';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import { formatInstanceSeconds, formatMs, formatPercent } from './format.ts';
 
 /** Width of a full-width chart, px (the page scales SVGs down on narrow screens). */

@@ -2,7 +2,7 @@
 // chrome://tracing open: one process per service node, spans as complete ('X') events on lanes so
 // overlapping spans never share a thread, RPC hops as flow arrows, faults and breaker changes as
 // instant ('i') events. Collects while the run streams; memory grows with spans, not with events.
-import type { Span, TraceEvent } from '../sim/trace.ts';
+import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
 
 /** Node-scoped trace kinds shown as instant events on their node's process. */

@@ -1,6 +1,6 @@
 // The verdict of `sim compare`: for each headline figure, which variant does best and how far the
 // others are from it, so a reader sees the trade between architectures at a glance.
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import { formatMs, formatPercent, formatRate, formatInstanceSeconds, formatConsistency, formatNumber } from './format.ts';
 
 /** One headline figure compared across variants. */

@@ -1,8 +1,8 @@
 // Test-only: a synthetic scenario result with two variants, so report tests do not depend on real
 // scenarios. Every figure is computed from a formula: the fixture is the same on every call.
-import type { ScenarioResult, VariantResult, TimelineEntry } from '../sim/result.ts';
-import type { TimeBucket } from '../sim/metrics.ts';
-import type { ScheduledFault } from '../sim/faults.ts';
+import type { ScenarioResult, VariantResult, TimelineEntry } from '../sim/harness/result.ts';
+import type { TimeBucket } from '../sim/harness/metrics.ts';
+import type { ScheduledFault } from '../sim/harness/faults.ts';
 
 /** Options of `syntheticResult`. */
 export interface SyntheticOptions {

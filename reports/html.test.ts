@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { renderHtml, renderHtmlFile } from './html.ts';
 import { toJsonText } from './json.ts';
 import { syntheticResult } from './fixtures.ts';
-import type { ScenarioResult } from '../sim/result.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
 
 const replayCommand = (variant: string): string => `sim run scenarios/payment-outage.ts --seed 42 --variant ${variant}`;
 

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (inline CSS and SVG, no scripts, fonts or network) that
 // shows a result at a glance — verdict, side-by-side table, failures, charts. Every string that
 // comes from a scenario is escaped.
-import type { ScenarioResult } from '../sim/result.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml } from './escape-html.ts';
 import { formatCount, formatMs } from './format.ts';

@@ -5,7 +5,7 @@ import { toJson, toJsonText } from './json.ts';
 import { renderTerminal } from './terminal.ts';
 import { syntheticResult } from './fixtures.ts';
 import { formatConsistency, formatCount, formatInstanceSeconds, formatMs, formatPercent, formatRate } from './format.ts';
-import type { ScenarioResult } from '../sim/result.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
 
 /** A result whose figures carry more decimals than reports keep, so rounding is exercised. */
 function unroundedResult(): ScenarioResult {

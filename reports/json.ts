@@ -1,7 +1,7 @@
 // The machine-readable result (`sim run --json`, DESIGN §6): the contract's fields first, in the
 // contract's order, then the extra fields of a variant result; numbers rounded as reports show them.
-import type { ScenarioResult, VariantMetrics, VariantResult } from '../sim/result.ts';
-import type { EndpointSummary, LatencySummary, TimeBucket } from '../sim/metrics.ts';
+import type { ScenarioResult, VariantMetrics, VariantResult } from '../sim/harness/result.ts';
+import type { EndpointSummary, LatencySummary, TimeBucket } from '../sim/harness/metrics.ts';
 import { roundMs, roundRatio, roundTo } from './format.ts';
 
 /** Per-second rates and instance-seconds keep 3 decimals, like ms. */

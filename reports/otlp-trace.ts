@@ -1,7 +1,7 @@
 // Exports a run's spans as OTLP JSON (an ExportTraceServiceRequest), which Jaeger imports and any
 // OpenTelemetry collector accepts: one resource per service node (`service.name`), ids mapped to
 // fixed-width hex, virtual time placed on a fixed wall-clock epoch. Memory grows with spans only.
-import type { Span, TraceEvent } from '../sim/trace.ts';
+import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
 import { namespacedTraceId, toHexId } from './trace-ids.ts';
 

@@ -1,6 +1,6 @@
 // The side-by-side summary of a scenario result as rows of already-formatted cells: one model that
 // the terminal table and the HTML table both render, so the two show the same strings.
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import {
   MISSING,
   formatConsistency,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTerminal, wrapName } from './terminal.ts';
 import { syntheticResult } from './fixtures.ts';
-import type { ScenarioResult } from '../sim/result.ts';
+import type { ScenarioResult } from '../sim/harness/result.ts';
 
 const ANSI = /\u001b\[[0-9;]*m/;
 const replayCommand = (variant: string): string => `sim run scenarios/payment-outage.ts --seed 42 --variant ${variant}`;

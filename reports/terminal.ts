@@ -2,7 +2,7 @@
 // side, then each failure as a block ending with the command that replays it.
 import Table from 'cli-table3';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import { formatCount, formatMs } from './format.ts';
 import { summaryRows, type CellTone, type SummaryRow } from './summary.ts';
 

@@ -1,5 +1,5 @@
 // The shape every trace export shares: a streaming collector fed by a run's trace sink.
-import type { TraceSink } from '../sim/trace.ts';
+import type { TraceSink } from '../sim/engine/trace.ts';
 
 /** A trace export being collected during one run. */
 export interface TraceExportCollector {

@@ -2,8 +2,8 @@
 // nodes calling each other is run with the collectors attached, and the exports are checked
 // against what the run's own trace reported.
 import { describe, expect, it } from 'vitest';
-import { World } from '../sim/world.ts';
-import type { Span, TraceEvent } from '../sim/trace.ts';
+import { World } from '../sim/world/world.ts';
+import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import { createChromeTraceCollector, createOtlpCollector, createTraceCollector } from './trace-export.ts';
 import type { ChromeTraceEvent } from './chrome-trace.ts';
 import type { OtlpSpan } from './otlp-trace.ts';

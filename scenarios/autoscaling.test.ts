@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import definition, { ratePerSec } from './autoscaling.ts';
-import { planFor, runScenario, runVariant } from '../sim/runner.ts';
+import { planFor, runScenario, runVariant } from '../sim/harness/runner.ts';
 
 describe('autoscaling scenario', () => {
   it('ramps traffic x5 after a warm-up and back', () => {

@@ -9,8 +9,8 @@
 // peak it costs more and its p99 suffers while new replicas warm up.
 import { scenario, always } from '../sim/index.ts';
 import type { NodeContext, NodeFactory, SystemHandle, World, Handler, HandlerSpec, RequestGenerator } from '../sim/index.ts';
-import { registryNode } from '../services/discovery.ts';
-import { gateway, GATEWAY_METHOD } from '../services/gateway.ts';
+import { registryNode } from '../services/routing/discovery.ts';
+import { gateway, GATEWAY_METHOD } from '../services/routing/gateway.ts';
 import { ControlPlane, type HpaOptions } from '../services/deploy/index.ts';
 
 /** Arrivals per second before and after the ramp. */

@@ -2,11 +2,11 @@
 // lags and serves many more stale reads than a fast one, read-your-writes serves none at the cost
 // of write-side reads; the exactly-once and catch-up checks hold, and fail on a broken read model.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/runner.ts';
-import { evaluate } from '../sim/checks.ts';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
-import type { Database } from '../services/database.ts';
-import { CHECKPOINT_TABLE } from '../services/projection.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import { evaluate } from '../sim/harness/checks.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
+import type { Database } from '../services/data/database.ts';
+import { CHECKPOINT_TABLE } from '../services/data/projection.ts';
 import cqrsLag from './cqrs-lag.ts';
 
 let result: ScenarioResult;

@@ -12,9 +12,9 @@
 // application the crash took back), and the read model catches up after the faults.
 import { scenario, always, eventually, sometimes, crash, pause, degradeLink } from '../sim/index.ts';
 import type { NodeContext, Request, World } from '../sim/index.ts';
-import { DatabaseRegistry, type Database } from '../services/database.ts';
-import { EventStore, type Reducer } from '../services/eventstore.ts';
-import { CHECKPOINT_TABLE, ProjectionMetrics, StaleReadTracker, serveEventFeed, startProjection } from '../services/projection.ts';
+import { DatabaseRegistry, type Database } from '../services/data/database.ts';
+import { EventStore, type Reducer } from '../services/data/eventstore.ts';
+import { CHECKPOINT_TABLE, ProjectionMetrics, StaleReadTracker, serveEventFeed, startProjection } from '../services/data/projection.ts';
 
 const DURATION_MS = 18_000;
 const REQUESTS_PER_SEC = 200;

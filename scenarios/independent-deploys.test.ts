@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import definition from './independent-deploys.ts';
-import { planFor, runScenario, runVariant } from '../sim/runner.ts';
+import { planFor, runScenario, runVariant } from '../sim/harness/runner.ts';
 
 describe('independent-deploys scenario', () => {
   it('is deterministic: the same seed gives the same trace hash, another seed another', async () => {

@@ -9,7 +9,7 @@
 // while the rollout runs.
 import { scenario, always, eventually, LatencyHistogram } from '../sim/index.ts';
 import type { SystemHandle, World, Handler, HandlerSpec, TraceEvent } from '../sim/index.ts';
-import { GATEWAY_METHOD } from '../services/gateway.ts';
+import { GATEWAY_METHOD } from '../services/routing/gateway.ts';
 import { ControlPlane, GatewayOutcomeLog, instanceUnits, resolveTemplate, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
 import { CATALOG, CHECKOUT, WORKERS, browse, checkout, infrastructure, service, storeTraffic } from './autoscaling.ts';
 

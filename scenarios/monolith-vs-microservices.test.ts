@@ -1,8 +1,8 @@
 // Tests for scenarios/monolith-vs-microservices.ts on a shorter run: the same seed gives the same
 // trace, every check holds, and the comparison shows what the scenario is about.
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/runner.ts';
-import type { VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { VariantResult } from '../sim/harness/result.ts';
 import { monolithVsMicroservices } from './monolith-vs-microservices.ts';
 import scenarioFile from './monolith-vs-microservices.ts';
 

@@ -11,7 +11,7 @@
 // no compensations) and costs fewer instance-seconds; the microservices pay for isolation with
 // sagas, whose compensations and time to final show.
 import { scenario, crash, slow, type Scenario } from '../sim/index.ts';
-import type { ScheduledFault } from '../sim/faults.ts';
+import type { ScheduledFault } from '../sim/harness/faults.ts';
 import { serviceDatabaseNode, serviceFaultTargets, shopVariant } from '../services/shop/build.ts';
 import { shopInvariants } from '../services/shop/invariants.ts';
 import { shopTraffic } from '../services/shop/workload.ts';

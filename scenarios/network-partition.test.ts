@@ -3,8 +3,8 @@
 // expires the instance it cannot hear; every invariant holds; same seed, same trace.
 import { describe, expect, it } from 'vitest';
 import definition, { networkPartition } from './network-partition.ts';
-import { runScenario } from '../sim/runner.ts';
-import type { VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { VariantResult } from '../sim/harness/result.ts';
 
 function orderAvailability(variant: VariantResult): number {
   return variant.metrics.endpoints.find((endpoint) => endpoint.endpoint === 'POST /orders')!.availability;

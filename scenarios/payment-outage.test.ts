@@ -3,8 +3,8 @@
 // outage; every invariant holds; the same seed gives the same trace.
 import { describe, expect, it } from 'vitest';
 import definition, { paymentOutage } from './payment-outage.ts';
-import { runScenario } from '../sim/runner.ts';
-import type { VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { VariantResult } from '../sim/harness/result.ts';
 
 const small = paymentOutage({ durationMs: 30_000, ratePerSec: 15 });
 

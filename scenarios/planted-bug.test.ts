@@ -2,8 +2,8 @@
 // credit loses money in `naive`), the fix (`saga-log` finishes the transfer after its restart).
 import { describe, expect, it } from 'vitest';
 import plantedBug from './planted-bug.ts';
-import { planFor, runScenario, runVariant, type RunPlan } from '../sim/runner.ts';
-import { crash } from '../sim/faults.ts';
+import { planFor, runScenario, runVariant, type RunPlan } from '../sim/harness/runner.ts';
+import { crash } from '../sim/harness/faults.ts';
 
 /** Seed 25 with only the crash that `sim shrink` reduces it to: the bank dies with t7 half done. */
 function crashMidTransfer(variant: string): RunPlan {

@@ -2,8 +2,8 @@
 // it claims — naive retries amplify dep's load, collapse availability and never recover while the
 // traffic lasts; a retry budget and a breaker contain the storm, and the breaker's states show it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/runner.ts';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import retryStorm from './retry-storm.ts';
 
 const FAULT_AT_MS = 4_000;

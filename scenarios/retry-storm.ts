@@ -13,17 +13,17 @@
 import { scenario, always, eventually, sometimes, slow } from '../sim/index.ts';
 import type { NodeContext, Request, World } from '../sim/index.ts';
 import { isTransientRpcError } from '../sim/index.ts';
-import { registryNode } from '../services/discovery.ts';
-import { registered } from '../services/registration.ts';
-import { DiscoveryClient } from '../services/discovery-client.ts';
-import { serviceClient } from '../services/client.ts';
-import { retry, RetryBudget } from '../services/retry.ts';
-import { CircuitBreaker, ConsecutiveFailureStrategy, isBrokenCircuitError } from '../services/breaker.ts';
-import { timeout } from '../services/timeout.ts';
-import { fallback } from '../services/fallback.ts';
-import { bulkhead, type BulkheadPolicy } from '../services/bulkhead.ts';
-import { wrap } from '../services/wrap.ts';
-import type { Policy } from '../services/policy.ts';
+import { registryNode } from '../services/routing/discovery.ts';
+import { registered } from '../services/routing/registration.ts';
+import { DiscoveryClient } from '../services/routing/discovery-client.ts';
+import { serviceClient } from '../services/routing/client.ts';
+import { retry, RetryBudget } from '../services/resilience/retry.ts';
+import { CircuitBreaker, ConsecutiveFailureStrategy, isBrokenCircuitError } from '../services/resilience/breaker.ts';
+import { timeout } from '../services/resilience/timeout.ts';
+import { fallback } from '../services/resilience/fallback.ts';
+import { bulkhead, type BulkheadPolicy } from '../services/resilience/bulkhead.ts';
+import { wrap } from '../services/resilience/wrap.ts';
+import type { Policy } from '../services/resilience/policy.ts';
 import { RecoveryMeter } from './lib/recovery.ts';
 
 /** When dep turns slow, for how long, and how much. */

@@ -8,8 +8,8 @@
 // analysis it takes all traffic and keeps failing.
 import { scenario, always, eventually, RpcError } from '../sim/index.ts';
 import type { NodeContext, NodeFactory, SystemHandle, World } from '../sim/index.ts';
-import { registryNode } from '../services/discovery.ts';
-import { gateway, GATEWAY_METHOD } from '../services/gateway.ts';
+import { registryNode } from '../services/routing/discovery.ts';
+import { gateway, GATEWAY_METHOD } from '../services/routing/gateway.ts';
 import { ControlPlane, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
 import { GatewayOutcomeLog } from '../services/deploy/outcome-log.ts';
 

@@ -1,8 +1,8 @@
 // Tests for scenarios/sync-vs-async.ts on a shorter run: the same seed gives the same trace, every
 // check holds, and the comparison shows availability traded for time to final.
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/runner.ts';
-import type { VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { VariantResult } from '../sim/harness/result.ts';
 import { syncVsAsync } from './sync-vs-async.ts';
 import scenarioFile from './sync-vs-async.ts';
 

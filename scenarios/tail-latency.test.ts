@@ -2,8 +2,8 @@
 // the fan-out's p99 and p99.9 several times for a few percent more backend requests, while
 // least-loaded replica selection steers first attempts off the gray replica and needs fewer hedges.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/runner.ts';
-import type { ScenarioResult, VariantResult } from '../sim/result.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import tailLatency from './tail-latency.ts';
 
 let result: ScenarioResult;

@@ -11,9 +11,9 @@
 import { scenario, always, eventually, slow } from '../sim/index.ts';
 import type { NodeContext, Request, World } from '../sim/index.ts';
 import { LatencyHistogram } from '../sim/index.ts';
-import { hedge, type HedgePolicy } from '../services/hedge.ts';
-import { LeastConnectionsBalancer, RandomBalancer, type Balancer } from '../services/balancer.ts';
-import { newInstance, type ServiceInstance } from '../services/instance.ts';
+import { hedge, type HedgePolicy } from '../services/resilience/hedge.ts';
+import { LeastConnectionsBalancer, RandomBalancer, type Balancer } from '../services/routing/balancer.ts';
+import { newInstance, type ServiceInstance } from '../services/routing/instance.ts';
 
 const SHARDS = 10;
 const REPLICAS = ['a', 'b'] as const;

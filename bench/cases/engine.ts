@@ -1,9 +1,9 @@
 // Engine benchmarks run in a child process each (so memory figures are per case):
 // raw callback events, async resumptions, M/M/1 through the node + workload API, peak memory.
-import { Simulation } from '../../sim/simulation.ts';
-import { World } from '../../sim/world.ts';
-import { WorkloadDriver, WorkloadMetrics } from '../../sim/workload.ts';
-import { Rng } from '../../sim/rng.ts';
+import { Simulation } from '../../sim/engine/simulation.ts';
+import { World } from '../../sim/world/world.ts';
+import { WorkloadDriver, WorkloadMetrics } from '../../sim/harness/workload.ts';
+import { Rng } from '../../sim/engine/rng.ts';
 
 /** Fires `events` callback events with `pending` of them always queued. */
 export async function callbackEvents(events: number, pending: number): Promise<Record<string, number>> {

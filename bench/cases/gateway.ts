@@ -1,12 +1,12 @@
 // Gateway throughput: simulated requests per wall-clock second through gateway → discovery →
 // balancer → circuit breaker → 2 order instances and back. Wall time is read here, never in sim/.
 import { pathToFileURL } from 'node:url';
-import { World } from '../../sim/world.ts';
-import type { CallOutcome } from '../../sim/rpc.ts';
-import { registryNode } from '../../services/discovery.ts';
-import { registered } from '../../services/registration.ts';
-import { gateway, GATEWAY_METHOD, type GatewayRequest } from '../../services/gateway.ts';
-import { CircuitBreaker } from '../../services/breaker.ts';
+import { World } from '../../sim/world/world.ts';
+import type { CallOutcome } from '../../sim/world/rpc.ts';
+import { registryNode } from '../../services/routing/discovery.ts';
+import { registered } from '../../services/routing/registration.ts';
+import { gateway, GATEWAY_METHOD, type GatewayRequest } from '../../services/routing/gateway.ts';
+import { CircuitBreaker } from '../../services/resilience/breaker.ts';
 
 /** Figures of one gateway benchmark run. */
 export interface GatewayBenchResult {

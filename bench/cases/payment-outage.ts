@@ -1,7 +1,7 @@
 // paymentOutageWallMs: every variant of scenarios/payment-outage.ts at its default size, in a fresh
 // process (so JIT warm-up counts, as it does for a user), timed around the run itself.
 import definition from '../../scenarios/payment-outage.ts';
-import { runScenario } from '../../sim/runner.ts';
+import { runScenario } from '../../sim/harness/runner.ts';
 
 const seed = Number(process.argv[2] ?? 42);
 const startMs = performance.now();

@@ -5,7 +5,7 @@ import { parseSeed, randomSeed } from '../seed.ts';
 import { EXIT } from '../cli-errors.ts';
 import { colorEnabled, printJson } from '../output.ts';
 import { replayCommand } from '../replay-command.ts';
-import { runScenario } from '../../sim/runner.ts';
+import { runScenario } from '../../sim/harness/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { toJson } from '../../reports/json.ts';
 import { compareVariants, renderComparison } from '../../reports/compare.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeResults, shardWarnings } from './merge.ts';
 import { summarize, type SweepIdentity, type SweepSeedEntry } from '../sweep-summary.ts';
 import { UsageError } from '../cli-errors.ts';
-import { NondeterminismError } from '../../sim/errors.ts';
+import { NondeterminismError } from '../../sim/engine/errors.ts';
 
 const identity: SweepIdentity = { scenario: 'bank', file: 'scenarios/bank.ts', swarm: false, seeds: { first: 1, last: 6 } };
 

@@ -2,7 +2,7 @@
 // unsharded sweep would have printed; refuses files of different sweeps, and seeds that disagree.
 import { EXIT, UsageError } from '../cli-errors.ts';
 import { printJson } from '../output.ts';
-import { NondeterminismError } from '../../sim/errors.ts';
+import { NondeterminismError } from '../../sim/engine/errors.ts';
 import { readSweepResult, writeOutputFile, writeSweepResult } from '../sweep-files.ts';
 import { summarize, type SweepIdentity, type SweepResult, type SweepSeedEntry } from '../sweep-summary.ts';
 import { renderSweep } from '../sweep-render.ts';

@@ -5,7 +5,7 @@ import { UsageError } from '../cli-errors.ts';
 import { EXIT } from '../cli-errors.ts';
 import { renderHtml } from '../../reports/html.ts';
 import { writeFileAtomic } from '../../reports/atomic-write.ts';
-import type { ScenarioResult } from '../../sim/result.ts';
+import type { ScenarioResult } from '../../sim/harness/result.ts';
 
 /** Options of `sim report`. */
 export interface ReportCommandOptions {

@@ -5,12 +5,12 @@ import { loadScenario } from '../load-scenario.ts';
 import { parseSeed } from '../seed.ts';
 import { printJson } from '../output.ts';
 import { replayFileCommand, writeReplayFile, type ReplayFile } from '../replay-file.ts';
-import { NondeterminismError } from '../../sim/errors.ts';
-import { findVariant, planFor, runVariant, type RunPlan } from '../../sim/runner.ts';
-import { shrinkPlan, type PlanSize, type ShrinkOutcome } from '../../sim/shrink.ts';
-import { describeScheduledFault } from '../../sim/faults.ts';
-import type { Failure } from '../../sim/checks.ts';
-import type { Scenario } from '../../sim/scenario.ts';
+import { NondeterminismError } from '../../sim/engine/errors.ts';
+import { findVariant, planFor, runVariant, type RunPlan } from '../../sim/harness/runner.ts';
+import { shrinkPlan, type PlanSize, type ShrinkOutcome } from '../../sim/harness/shrink.ts';
+import { describeScheduledFault } from '../../sim/harness/faults.ts';
+import type { Failure } from '../../sim/harness/checks.ts';
+import type { Scenario } from '../../sim/harness/scenario.ts';
 
 /** Options of `sim shrink`, as commander parses them. */
 export interface ShrinkCommandOptions {

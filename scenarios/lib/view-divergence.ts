@@ -1,7 +1,7 @@
 // Measures how long discovery views disagree: the registry's set of instances of one service
 // against each client's cached view, read from the trace (outside the services).
-import type { World } from '../../sim/world.ts';
-import type { TraceEvent } from '../../sim/trace.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { TraceEvent } from '../../sim/engine/trace.ts';
 
 const KINDS = ['discovery.view', 'discovery.register', 'discovery.expire', 'discovery.deregister'];
 

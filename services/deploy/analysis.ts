@@ -1,6 +1,6 @@
 // Rollout analysis (as in Argo Rollouts): the error rate of the new version's pods, measured from
 // their request counters while the rollout runs and shortly after; too high means roll back.
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 
 /** Analysis settings, as given. */
 export interface AnalysisOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { resolveBackoff, restartDelayMs } from './backoff.ts';
-import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from './testkit.ts';
+import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from '../../test/kit/deploy.ts';
 import { crashLoop, scheduleDeployFaults } from './crashloop.ts';
 
 describe('restartDelayMs', () => {

@@ -1,6 +1,6 @@
 // Crash-loop back-off: how long the control plane waits before restarting a pod that crashed or
 // failed its liveness probe. The wait doubles with each crash in a row, up to a cap.
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 
 /** Restart back-off settings, as given. */
 export interface BackoffOptions {

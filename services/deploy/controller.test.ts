@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sim/errors.ts';
-import { cluster, keepAliveUntil, recordControlPlane, steadyLoad, workerTemplate } from './testkit.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import { cluster, keepAliveUntil, recordControlPlane, steadyLoad, workerTemplate } from '../../test/kit/deploy.ts';
 
 describe('ControlPlane deployments', () => {
   it('creates the replicas with labels, and scales by hand with a `scale` event', async () => {

@@ -1,9 +1,9 @@
 // The control plane: a node (`control-plane`) whose loop reconciles every Deployment and keeps
 // Service objects in discovery; the API through which scenarios deploy, roll out and autoscale.
-import type { World } from '../../sim/world.ts';
-import type { NodeContext } from '../../sim/context.ts';
-import type { ServiceDefinition } from '../../sim/node.ts';
-import { ConfigError } from '../../sim/errors.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
+import type { ServiceDefinition } from '../../sim/world/node.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { checkReplicas, resolveDeployment, resolveTemplate, type DeploymentSpec, type PodTemplate } from './deployment.ts';
 import { DeploymentController, type DeploymentStatus, type RolloutRecord } from './deployment-controller.ts';
 import { ServiceObject } from './service-object.ts';

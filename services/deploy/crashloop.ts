@@ -1,7 +1,7 @@
-// Deployment faults as values, like sim/faults.ts but applied through a control plane: a
+// Deployment faults as values, like sim/harness/faults.ts but applied through a control plane: a
 // crash-loop (every pod of a deployment crashes now and on its next N starts, as with a bad
 // config that is fixed later), to watch self-healing's back-off bring a service back.
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import type { ControlPlane } from './controller.ts';
 
 /** A deployment fault, as data. */
@@ -28,7 +28,7 @@ export function applyDeployFault(controlPlane: ControlPlane, fault: DeployFault)
 
 /**
  * Schedules deployment faults on the world's clock. Each emits a `fault` trace event (the same
- * kind sim/faults.ts uses, so timelines show it) and is applied at its time.
+ * kind sim/harness/faults.ts uses, so timelines show it) and is applied at its time.
  */
 export function scheduleDeployFaults(controlPlane: ControlPlane, schedule: readonly ScheduledDeployFault[]): void {
   const world = controlPlane.world;

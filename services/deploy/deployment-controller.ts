@@ -1,8 +1,8 @@
 // The controller of one Deployment: its revisions, its pods, its rollouts and autoscaler. Each
 // control-plane tick it supervises the pods, samples their load, lets the autoscaler and the
 // rollout analysis decide, and takes one rollout/scaling step.
-import type { World } from '../../sim/world.ts';
-import type { NodeContext } from '../../sim/context.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
 import { instanceUnits, rollingLimits, type ResolvedDeploymentSpec, type ResolvedTemplate } from './deployment.ts';
 import { PodRecord, type PodStatus } from './pod-record.ts';
 import { podFactory } from './pod.ts';

@@ -1,8 +1,8 @@
 // Deployment specs as a scenario writes them (pod template, replicas, strategy, probes, back-off),
 // and their resolution: defaults filled once at the edge, bad values rejected with a ConfigError.
-import type { NodeFactory } from '../../sim/node.ts';
-import { validateDistribution, type Distribution } from '../../sim/rng.ts';
-import { ConfigError } from '../../sim/errors.ts';
+import type { NodeFactory } from '../../sim/world/node.ts';
+import { validateDistribution, type Distribution } from '../../sim/engine/rng.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 import { resolveProbe, READINESS_DEFAULTS, LIVENESS_DEFAULTS, type ProbeOptions, type ResolvedProbe } from './probes.ts';
 import { resolveAnalysis, type AnalysisOptions, type ResolvedAnalysis } from './analysis.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { Autoscaler, MetricWindow, resolveHpa } from './hpa.ts';
-import { cluster, keepAliveUntil, recordControlPlane, steadyLoad, workerTemplate } from './testkit.ts';
+import { cluster, keepAliveUntil, recordControlPlane, steadyLoad, workerTemplate } from '../../test/kit/deploy.ts';
 
 const cpu = (targetUtilization: number) => ({ kind: 'cpu', targetUtilization }) as const;
 

@@ -1,7 +1,7 @@
 // The horizontal pod autoscaler: per-pod metric windows (CPU utilization or queue depth, sampled
 // by the control plane) and the decision desired = ceil(Σ pod metric / target), clamped to
 // [min, max], with a scale-down stabilization window so a dip does not drop capacity at once.
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 
 /** What the autoscaler tracks per pod. */
 export type HpaMetric =

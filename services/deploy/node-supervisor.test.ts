@@ -1,7 +1,7 @@
 // The node supervisor restarts a crash-looping node with a back-off that doubles up to its cap,
 // and leaves removed nodes alone.
 import { describe, expect, it } from 'vitest';
-import { World } from '../../sim/world.ts';
+import { World } from '../../sim/world/world.ts';
 import { NodeSupervisor } from './node-supervisor.ts';
 
 describe('NodeSupervisor', () => {

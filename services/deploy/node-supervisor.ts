@@ -1,9 +1,9 @@
 // Self-healing for plain nodes, the kubelet's restart loop without the rest of a control plane:
 // a supervisor node watches named nodes and restarts each one that went down, after a back-off
 // that doubles per crash in a row (CrashLoopBackOff), capped.
-import type { World } from '../../sim/world.ts';
-import type { NodeContext } from '../../sim/context.ts';
-import { ConfigError } from '../../sim/errors.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { resolveBackoff, restartDelayMs, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
 
 /** Supervisor settings. */

@@ -1,7 +1,7 @@
 // Observes a gateway's request log from outside (its `gateway.request` trace events) and keeps the
 // times of failed requests, so a scenario can count failures inside a window it only learns later
 // (a rollout's start and end).
-import type { Trace } from '../../sim/trace.ts';
+import type { Trace } from '../../sim/engine/trace.ts';
 
 /** Failed gateway requests by time; bounded by the number of failures. */
 export class GatewayOutcomeLog {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { World } from '../../sim/world.ts';
-import { RpcError } from '../../sim/errors.ts';
-import type { NodeFactory } from '../../sim/node.ts';
+import { World } from '../../sim/world/world.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import type { NodeFactory } from '../../sim/world/node.ts';
 import { podFactory, type PodHooks } from './pod.ts';
 import { LIVENESS_METHOD, READY_METHOD } from './probes.ts';
 

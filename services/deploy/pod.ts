@@ -1,9 +1,9 @@
 // The pod side of a Deployment: wraps a service's node factory with what the control plane needs
 // from inside the process: readiness after a cold start, liveness, request counters for rollout
 // analysis. (A crash-loop fault's crashing starts are the engine's: `world.crashLoop`.)
-import type { Handler, HandlerSpec, NodeFactory } from '../../sim/node.ts';
-import type { Distribution } from '../../sim/rng.ts';
-import { RpcError } from '../../sim/errors.ts';
+import type { Handler, HandlerSpec, NodeFactory } from '../../sim/world/node.ts';
+import type { Distribution } from '../../sim/engine/rng.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
 import { LIVENESS_METHOD, READY_METHOD } from './probes.ts';
 import type { RequestCounts } from './analysis.ts';
 

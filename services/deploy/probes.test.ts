@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { Probe, resolveProbe, READINESS_DEFAULTS, READY_METHOD } from './probes.ts';
-import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from './testkit.ts';
+import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from '../../test/kit/deploy.ts';
 
 const options = resolveProbe({ periodMs: 500, timeoutMs: 100, failureThreshold: 3, successThreshold: 2 }, READINESS_DEFAULTS, 'test probe');
 

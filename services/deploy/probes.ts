@@ -1,7 +1,7 @@
 // Readiness and liveness probes: RPCs the control plane sends to a pod on a period, and the state
 // machine that turns consecutive answers into "passing" or "failing" the way kubelet does.
-import { ConfigError } from '../../sim/errors.ts';
-import { HEALTH_METHOD } from '../discovery.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import { HEALTH_METHOD } from '../routing/discovery.ts';
 
 /** The method a readiness probe calls: it fails until the pod can take traffic (cold start done). */
 export const READY_METHOD = 'ready';

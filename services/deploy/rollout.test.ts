@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { planRecreate, planRolling, rolloutComplete, type PodView } from './rollout.ts';
 import { rollingLimits } from './deployment.ts';
-import { ConfigError } from '../../sim/errors.ts';
-import { cluster, keepAliveUntil, workerTemplate } from './testkit.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import { cluster, keepAliveUntil, workerTemplate } from '../../test/kit/deploy.ts';
 
 function pods(spec: string): PodView[] {
   // 'o+' = old ready, 'o-' = old not ready, 'n+' / 'n-' the same for the target revision (2).

@@ -1,8 +1,8 @@
 // Self-healing, the kubelet's part of the control plane: notices crashed pods and restarts them
 // after a back-off that doubles per crash in a row (CrashLoopBackOff), kills pods that fail their
 // liveness probe, sends readiness probes, and removes terminating pods when their drain is over.
-import type { World } from '../../sim/world.ts';
-import type { NodeContext } from '../../sim/context.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
 import { restartDelayMs } from './backoff.ts';
 import type { PodRecord } from './pod-record.ts';
 import type { Probe } from './probes.ts';

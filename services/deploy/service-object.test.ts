@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { World } from '../../sim/world.ts';
-import { REGISTRY_METHODS, type LookupResponse } from '../discovery.ts';
-import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from './testkit.ts';
+import type { World } from '../../sim/world/world.ts';
+import { REGISTRY_METHODS, type LookupResponse } from '../routing/discovery.ts';
+import { cluster, keepAliveUntil, recordControlPlane, workerTemplate } from '../../test/kit/deploy.ts';
 
 /** Instances the registry lists for `service` at `atMs`, as seen from outside. */
 function lookupAt(world: World, atMs: number, service: string): Promise<string[]> {

@@ -1,9 +1,9 @@
 // A Service object (the endpoints controller): keeps discovery in step with the ready pods of one
 // service. It registers pods that became ready, deregisters those that stopped being ready or are
 // terminating, and heartbeats the rest, so the registry's TTL drops them if the control plane dies.
-import type { NodeContext } from '../../sim/context.ts';
-import { ConfigError } from '../../sim/errors.ts';
-import { REGISTRY_METHODS, type Deregistration, type Registration } from '../discovery.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import { REGISTRY_METHODS, type Deregistration, type Registration } from '../routing/discovery.ts';
 
 /** Service object settings, as given. */
 export interface ServiceObjectOptions {

@@ -1,9 +1,9 @@
 // The shop's HTTP API as the gateway forwards it (`<module>.http` RPC methods): the same handlers
 // serve a microservice instance and the monolith, which differ only in how an order is placed.
-import type { Handler, Request } from '../../sim/node.ts';
-import { RpcError } from '../../sim/errors.ts';
-import type { ForwardedRequest } from '../gateway.ts';
-import type { ProcedureRunner } from '../db-node.ts';
+import type { Handler, Request } from '../../sim/world/node.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import type { ForwardedRequest } from '../routing/gateway.ts';
+import type { ProcedureRunner } from '../data/db-node.ts';
 import type { ShopCatalogue } from './catalogue.ts';
 import type { Address, OrderDetails, OrderItem, OrderReceipt, OrderRow } from './model.ts';
 import { receiptOf } from './orders.ts';

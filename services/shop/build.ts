@@ -1,7 +1,7 @@
 // One entry point for building the shop in any of its architectures (a scenario variant's build).
-import type { World } from '../../sim/world.ts';
-import type { BuildEnv } from '../../sim/scenario.ts';
-import { ConfigError } from '../../sim/errors.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { BuildEnv } from '../../sim/harness/scenario.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
 import { buildMonolith, MONOLITH_DB, monolithReplicas } from './monolith.ts';
 import { buildMicroservices, databaseNode, serviceNodes } from './microservices.ts';
 import { resolveShopOptions, type ShopOptions, type ShopService } from './options.ts';

@@ -1,6 +1,6 @@
 // Read procedures of the catalogue services: products (list, one) and users (one profile).
-import { RpcError } from '../../sim/errors.ts';
-import type { Procedure, Procedures } from '../db-node.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import type { Procedure, Procedures } from '../data/db-node.ts';
 import { TABLES, type ProductRow, type UserRow } from './model.ts';
 
 /** A product as the API shows it. */

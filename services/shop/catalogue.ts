@@ -1,8 +1,8 @@
 // The shop's reference data for one run: users with wallets, products with prices and stock,
 // drawn from a seeded stream so every variant of a scenario starts from the same shop.
-import type { Rng } from '../../sim/rng.ts';
-import { ConfigError } from '../../sim/errors.ts';
-import type { Transaction } from '../database.ts';
+import type { Rng } from '../../sim/engine/rng.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import type { Transaction } from '../data/database.ts';
 import { TABLES, type AccountRow, type Address, type ProductRow, type StockRow, type UserRow } from './model.ts';
 
 /** How big the shop is. */

@@ -1,9 +1,9 @@
 // Tests for the shop's step procedures (payments, inventory, shipping): idempotent by order id,
 // tombstones that refuse a late action after its compensation, and all-or-nothing reservations.
 import { describe, expect, it } from 'vitest';
-import { World } from '../../sim/world.ts';
-import { DatabaseRegistry } from '../database.ts';
-import { diskTable, openProcedureDatabase, type Procedures } from '../db-node.ts';
+import { World } from '../../sim/world/world.ts';
+import { DatabaseRegistry } from '../data/database.ts';
+import { diskTable, openProcedureDatabase, type Procedures } from '../data/db-node.ts';
 import { inventoryProcedures } from './inventory.ts';
 import { TABLES, type AccountRow, type PaymentRow, type ReservationRow, type StockRow } from './model.ts';
 import { ShopMetrics } from './observer.ts';

@@ -1,9 +1,9 @@
 // The shop's shared infrastructure: the service registry and the API gateway (routes, token auth,
 // product cache), the same for the monolith and the microservices.
-import type { World } from '../../sim/world.ts';
-import type { Handler, HandlerSpec, NodeFactory } from '../../sim/node.ts';
-import { registryNode } from '../discovery.ts';
-import { gateway } from '../gateway.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { Handler, HandlerSpec, NodeFactory } from '../../sim/world/node.ts';
+import { registryNode } from '../routing/discovery.ts';
+import { gateway } from '../routing/gateway.ts';
 import { tokenTable, type ShopCatalogue } from './catalogue.ts';
 import { HTTP_METHODS } from './api.ts';
 import type { ResolvedShopOptions } from './options.ts';

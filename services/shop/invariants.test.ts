@@ -1,7 +1,7 @@
 // Tests for services/shop/invariants.ts: every check holds on consistent books and fails, with a
 // message naming the culprit, on each kind of violation it exists to catch.
 import { describe, expect, it } from 'vitest';
-import { evaluate, type Check } from '../../sim/checks.ts';
+import { evaluate, type Check } from '../../sim/harness/checks.ts';
 import {
   cancelledOrdersHoldNothing,
   confirmedOrdersAreComplete,

@@ -1,7 +1,7 @@
 // The shop's business invariants as checks over a ShopSystem, reading committed state from the
 // databases' disks (outside the services, never through their APIs). `always` checks hold at
 // every sample point, in every deployment; `eventually` checks once faults heal and sagas settle.
-import { always, eventually, type Check } from '../../sim/checks.ts';
+import { always, eventually, type Check } from '../../sim/harness/checks.ts';
 import { isFinalStatus } from './model.ts';
 import type { ShopSystem } from './system.ts';
 

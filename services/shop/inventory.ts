@@ -1,7 +1,7 @@
 // Inventory: stock per product and one reservation per order. Reserve is all-or-nothing and
 // idempotent by order id; a release before the reservation leaves a tombstone that refuses it.
 // Trace events (after commit): inventory.reserved, inventory.rejected, inventory.released.
-import type { Procedure, Procedures } from '../db-node.ts';
+import type { Procedure, Procedures } from '../data/db-node.ts';
 import { TABLES, type OrderItem, type ReservationRow, type ReservationStatus, type StepAnswer, type StockRow } from './model.ts';
 import type { ShopObserver } from './observer.ts';
 

@@ -4,25 +4,25 @@
 // instance crashes. Orders run as an orchestrated saga over RPC (sync, optionally under breaker +
 // fallback + timeout + retry budget) or as a choreography over the event bus (async: accepted as
 // PENDING, completed later).
-import type { World } from '../../sim/world.ts';
-import type { NodeContext } from '../../sim/context.ts';
-import type { NodeFactory, ServiceDefinition } from '../../sim/node.ts';
-import type { BuildEnv } from '../../sim/scenario.ts';
-import { ConfigError, isTransientRpcError } from '../../sim/errors.ts';
-import { DatabaseRegistry } from '../database.ts';
-import { dbServerNode, nodeServiceLabels, openProcedureDatabase, remoteProcedures, type ProcedureDatabaseOptions, type ProcedureRunner, type Procedures } from '../db-node.ts';
-import { registered } from '../registration.ts';
-import { DiscoveryClient } from '../discovery-client.ts';
-import { ServiceClient } from '../client.ts';
-import { brokerNode } from '../broker.ts';
-import { busClient } from '../bus-client.ts';
-import { circuitBreaker, CountWindowStrategy, isBrokenCircuitError } from '../breaker.ts';
-import { fallback } from '../fallback.ts';
-import { retry, RetryBudget } from '../retry.ts';
-import { timeout } from '../timeout.ts';
-import { wrap } from '../wrap.ts';
-import type { Policy } from '../policy.ts';
-import { SagaOrchestrator, SagaStepDeferred } from '../saga-orchestrator.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
+import type { NodeFactory, ServiceDefinition } from '../../sim/world/node.ts';
+import type { BuildEnv } from '../../sim/harness/scenario.ts';
+import { ConfigError, isTransientRpcError } from '../../sim/engine/errors.ts';
+import { DatabaseRegistry } from '../data/database.ts';
+import { dbServerNode, nodeServiceLabels, openProcedureDatabase, remoteProcedures, type ProcedureDatabaseOptions, type ProcedureRunner, type Procedures } from '../data/db-node.ts';
+import { registered } from '../routing/registration.ts';
+import { DiscoveryClient } from '../routing/discovery-client.ts';
+import { ServiceClient } from '../routing/client.ts';
+import { brokerNode } from '../messaging/broker.ts';
+import { busClient } from '../messaging/bus-client.ts';
+import { circuitBreaker, CountWindowStrategy, isBrokenCircuitError } from '../resilience/breaker.ts';
+import { fallback } from '../resilience/fallback.ts';
+import { retry, RetryBudget } from '../resilience/retry.ts';
+import { timeout } from '../resilience/timeout.ts';
+import { wrap } from '../resilience/wrap.ts';
+import type { Policy } from '../resilience/policy.ts';
+import { SagaOrchestrator, SagaStepDeferred } from '../sagas/orchestrator.ts';
 import { HTTP_METHODS, ordersHttp, productsHttp, usersHttp, type OrderPlacer } from './api.ts';
 import { loaders, makeCatalogue, type ShopCatalogue } from './catalogue.ts';
 import { productsProcedures, usersProcedures } from './catalogue-procedures.ts';

@@ -1,11 +1,11 @@
 // The shop as a monolith: one process type in N replicas behind the gateway's balancer, ONE
 // database (`shop-db`), modules calling each other in-process. An order is one ACID transaction:
 // charge, reserve and ship, or roll it all back — no saga. Replicas share fate and scale together.
-import type { World } from '../../sim/world.ts';
-import type { BuildEnv } from '../../sim/scenario.ts';
-import { DatabaseRegistry, type Transaction } from '../database.ts';
-import { abortTransaction, dbServerNode, nodeServiceLabels, remoteProcedures, type Procedure, type Procedures } from '../db-node.ts';
-import { registered } from '../registration.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { BuildEnv } from '../../sim/harness/scenario.ts';
+import { DatabaseRegistry, type Transaction } from '../data/database.ts';
+import { abortTransaction, dbServerNode, nodeServiceLabels, remoteProcedures, type Procedure, type Procedures } from '../data/db-node.ts';
+import { registered } from '../routing/registration.ts';
 import { HTTP_METHODS, ordersHttp, productsHttp, usersHttp, type OrderPlacer } from './api.ts';
 import { loaders, makeCatalogue } from './catalogue.ts';
 import { addGateway, addRegistry, REGISTRY, withCpu } from './infra.ts';

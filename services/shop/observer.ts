@@ -1,7 +1,7 @@
 // Consistency measurements of one shop run, kept outside the nodes (built in a variant's build and
 // handed to the procedures, which report after each commit), so they survive crashes: orders
 // created and finalised, time from creation to final state, compensations, duplicates absorbed.
-import { LatencyHistogram } from '../../sim/metrics.ts';
+import { LatencyHistogram } from '../../sim/harness/metrics.ts';
 
 /** What the shop's procedures report after their transaction commits. Must not affect the run. */
 export interface ShopObserver {

@@ -1,7 +1,7 @@
 // Settings of a shop deployment: sizes, costs and time limits, each with a documented default,
 // resolved once at build time.
-import { ConfigError } from '../../sim/errors.ts';
-import type { DatabaseOptions } from '../database.ts';
+import { ConfigError } from '../../sim/engine/errors.ts';
+import type { DatabaseOptions } from '../data/database.ts';
 import type { CatalogueOptions } from './catalogue.ts';
 import type { PaymentsOptions } from './payments.ts';
 

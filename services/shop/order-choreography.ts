@@ -1,10 +1,10 @@
 // The choreographed order saga: order.created → payment → inventory → shipping → confirmed, each
 // participant's state change and event committed together (outbox), compensations unwinding the
 // chain newest first (shipping.failed → inventory.released → payment.refunded → cancelled).
-import type { NodeContext } from '../../sim/context.ts';
-import type { BusClient } from '../bus-client.ts';
-import type { Procedure, ProcedureRunner, Procedures } from '../db-node.ts';
-import { defineChoreography, initiateChoreography, joinChoreography, publishingProcedure, type Choreography } from '../saga-choreography.ts';
+import type { NodeContext } from '../../sim/world/context.ts';
+import type { BusClient } from '../messaging/bus-client.ts';
+import type { Procedure, ProcedureRunner, Procedures } from '../data/db-node.ts';
+import { defineChoreography, initiateChoreography, joinChoreography, publishingProcedure, type Choreography } from '../sagas/choreography.ts';
 import type { OrderDetails, StepAnswer } from './model.ts';
 import type { FinishArgs } from './orders.ts';
 

@@ -1,8 +1,8 @@
 // The orchestrated order saga: charge the payment, reserve the stock, schedule the shipment —
 // each undone newest first on failure — with its log in the orders database.
-import { RpcError } from '../../sim/errors.ts';
-import type { ProcedureRunner } from '../db-node.ts';
-import { SagaStepDeclined, type SagaDefinition, type SagaLog, type SagaOutcome, type SagaRecord } from '../saga-orchestrator.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import type { ProcedureRunner } from '../data/db-node.ts';
+import { SagaStepDeclined, type SagaDefinition, type SagaLog, type SagaOutcome, type SagaRecord } from '../sagas/orchestrator.ts';
 import type { OrderDetails, OrderReceipt, StepAnswer } from './model.ts';
 import { ORDER_SAGA } from './orders.ts';
 

@@ -2,9 +2,9 @@
 // states never change), with the procedures each deployment needs: the orchestrator's saga log
 // (kept in the orders database), the choreography initiator's place/finish/expire, and reads.
 // Trace events (after commit): order.created, order.final, order.expired.
-import { RpcError } from '../../sim/errors.ts';
-import type { Procedure, Procedures } from '../db-node.ts';
-import { SagaLogConflict, type SagaRecord } from '../saga-orchestrator.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import type { Procedure, Procedures } from '../data/db-node.ts';
+import { SagaLogConflict, type SagaRecord } from '../sagas/orchestrator.ts';
 import { TABLES, isFinalStatus, type OrderDetails, type OrderReceipt, type OrderRow } from './model.ts';
 import type { ShopObserver } from './observer.ts';
 

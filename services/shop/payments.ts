@@ -1,7 +1,7 @@
 // Payments: wallets and one payment per order. Charge and refund are idempotent by order id; a
 // refund that arrives before its charge leaves a tombstone, so the late charge is refused.
 // Trace events (after commit): payment.charged, payment.declined, payment.refunded, payment.voided.
-import type { Procedure, Procedures } from '../db-node.ts';
+import type { Procedure, Procedures } from '../data/db-node.ts';
 import { TABLES, type AccountRow, type PaymentRow, type PaymentStatus, type StepAnswer } from './model.ts';
 import type { ShopObserver } from './observer.ts';
 

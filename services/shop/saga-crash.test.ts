@@ -4,10 +4,10 @@
 // and every shop invariant holds.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { World } from '../../sim/world.ts';
-import { evaluate } from '../../sim/checks.ts';
-import { GATEWAY_METHOD } from '../gateway.ts';
-import { diskTable } from '../db-node.ts';
+import { World } from '../../sim/world/world.ts';
+import { evaluate } from '../../sim/harness/checks.ts';
+import { GATEWAY_METHOD } from '../routing/gateway.ts';
+import { diskTable } from '../data/db-node.ts';
 import { buildShop } from './build.ts';
 import { tokenOf } from './catalogue.ts';
 import { shopInvariants } from './invariants.ts';

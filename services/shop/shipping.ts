@@ -1,7 +1,7 @@
 // Shipping: one shipment per order. Schedule refuses regions it does not serve; cancel is
 // idempotent and, before any schedule, leaves a tombstone that refuses the late schedule.
 // Trace events (after commit): shipping.scheduled, shipping.rejected, shipping.cancelled.
-import type { Procedure, Procedures } from '../db-node.ts';
+import type { Procedure, Procedures } from '../data/db-node.ts';
 import { TABLES, type Address, type ShipmentRow, type ShipmentStatus, type StepAnswer } from './model.ts';
 import type { ShopObserver } from './observer.ts';
 

@@ -3,12 +3,12 @@
 // orchestrator resuming after a crash, the breaker parking orders, duplicate deliveries absorbed,
 // and the database-per-service rule enforced.
 import { describe, expect, it } from 'vitest';
-import { World } from '../../sim/world.ts';
-import { evaluate } from '../../sim/checks.ts';
-import type { CallOutcome } from '../../sim/rpc.ts';
-import type { LinkOptions } from '../../sim/network.ts';
-import { GATEWAY_METHOD, type GatewayRequest } from '../gateway.ts';
-import { DB_RUN_METHOD } from '../db-node.ts';
+import { World } from '../../sim/world/world.ts';
+import { evaluate } from '../../sim/harness/checks.ts';
+import type { CallOutcome } from '../../sim/world/rpc.ts';
+import type { LinkOptions } from '../../sim/world/network.ts';
+import { GATEWAY_METHOD, type GatewayRequest } from '../routing/gateway.ts';
+import { DB_RUN_METHOD } from '../data/db-node.ts';
 import { buildShop, serviceDatabaseNode, serviceFaultTargets } from './build.ts';
 import { tokenOf } from './catalogue.ts';
 import { shopInvariants } from './invariants.ts';

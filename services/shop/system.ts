@@ -1,8 +1,8 @@
 // The handle every shop deployment's build returns: where traffic enters, the shop's state read
 // from the databases' disks (outside the services), and the consistency metrics for reports.
-import type { World } from '../../sim/world.ts';
-import type { SystemHandle } from '../../sim/scenario.ts';
-import { diskTable } from '../db-node.ts';
+import type { World } from '../../sim/world/world.ts';
+import type { SystemHandle } from '../../sim/harness/scenario.ts';
+import { diskTable } from '../data/db-node.ts';
 import type { ShopCatalogue } from './catalogue.ts';
 import { TABLES, type AccountRow, type OrderRow, type PaymentRow, type ReservationRow, type ShipmentRow, type StockRow } from './model.ts';
 import type { ShopMetrics } from './observer.ts';

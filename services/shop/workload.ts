@@ -1,9 +1,9 @@
 // The shop's client traffic through the gateway: 30% order placements, 10% order lookups, 10%
 // profile reads, 50% catalogue reads. Order ids come from the request index (the client's
 // idempotency key), so every variant of a scenario sees the same orders.
-import type { RequestGenerator, RequestSpec } from '../../sim/workload.ts';
-import type { Rng } from '../../sim/rng.ts';
-import { GATEWAY_METHOD, type GatewayRequest } from '../gateway.ts';
+import type { RequestGenerator, RequestSpec } from '../../sim/harness/workload.ts';
+import type { Rng } from '../../sim/engine/rng.ts';
+import { GATEWAY_METHOD, type GatewayRequest } from '../routing/gateway.ts';
 import { tokenOf } from './catalogue.ts';
 import type { PlaceOrderBody } from './api.ts';
 import type { OrderItem } from './model.ts';

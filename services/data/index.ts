@@ -1,0 +1,6 @@
+// services/data: its public face.
+export * from './database.ts';
+export * from './db-node.ts';
+export * from './eventstore.ts';
+export * from './outbox.ts';
+export * from './projection.ts';

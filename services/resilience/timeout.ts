@@ -1,0 +1,92 @@
+// The timeout policy: gives an operation a deadline, tightened from any outer deadline, passes it
+// on (so RPCs carry it to the next hop), and rejects at the deadline even if the operation hangs.
+import type { NodeContext } from '../../sim/world/context.ts';
+import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
+import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+
+/** What a timeout policy needs from its node: NodeContext satisfies it. */
+export type TimeoutContext = Pick<NodeContext, 'name' | 'deadlineIn' | 'remainingMs' | 'emit' | 'setTimer' | 'clearTimer'>;
+
+/** Options of {@link TimeoutPolicy}. */
+export interface TimeoutOptions {
+  /** The operation's own time limit, in ms (> 0). Required. */
+  timeoutMs: number;
+}
+
+/**
+ * Runs an operation with `deadlineMs = min(outer deadline, now + timeoutMs)` in its attempt: an
+ * operation that makes RPCs passes it as their `deadlineMs`, so the budget shrinks hop by hop.
+ * At the deadline it rejects with RpcError('timeout') and emits `timeout.expired`, whether or not
+ * the operation ever answers (a late answer is dropped; the simulator has no cancellation, so the
+ * operation's own RPCs end by their deadline).
+ */
+export class TimeoutPolicy implements Policy {
+  readonly name = 'timeout';
+  readonly timeoutMs: number;
+  private expiredCount = 0;
+
+  constructor(
+    private readonly ctx: TimeoutContext,
+    options: TimeoutOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs;
+    if (!(this.timeoutMs > 0 && Number.isFinite(this.timeoutMs))) {
+      throw new ConfigError(`timeout: timeoutMs is ${this.timeoutMs}; use a finite number of ms > 0`);
+    }
+  }
+
+  /** Executions that ended by this policy's deadline. */
+  get expired(): number {
+    return this.expiredCount;
+  }
+
+  /** Runs `operation` with the tightened deadline; rejects with RpcError('timeout') when it passes first. */
+  execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
+    const ctx = this.ctx;
+    // Deadlines are true virtual time: a skewed node clock must not stretch or cut them.
+    const ownDeadlineMs = ctx.deadlineIn(this.timeoutMs);
+    const outer = attempt.deadlineMs;
+    const deadlineMs = outer !== undefined && outer < ownDeadlineMs ? outer : ownDeadlineMs;
+    const remainingMs = ctx.remainingMs(deadlineMs);
+    if (!(remainingMs > 0)) {
+      this.expiredCount++;
+      ctx.emit('timeout.expired', 'deadline already passed');
+      return Promise.reject(new RpcError('timeout', `deadline passed ${-remainingMs}ms before the call started`, ctx.name));
+    }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = ctx.setTimer(remainingMs, () => {
+        if (settled) return;
+        settled = true;
+        this.expiredCount++;
+        ctx.emit('timeout.expired', `${remainingMs}ms`);
+        reject(new RpcError('timeout', `no answer within ${remainingMs}ms`, ctx.name));
+      });
+      const onValue = (value: T): void => {
+        if (settled) return;
+        settled = true;
+        ctx.clearTimer(timer);
+        resolve(value);
+      };
+      const onError = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        ctx.clearTimer(timer);
+        reject(error);
+      };
+      let pending: Promise<T>;
+      try {
+        pending = operation({ attempt: attempt.attempt, deadlineMs });
+      } catch (error) {
+        onError(error); // an operation that throws before returning its promise
+        return;
+      }
+      pending.then(onValue, onError);
+    });
+  }
+}
+
+/** Builds a {@link TimeoutPolicy} on a node context. */
+export function timeout(ctx: TimeoutContext, options: TimeoutOptions): TimeoutPolicy {
+  return new TimeoutPolicy(ctx, options);
+}

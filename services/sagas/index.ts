@@ -1,0 +1,3 @@
+// services/sagas: its public face.
+export * from './choreography.ts';
+export * from './orchestrator.ts';

@@ -1,0 +1,179 @@
+// Tests for sim/engine/queue.ts: (time, seq) order, FIFO ties, cancellation with stale handles, daemons,
+// compaction of cancelled entries, popSlot limits and input validation.
+import { describe, expect, it } from 'vitest';
+import { EventQueue } from './queue.ts';
+
+/** Pops everything due by `untilMs`, returning the args in firing order (and releasing slots). */
+function drain(queue: EventQueue, untilMs = Infinity): { timeMs: number; arg: unknown }[] {
+  const fired: { timeMs: number; arg: unknown }[] = [];
+  for (;;) {
+    const slot = queue.popSlot(untilMs);
+    if (slot < 0) return fired;
+    fired.push({ timeMs: queue.poppedTimeMs, arg: queue.argOf(slot) });
+    queue.release(slot);
+  }
+}
+
+const noop = (): void => {};
+
+describe('EventQueue order', () => {
+  it('pops events by time, whatever the push order', () => {
+    const queue = new EventQueue();
+    for (const timeMs of [5, 1, 9, 3, 7, 0, 2.5]) queue.push(timeMs, noop, timeMs);
+    expect(drain(queue).map((event) => event.timeMs)).toEqual([0, 1, 2.5, 3, 5, 7, 9]);
+  });
+
+  it('breaks ties first-in-first-out by push order', () => {
+    const queue = new EventQueue();
+    queue.push(4, noop, 'a');
+    queue.push(2, noop, 'x');
+    queue.push(4, noop, 'b');
+    queue.push(4, noop, 'c');
+    queue.push(2, noop, 'y');
+    expect(drain(queue).map((event) => event.arg)).toEqual(['x', 'y', 'a', 'b', 'c']);
+  });
+
+  it('keeps FIFO ties across heap growth (5000 events at one time)', () => {
+    const queue = new EventQueue();
+    for (let index = 0; index < 5000; index++) queue.push(index % 2 === 0 ? 10 : 5, noop, index);
+    const args = drain(queue).map((event) => event.arg as number);
+    const odds = args.slice(0, 2500);
+    const evens = args.slice(2500);
+    expect(odds).toEqual(Array.from({ length: 2500 }, (_, i) => 2 * i + 1));
+    expect(evens).toEqual(Array.from({ length: 2500 }, (_, i) => 2 * i));
+  });
+
+  it('returns the callback and argument of a popped slot', () => {
+    const queue = new EventQueue();
+    const callback = (arg: unknown): void => void arg;
+    queue.push(1, callback, { id: 7 });
+    const slot = queue.popSlot();
+    expect(queue.callbackOf(slot)).toBe(callback);
+    expect(queue.argOf(slot)).toEqual({ id: 7 });
+    expect(queue.poppedTimeMs).toBe(1);
+  });
+
+  it('popSlot(until) leaves later events in place', () => {
+    const queue = new EventQueue();
+    queue.push(1, noop, 'a');
+    queue.push(5, noop, 'b');
+    queue.push(5.0001, noop, 'c');
+    expect(drain(queue, 5).map((event) => event.arg)).toEqual(['a', 'b']);
+    expect(queue.size).toBe(1);
+    expect(queue.peekTime()).toBe(5.0001);
+  });
+
+  it('peekTime is Infinity when empty and popSlot returns -1', () => {
+    const queue = new EventQueue();
+    expect(queue.peekTime()).toBe(Infinity);
+    expect(queue.popSlot()).toBe(-1);
+  });
+});
+
+describe('EventQueue cancellation', () => {
+  it('a cancelled event never pops; cancel reports whether it was pending', () => {
+    const queue = new EventQueue();
+    queue.push(1, noop, 'a');
+    const b = queue.push(2, noop, 'b');
+    queue.push(3, noop, 'c');
+    expect(queue.cancel(b)).toBe(true);
+    expect(queue.cancel(b)).toBe(false);
+    expect(drain(queue).map((event) => event.arg)).toEqual(['a', 'c']);
+  });
+
+  it('cancelling an event that already fired returns false', () => {
+    const queue = new EventQueue();
+    const handle = queue.push(1, noop);
+    drain(queue);
+    expect(queue.cancel(handle)).toBe(false);
+  });
+
+  it('a stale handle cannot cancel a later event that reuses its slot', () => {
+    const queue = new EventQueue();
+    const first = queue.push(1, noop, 'first');
+    drain(queue);
+    const second = queue.push(2, noop, 'second');
+    expect(second).not.toBe(first);
+    expect(second % 2 ** 26).toBe(first % 2 ** 26); // same slot, new generation
+    expect(queue.cancel(first)).toBe(false);
+    expect(drain(queue).map((event) => event.arg)).toEqual(['second']);
+  });
+
+  it('a cancelled top is skipped by peekTime', () => {
+    const queue = new EventQueue();
+    const handle = queue.push(1, noop);
+    queue.push(4, noop);
+    queue.cancel(handle);
+    expect(queue.peekTime()).toBe(4);
+  });
+
+  it('handles of unknown slots are refused', () => {
+    const queue = new EventQueue();
+    expect(queue.cancel(12345)).toBe(false);
+  });
+
+  it('compaction after many cancellations keeps every live event in (time, seq) order', () => {
+    const queue = new EventQueue();
+    const handles: number[] = [];
+    // 3000 events on 7 distinct times; cancel all but every 5th: compaction runs several times.
+    for (let index = 0; index < 3000; index++) handles.push(queue.push(index % 7, noop, index));
+    let cancelled = 0;
+    for (let index = 0; index < 3000; index++) if (index % 5 !== 0 && queue.cancel(handles[index]!)) cancelled++;
+    expect(cancelled).toBe(2400);
+    expect(queue.size).toBeLessThan(3000); // compacted: cancelled entries were dropped from the heap
+    expect(queue.liveSize).toBe(600);
+    const fired = drain(queue);
+    const expected = Array.from({ length: 600 }, (_, i) => i * 5).sort((a, b) => (a % 7) - (b % 7) || a - b);
+    expect(fired.map((event) => event.arg)).toEqual(expected);
+    expect(handles.filter((handle) => queue.cancel(handle))).toEqual([]);
+  });
+});
+
+describe('EventQueue live and daemon counts', () => {
+  it('daemons fire but do not count as live work', () => {
+    const queue = new EventQueue();
+    queue.push(1, noop, 'daemon', true);
+    expect(queue.liveSize).toBe(0);
+    expect(queue.size).toBe(1);
+    queue.push(2, noop, 'live');
+    expect(queue.liveSize).toBe(1);
+    expect(drain(queue).map((event) => event.arg)).toEqual(['daemon', 'live']);
+    expect(queue.liveSize).toBe(0);
+  });
+
+  it('cancelling a live event lowers liveSize at once; cancelling a daemon does not', () => {
+    const queue = new EventQueue();
+    const live = queue.push(1, noop);
+    const daemon = queue.push(1, noop, undefined, true);
+    queue.cancel(daemon);
+    expect(queue.liveSize).toBe(1);
+    queue.cancel(live);
+    expect(queue.liveSize).toBe(0);
+  });
+
+  it('a reused slot forgets the daemon flag of its previous event', () => {
+    const queue = new EventQueue();
+    queue.push(1, noop, undefined, true);
+    drain(queue);
+    queue.push(2, noop);
+    expect(queue.liveSize).toBe(1);
+  });
+
+  it('clear drops everything and invalidates handles', () => {
+    const queue = new EventQueue();
+    const handle = queue.push(1, noop);
+    queue.push(2, noop, undefined, true);
+    queue.clear();
+    expect(queue.size).toBe(0);
+    expect(queue.liveSize).toBe(0);
+    expect(queue.cancel(handle)).toBe(false);
+    expect(queue.popSlot()).toBe(-1);
+  });
+});
+
+describe('EventQueue validation', () => {
+  it.each([-1, NaN, Infinity])('refuses event time %s with a RangeError', (timeMs) => {
+    const queue = new EventQueue();
+    expect(() => queue.push(timeMs, noop)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,147 @@
+// Tests for sim/engine/trace.ts: the rolling trace hash (stable, sensitive to every field and to order),
+// sinks and filtered sinks, spans, and event descriptions.
+import { describe, expect, it } from 'vitest';
+import { Trace, describeEvent, type Span, type TraceEvent } from './trace.ts';
+
+function hashOf(build: (trace: Trace) => void): string {
+  const trace = new Trace();
+  build(trace);
+  return trace.hash;
+}
+
+const span: Span = {
+  traceId: 't1',
+  spanId: 's2',
+  parentSpanId: 's1',
+  service: 'payments',
+  name: 'charge',
+  startMs: 3,
+  endMs: 9.5,
+  status: 'ok',
+};
+
+describe('Trace hash', () => {
+  it('is 16 hex digits, fixed for an empty trace, and pinned for a known sequence', () => {
+    expect(new Trace().hash).toBe('811c9dc59e3779b9');
+    const hash = hashOf((trace) => {
+      trace.emit(0, 'node.start', 'a');
+      trace.emit(1.5, 'msg.delivered', 'a', 'b', 7, 'rpc get');
+      trace.emitSpan(span);
+    });
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    // Pinned: a change here changes every recorded traceHash (replays, CI baselines).
+    expect(hash).toBe(PINNED_HASH);
+  });
+
+  it('is the same for the same events, with or without sinks', () => {
+    const events = (trace: Trace): void => {
+      trace.emit(0, 'a', 'n1');
+      trace.emit(2, 'b', 'n2', 'n1', 3, 'detail');
+    };
+    const withSink = new Trace();
+    withSink.addSink(() => {});
+    withSink.addFilteredSink(['b'], () => {});
+    events(withSink);
+    expect(withSink.hash).toBe(hashOf(events));
+  });
+
+  it.each<[string, (trace: Trace) => void]>([
+    ['the time', (trace) => trace.emit(1.0000001, 'k', 'n', 'p', 1, 'd')],
+    ['the kind', (trace) => trace.emit(1, 'K', 'n', 'p', 1, 'd')],
+    ['the node', (trace) => trace.emit(1, 'k', 'm', 'p', 1, 'd')],
+    ['the peer', (trace) => trace.emit(1, 'k', 'n', 'q', 1, 'd')],
+    ['the id', (trace) => trace.emit(1, 'k', 'n', 'p', 2, 'd')],
+    ['the detail', (trace) => trace.emit(1, 'k', 'n', 'p', 1, 'e')],
+    ['a missing detail', (trace) => trace.emit(1, 'k', 'n', 'p', 1)],
+    ['an empty detail', (trace) => trace.emit(1, 'k', 'n', 'p', 1, '')],
+  ])('%s changes the hash', (_field, variant) => {
+    const base = hashOf((trace) => trace.emit(1, 'k', 'n', 'p', 1, 'd'));
+    expect(hashOf(variant)).not.toBe(base);
+  });
+
+  it('separates fields: ("ab","c") and ("a","bc") hash differently', () => {
+    expect(hashOf((trace) => trace.emit(0, 'ab', 'c'))).not.toBe(hashOf((trace) => trace.emit(0, 'a', 'bc')));
+  });
+
+  it('depends on event order', () => {
+    const first = hashOf((trace) => {
+      trace.emit(0, 'x', 'a');
+      trace.emit(0, 'y', 'a');
+    });
+    const second = hashOf((trace) => {
+      trace.emit(0, 'y', 'a');
+      trace.emit(0, 'x', 'a');
+    });
+    expect(first).not.toBe(second);
+  });
+
+  it.each<[string, Partial<Span>]>([
+    ['status', { status: 'error', error: 'timeout' }],
+    ['start', { startMs: 4 }],
+    ['parent', { parentSpanId: undefined }],
+    ['trace id', { traceId: 't9' }],
+  ])('a span hashes its %s', (_field, change) => {
+    expect(hashOf((trace) => trace.emitSpan({ ...span, ...change }))).not.toBe(hashOf((trace) => trace.emitSpan(span)));
+  });
+});
+
+describe('Trace sinks', () => {
+  it('passes every event in order, with only the fields that were given', () => {
+    const trace = new Trace();
+    const seen: TraceEvent[] = [];
+    expect(trace.hasSinks).toBe(false);
+    trace.addSink((event) => seen.push(event));
+    expect(trace.hasSinks).toBe(true);
+    trace.emit(1, 'node.start', 'a');
+    trace.emit(2, 'msg.dropped', 'a', 'b', 4, 'loss');
+    expect(seen).toEqual([
+      { atMs: 1, kind: 'node.start', node: 'a' },
+      { atMs: 2, kind: 'msg.dropped', node: 'a', peer: 'b', id: 4, detail: 'loss' },
+    ]);
+    expect(Object.keys(seen[0]!)).toEqual(['atMs', 'kind', 'node']);
+    expect(trace.count).toBe(2);
+  });
+
+  it('a filtered sink receives only its kinds; counting and hashing cover all events', () => {
+    const trace = new Trace();
+    const kinds: string[] = [];
+    trace.addFilteredSink(['fault', 'span'], (event) => kinds.push(event.kind));
+    expect(trace.hasSinks).toBe(true);
+    trace.emit(0, 'msg.delivered', 'a', 'b');
+    trace.emit(1, 'fault', 'crash a');
+    trace.emitSpan(span);
+    expect(kinds).toEqual(['fault', 'span']);
+    expect(trace.count).toBe(3);
+  });
+
+  it('dispatches a span as kind span at its end time, on its service, named by detail', () => {
+    const trace = new Trace();
+    const seen: TraceEvent[] = [];
+    trace.addSink((event) => seen.push(event));
+    trace.emitSpan(span);
+    expect(seen).toEqual([{ atMs: 9.5, kind: 'span', node: 'payments', detail: 'charge', span }]);
+  });
+});
+
+describe('describeEvent', () => {
+  it('writes one line with time, kind, node, peer, id and detail', () => {
+    expect(describeEvent({ atMs: 2.5, kind: 'msg.dropped', node: 'a', peer: 'b', id: 4, detail: 'loss' })).toBe('t=2.5 msg.dropped a -> b #4 loss');
+    expect(describeEvent({ atMs: 0, kind: 'node.start', node: 'a' })).toBe('t=0 node.start a');
+  });
+
+  it('adds trace, span and status for spans', () => {
+    expect(describeEvent({ atMs: 9.5, kind: 'span', node: 'payments', detail: 'charge', span })).toBe('t=9.5 span payments charge trace=t1 span=s2 ok');
+  });
+});
+
+const PINNED_HASH = '04f2d5879591c64a';
+
+describe('Trace hash field tags', () => {
+  it('a peer and a detail with the same text hash differently', () => {
+    const asPeer = new Trace();
+    asPeer.emit(1, 'kind', 'node', 'x');
+    const asDetail = new Trace();
+    asDetail.emit(1, 'kind', 'node', undefined, undefined, 'x');
+    expect(asPeer.hash).not.toBe(asDetail.hash);
+  });
+});

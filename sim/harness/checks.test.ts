@@ -1,0 +1,42 @@
+// Tests for sim/harness/checks.ts: check constructors and the evaluation of verdicts (true, false, message, throw).
+// How the runner samples checks and records failures is tested in runner.test.ts.
+import { describe, expect, it } from 'vitest';
+import { always, eventually, evaluate, sometimes } from './checks.ts';
+
+describe('check constructors', () => {
+  it('always, eventually and sometimes make checks of their kind', () => {
+    const predicate = (): boolean => true;
+    expect(always('money conserved', predicate)).toEqual({ name: 'money conserved', kind: 'always', predicate });
+    expect(eventually('orders final', predicate)).toEqual({ name: 'orders final', kind: 'eventually', predicate });
+    expect(eventually('orders final', predicate, { withinMs: 5000 })).toEqual({ name: 'orders final', kind: 'eventually', predicate, withinMs: 5000 });
+    expect(sometimes('breaker opened', predicate)).toEqual({ name: 'breaker opened', kind: 'sometimes', predicate });
+  });
+});
+
+describe('evaluate', () => {
+  it('passes the system and the time to the predicate', () => {
+    const seen: unknown[] = [];
+    evaluate(always<{ id: number }>('x', (system, nowMs) => (seen.push([system.id, nowMs]), true)), { id: 7 }, 1234);
+    expect(seen).toEqual([[7, 1234]]);
+  });
+
+  it('true holds; false fails with a default message; a string fails with that message', () => {
+    expect(evaluate(always('ok', () => true), {}, 0)).toEqual({ holds: true, message: '' });
+    expect(evaluate(always('balance', () => false), {}, 0)).toEqual({ holds: false, message: 'balance does not hold' });
+    expect(evaluate(always('balance', () => 'balance is -5'), {}, 0)).toEqual({ holds: false, message: 'balance is -5' });
+  });
+
+  it('an empty string is a failure too (only true holds)', () => {
+    expect(evaluate(always('x', () => ''), {}, 0).holds).toBe(false);
+  });
+
+  it('a throwing predicate fails with its message instead of throwing', () => {
+    const check = always('x', () => {
+      throw new Error('no such table');
+    });
+    expect(evaluate(check, {}, 0)).toEqual({ holds: false, message: 'check threw: no such table' });
+    expect(evaluate(always('y', () => {
+      throw 'plain';
+    }), {}, 0)).toEqual({ holds: false, message: 'check threw: plain' });
+  });
+});

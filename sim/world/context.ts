@@ -1,0 +1,268 @@
+// The node context: everything service code may use. Clock, timers, randomness, disk and network all
+// come from here, never from the host, so a service behaves the same on every run of a seed.
+import type { Rng } from '../engine/rng.ts';
+import type { Simulation } from '../engine/simulation.ts';
+import type { CallOptions, CallOutcome, RequestBody } from './rpc.ts';
+import { outcomeError } from './rpc.ts';
+import { RpcError, errorMessage } from '../engine/errors.ts';
+
+/**
+ * What a context needs from its node. `SimNode` implements it; the context depends on this
+ * interface, not on the node module, so the two don't import each other.
+ */
+export interface ContextNode {
+  readonly name: string;
+  readonly host: { readonly sim: Simulation };
+  readonly rng: Rng;
+  readonly durable: Map<string, unknown>;
+  readonly options: { readonly defaultTimeoutMs: number; readonly labels: Record<string, string> };
+  readonly status: 'up' | 'down';
+  readonly generation: number;
+  readonly paused: boolean;
+  readonly clockDriftPpm: number;
+  readonly cpuTimeFactor: number;
+  /** The context of the node's current start (a restart builds a new one). */
+  readonly ctx: NodeContext;
+  localNowMs(): number;
+  hasMethod(method: string): boolean;
+  schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes?: boolean, daemon?: boolean): number;
+  runHook(hook: () => void | Promise<void>): void;
+}
+
+/** What a context needs from the world around its node. */
+export interface ContextHost {
+  nextCallId(): number;
+  newTraceId(): string;
+  sendRequest(from: string, to: string, body: RequestBody): void;
+  sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void;
+  reportProcessError(node: ContextNode, error: unknown): void;
+}
+
+interface PendingCall {
+  resolve: (value: unknown) => void;
+  reject: (error: RpcError) => void;
+  timerHandle: number;
+  to: string;
+  method: string;
+}
+
+interface TimeoutArg {
+  ctx: NodeContext;
+  callId: number;
+}
+
+interface TimerArg {
+  node: ContextNode;
+  callback: () => void;
+  /** The context's live timers, which this one leaves when it fires. */
+  timers: Map<number, TimerArg>;
+  handle: number;
+  /** Set by clearTimer: a timer deferred by a pause fires under a new handle, which cancel cannot reach. */
+  cleared: boolean;
+}
+
+/**
+ * A node's view of the world. Built afresh on every start, so anything a service keeps here is
+ * volatile; `durable` is the exception and survives crashes.
+ */
+export class NodeContext {
+  private readonly pending = new Map<number, PendingCall>();
+  /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
+  private readonly timers = new Map<number, TimerArg>();
+
+  constructor(
+    /** The node this context belongs to. */
+    readonly node: ContextNode,
+    private readonly host: ContextHost,
+  ) {}
+
+  /** The node's name. */
+  get name(): string {
+    return this.node.name;
+  }
+
+  /** The node's own clock in virtual ms: true time plus its skew and drift. */
+  now(): number {
+    return this.node.localNowMs();
+  }
+
+  /** The node's random stream: stable across restarts, independent of other nodes. */
+  get rng(): Rng {
+    return this.node.rng;
+  }
+
+  /**
+   * Storage that survives crashes and restarts (unless a crash wipes it). One key space per node,
+   * shared by every component on it: prefix keys with the component (`db:orders`, `bus:…`).
+   */
+  get durable(): Map<string, unknown> {
+    return this.node.durable;
+  }
+
+  /** Node labels (service name, version…). */
+  get labels(): Readonly<Record<string, string>> {
+    return this.node.options.labels;
+  }
+
+  /**
+   * Waits `durationMs` of the node's own clock. Never resolves if the node crashes meanwhile.
+   * A `daemon` sleep (heartbeat and poll loops) does not keep a run alive on its own.
+   */
+  sleep(durationMs: number, options: { daemon?: boolean } = {}): Promise<void> {
+    const trueMs = this.localToTrueMs(durationMs);
+    return new Promise<void>((resolve) => {
+      this.node.schedule(trueMs, resumeWith, resolve, true, options.daemon ?? false);
+    });
+  }
+
+  /** Spends simulated CPU time: `durationMs` times the node's slow factor, over its CPU share. */
+  cpu(durationMs: number): Promise<void> {
+    if (!(durationMs >= 0)) return Promise.reject(new RangeError(`cpu time must be >= 0 ms, got ${durationMs}`));
+    return new Promise<void>((resolve) => {
+      this.node.schedule(durationMs * this.node.cpuTimeFactor, resumeWith, resolve, true);
+    });
+  }
+
+  /**
+   * Calls `callback` after `delayMs` of the node's clock; returns a handle for `clearTimer`. A
+   * `daemon` timer (heartbeats, sweeps) does not keep a run alive on its own.
+   */
+  setTimer(delayMs: number, callback: () => void, options: { daemon?: boolean } = {}): number {
+    // No closure per timer: one record carries everything runTimer needs.
+    const timer: TimerArg = { node: this.node, callback, timers: this.timers, handle: -1, cleared: false };
+    timer.handle = this.node.schedule(this.localToTrueMs(delayMs), runTimer, timer, true, options.daemon ?? false);
+    this.timers.set(timer.handle, timer);
+    return timer.handle;
+  }
+
+  /** Cancels a timer set with `setTimer` (also one that is waiting out a pause). */
+  clearTimer(handle: number): void {
+    const timer = this.timers.get(handle);
+    if (timer) {
+      timer.cleared = true;
+      this.timers.delete(handle);
+    }
+    this.node.host.sim.cancel(handle);
+  }
+
+  /**
+   * Calls `method` on node `to` and resolves with its answer, or rejects with an RpcError:
+   * `timeout`, `refused`, `overloaded`, `not-found`, `application`… While this node stays up, every
+   * call ends exactly once. If this node crashes first, the call never settles: the code awaiting
+   * it died with the node (as with `sleep`).
+   */
+  call<T = unknown>(to: string, method: string, payload?: unknown, options: CallOptions = {}): Promise<T> {
+    const sim = this.node.host.sim;
+    let timeoutMs = options.timeoutMs ?? this.node.options.defaultTimeoutMs;
+    if (options.deadlineMs !== undefined) timeoutMs = Math.min(timeoutMs, options.deadlineMs - sim.nowMs);
+    if (!(timeoutMs > 0)) {
+      return Promise.reject(new RpcError('timeout', `deadline passed before calling ${to}.${method}`, this.name));
+    }
+    const callId = this.host.nextCallId();
+    const traceId = options.traceId ?? this.host.newTraceId();
+    return new Promise<T>((resolve, reject) => {
+      const timeoutArg: TimeoutArg = { ctx: this, callId };
+      const timerHandle = this.node.schedule(timeoutMs, onCallTimeout, timeoutArg);
+      this.pending.set(callId, { resolve: resolve as (value: unknown) => void, reject, timerHandle, to, method });
+      this.host.sendRequest(this.name, to, {
+        type: 'request',
+        callId,
+        method,
+        payload,
+        deadlineMs: sim.nowMs + timeoutMs,
+        traceId,
+        parentSpanId: options.parentSpanId,
+      });
+    });
+  }
+
+  /** Sends a one-way message; delivery is not confirmed. */
+  send(to: string, payload: unknown, label = 'message'): void {
+    this.host.sendMessage(this.name, to, payload, label);
+  }
+
+  /**
+   * Runs a background process on this node (a poller, a relay, a heartbeat loop). It dies with the
+   * node; an error it throws is recorded in the trace and the run's process-error count.
+   */
+  spawn(body: () => Promise<void>): void {
+    const sim = this.node.host.sim;
+    sim.wake();
+    body().catch((error: unknown) => this.host.reportProcessError(this.node, error));
+  }
+
+  /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
+  emit(kind: string, detail?: string, peer?: string, id?: number): void {
+    this.node.host.sim.trace.emit(this.node.host.sim.nowMs, kind, this.name, peer, id, detail);
+  }
+
+  /** True if the running service on this node has a handler for `method`. */
+  hasHandler(method: string): boolean {
+    return this.node.hasMethod(method);
+  }
+
+  /**
+   * The deadline `durationMs` from now. Deadlines are absolute true virtual time, the same on every
+   * node, so they stay right when this node's clock is skewed; compute them only with this method.
+   */
+  deadlineIn(durationMs: number): number {
+    return this.node.host.sim.nowMs + durationMs;
+  }
+
+  /** Ms left until `deadlineMs` (a value from `deadlineIn` or a request): skew does not affect it. */
+  remainingMs(deadlineMs: number): number {
+    return deadlineMs - this.node.host.sim.nowMs;
+  }
+
+  /** Calls in flight from this node. */
+  get callsInFlight(): number {
+    return this.pending.size;
+  }
+
+  /** @internal A response arrived for one of this context's calls. */
+  receiveResponse(outcome: CallOutcome & { callId: number }): void {
+    const call = this.pending.get(outcome.callId);
+    if (!call) return; // late: it already timed out
+    this.pending.delete(outcome.callId);
+    const sim = this.node.host.sim;
+    sim.cancel(call.timerHandle);
+    sim.wake();
+    if (outcome.ok) call.resolve(outcome.value);
+    else call.reject(outcomeError(outcome));
+  }
+
+  /** @internal The call's timer fired before an answer. */
+  timeOut(callId: number): void {
+    const call = this.pending.get(callId);
+    if (!call) return;
+    this.pending.delete(callId);
+    this.node.host.sim.wake();
+    this.node.host.sim.trace.emit(this.node.host.sim.nowMs, 'rpc.timeout', this.name, call.to, callId, call.method);
+    call.reject(new RpcError('timeout', `${call.to}.${call.method} did not answer in time`, this.name));
+  }
+
+  private localToTrueMs(localMs: number): number {
+    if (!(localMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${localMs}`);
+    const drift = this.node.clockDriftPpm;
+    return drift === 0 ? localMs : localMs / (1 + drift / 1e6);
+  }
+}
+
+function resumeWith(resolve: unknown): void {
+  (resolve as () => void)();
+}
+
+function onCallTimeout(arg: unknown): void {
+  const { ctx, callId } = arg as TimeoutArg;
+  ctx.timeOut(callId);
+}
+
+function runTimer(arg: unknown): void {
+  const timer = arg as TimerArg;
+  if (timer.cleared) return;
+  timer.timers.delete(timer.handle);
+  timer.node.runHook(timer.callback);
+}
+
+/** Message text of an error, re-exported for service code. */
+export { errorMessage };

@@ -1,0 +1,398 @@
+// A simulated world: the clock, the network and the nodes on it, the client ingress that workloads
+// use, and the fault operations as methods (the same operations `faults.ts` describes as values).
+import { Simulation } from '../engine/simulation.ts';
+import { Network, type LinkOptions, type Envelope } from './network.ts';
+import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, type ResolvedNodeOptions } from './node.ts';
+import { NodeContext, type ContextHost } from './context.ts';
+import { ConfigError, RpcError, errorMessage } from '../engine/errors.ts';
+import type { CallOutcome, RequestBody, WireBody } from './rpc.ts';
+import { outcomeError } from './rpc.ts';
+
+/** The name workload traffic comes from. No node may take it. */
+export const CLIENT = 'client';
+
+/** World-wide settings. */
+export interface WorldOptions {
+  /** Default link for every pair of nodes. */
+  network?: LinkOptions;
+  /** Defaults for nodes that do not set their own. */
+  nodeDefaults?: NodeOptions;
+}
+
+/** Options of one workload request entering the system. */
+export interface IngressOptions {
+  /** The client gives up after this many ms (the request then counts as failed). Default 1000. */
+  timeoutMs?: number;
+  /** Trace id; a new one is made when absent. */
+  traceId?: string;
+}
+
+/** Called once when an ingress request ends. */
+export type IngressCallback = (outcome: CallOutcome) => void;
+
+interface IngressState {
+  done: boolean;
+  timerHandle: number;
+  onDone: IngressCallback;
+}
+
+/**
+ * Owns one run's simulation, network and nodes. Scenarios build a world per variant; faults are
+ * applied to it either by calling these methods or by scheduling fault values.
+ */
+export class World implements ContextHost {
+  readonly sim: Simulation;
+  readonly network: Network;
+  private readonly nodes = new Map<string, SimNode>();
+  private readonly nodeDefaults: ResolvedNodeOptions;
+  private nextCall = 1;
+  private nextTrace = 1;
+  private nextSpan = 1;
+  /** Errors thrown by node code outside requests (hooks, timers, background processes). */
+  processErrors = 0;
+  /** The first such error, for failure messages. */
+  firstProcessError: string | undefined;
+
+  constructor(seed: number, options: WorldOptions = {}) {
+    this.sim = new Simulation(seed);
+    this.network = new Network(this.sim, (envelope) => this.deliver(envelope), options.network ?? {});
+    this.nodeDefaults = resolveNodeOptions(options.nodeDefaults ?? {}, DEFAULT_NODE_OPTIONS, 'node defaults');
+    this.nodeHost = {
+      sim: this.sim,
+      makeContext: (node: SimNode) => new NodeContext(node, this),
+      nextSpanId: () => `s${(this.nextSpan++).toString(16)}`,
+      reportProcessError: (node: SimNode, error: unknown) => this.reportProcessError(node, error),
+    };
+  }
+
+  /** The host interface nodes see. */
+  private readonly nodeHost: NodeHost;
+
+  /** Hands a delivered envelope to its (up) node; one function for every delivery. */
+  private readonly arrive = (arg: unknown): void => {
+    const envelope = arg as Envelope;
+    this.handleArrivalNow(this.nodes.get(envelope.to)!, envelope);
+  };
+
+  /** Virtual time now, in ms. */
+  get nowMs(): number {
+    return this.sim.nowMs;
+  }
+
+  /** Adds a node and starts it. The factory runs again on every restart. */
+  addNode(name: string, factory: NodeFactory, options: NodeOptions = {}): SimNode {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) {
+      throw new ConfigError(`node name '${name}' is invalid: use letters, digits and _ . : - only`);
+    }
+    if (name === CLIENT || this.nodes.has(name)) {
+      throw new ConfigError(`node name '${name}' is already taken: give each node a unique name (and not '${CLIENT}')`);
+    }
+    const resolved = resolveNodeOptions(options, this.nodeDefaults, `node ${name}`);
+    const node = new SimNode(name, this.nodeHost, factory, resolved);
+    this.nodes.set(name, node);
+    node.start();
+    this.sim.trace.emit(this.sim.nowMs, 'node.start', name);
+    return node;
+  }
+
+  /** The node called `name`; a ConfigError lists the known names if there is none. */
+  node(name: string): SimNode {
+    const node = this.nodes.get(name);
+    if (!node) {
+      const known = [...this.nodes.keys()].join(', ') || '(none)';
+      throw new ConfigError(`unknown node '${name}': known nodes are ${known}`);
+    }
+    return node;
+  }
+
+  /** True if a node of that name exists. */
+  hasNode(name: string): boolean {
+    return this.nodes.has(name);
+  }
+
+  /** All nodes, in the order they were added. */
+  allNodes(): SimNode[] {
+    return [...this.nodes.values()];
+  }
+
+  /**
+   * Removes a node for good (scale-in, a replaced pod): it stops admitting at once, drains what it
+   * admitted (up to `gracePeriodMs`), then goes down and is never restarted by healing.
+   */
+  removeNode(name: string, gracePeriodMs = 5_000): void {
+    const node = this.node(name);
+    node.removed = true;
+    this.sim.trace.emit(this.sim.nowMs, 'node.removed', name);
+    node.stopGracefully(gracePeriodMs);
+  }
+
+  /** Stops a node gracefully (it may be restarted later): drain, `onStop`, then down. */
+  stop(name: string, gracePeriodMs = 5_000): void {
+    this.sim.trace.emit(this.sim.nowMs, 'node.stop', name);
+    this.node(name).stopGracefully(gracePeriodMs);
+  }
+
+  // ---- faults as methods -------------------------------------------------------------------
+
+  /** Crashes a node: in-flight work lost, callers time out, volatile state gone. */
+  crash(name: string, options: { wipeDurable?: boolean } = {}): void {
+    const node = this.node(name);
+    if (node.status === 'down') return;
+    node.crash(options.wipeDurable ?? false);
+    this.sim.trace.emit(this.sim.nowMs, 'node.crash', name, undefined, undefined, options.wipeDurable ? 'wipe' : undefined);
+  }
+
+  /** Restarts a crashed node from its factory and durable state (a running node is crashed first). */
+  restart(name: string): void {
+    const node = this.node(name);
+    if (node.status === 'up') node.crash(false);
+    node.stats.restarts++;
+    node.start();
+    this.sim.trace.emit(this.sim.nowMs, 'node.restart', name);
+  }
+
+  /**
+   * Crash-loop: the node crashes now and each of its next `starts` starts ends in a crash
+   * `startupMs` later (a bad config or a poison message read at startup). Something else must
+   * restart it (self-healing); `starts` 0 clears the loop.
+   */
+  crashLoop(name: string, starts: number, startupMs = 100): void {
+    if (!(Number.isInteger(starts) && starts >= 0)) throw new ConfigError(`crash-loop starts for ${name} is ${starts}: use a whole number >= 0`);
+    if (!(startupMs >= 0)) throw new ConfigError(`crash-loop startupMs for ${name} is ${startupMs}: use a number of ms >= 0`);
+    const node = this.node(name);
+    node.crashOnStarts = starts;
+    node.crashOnStartAfterMs = startupMs;
+    this.sim.trace.emit(this.sim.nowMs, 'node.crash-loop', name, undefined, starts);
+    if (starts > 0) this.crash(name);
+  }
+
+  /** Stop-the-world pause (a long GC, a VM migration); `resume` ends it. */
+  pause(name: string): void {
+    this.node(name).pause();
+    this.sim.trace.emit(this.sim.nowMs, 'node.pause', name);
+  }
+
+  /** Ends a pause. */
+  resume(name: string): void {
+    this.node(name).resume();
+    this.sim.trace.emit(this.sim.nowMs, 'node.resume', name);
+  }
+
+  /** Multiplies a node's service time by `factor` (1 restores it): a gray failure. */
+  slow(name: string, factor: number): void {
+    if (!(factor > 0 && Number.isFinite(factor))) throw new ConfigError(`slow factor for ${name} is ${factor}: use a finite number > 0`);
+    this.node(name).slowFactor = factor;
+    this.sim.trace.emit(this.sim.nowMs, 'node.slow', name, undefined, undefined, String(factor));
+  }
+
+  /** Sets a node's clock skew (ms) and drift (ppm); `now()` on that node moves accordingly. */
+  skewClock(name: string, skewMs: number, driftPpm = 0): void {
+    if (!Number.isFinite(skewMs) || !(driftPpm > -1e6 && driftPpm < 1e6)) {
+      throw new ConfigError(`clock skew for ${name} is ${skewMs} ms / ${driftPpm} ppm: use finite values with |drift| < 1e6 ppm`);
+    }
+    const node = this.node(name);
+    node.clockSkewMs = skewMs;
+    node.clockDriftPpm = driftPpm;
+    node.driftSinceMs = this.sim.nowMs;
+    this.sim.trace.emit(this.sim.nowMs, 'node.skew', name, undefined, undefined, `${skewMs}ms ${driftPpm}ppm`);
+  }
+
+  /** Cuts traffic between two groups (both ways unless `oneWay`); returns an id for `heal`. */
+  partition(from: readonly string[], to: readonly string[], options: { oneWay?: boolean } = {}): number {
+    for (const name of [...from, ...to]) if (name !== CLIENT) this.node(name);
+    const id = this.network.partition(from, to, options.oneWay ?? false);
+    this.sim.trace.emit(this.sim.nowMs, 'net.partition', from.join(','), to.join(','), id, options.oneWay ? 'one-way' : 'both');
+    return id;
+  }
+
+  /** Cuts one node off from every other node and the clients. */
+  isolate(name: string): number {
+    const others = [CLIENT, ...[...this.nodes.keys()].filter((other) => other !== name)];
+    return this.partition([name], others);
+  }
+
+  /** Heals one partition, or all. */
+  heal(id?: number): void {
+    this.network.heal(id);
+    this.sim.trace.emit(this.sim.nowMs, 'net.heal', id === undefined ? '*' : String(id));
+  }
+
+  /** Holds messages from → to (`*` for any) in flight until `release`. */
+  hold(from: string, to: string): void {
+    this.network.hold(from, to);
+    this.sim.trace.emit(this.sim.nowMs, 'net.hold', from, to);
+  }
+
+  /** Releases held messages. */
+  release(from = '*', to = '*'): void {
+    this.network.release(from, to);
+    this.sim.trace.emit(this.sim.nowMs, 'net.release', from, to);
+  }
+
+  /** Configures one direction of a link. */
+  setLink(from: string, to: string, options: LinkOptions): void {
+    this.network.setLink(from, to, options);
+  }
+
+  // ---- workload ingress --------------------------------------------------------------------
+
+  /**
+   * Sends a request from outside (the workload) straight into node `to`'s admission queue and
+   * calls `onDone` exactly once: with the answer, an error, or a client-side timeout. The client
+   * sits next to the entry node: no network hop either way (put a gateway node in front to model
+   * one), but a partition that cuts the entry node off from `client` still blocks it.
+   */
+  request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback): void {
+    const sim = this.sim;
+    const timeoutMs = options.timeoutMs ?? 1000;
+    const node = this.nodes.get(to);
+    const state: IngressState = { done: false, timerHandle: -1, onDone };
+    if (!node || node.status === 'down' || this.network.blocked(CLIENT, to)) {
+      const code = node && node.status === 'down' ? 'refused' : 'unavailable';
+      onDone({ ok: false, code, message: node ? `${to} is ${node.status === 'down' ? 'down' : 'unreachable'}` : `no node ${to}`, source: to });
+      return;
+    }
+    state.timerHandle = sim.schedule(timeoutMs, ingressTimeout, state);
+    const traceId = options.traceId ?? this.newTraceId();
+    const request = new Request(node, method, payload, CLIENT, sim.nowMs + timeoutMs, traceId, undefined, node.generation, (outcome) => {
+      if (state.done) return;
+      if (this.network.blocked(to, CLIENT)) {
+        // The answer would cross a partition (isolate cuts the clients off too): the client times out.
+        sim.trace.emit(sim.nowMs, 'msg.dropped', to, CLIENT, undefined, 'partition');
+        return;
+      }
+      state.done = true;
+      sim.cancel(state.timerHandle);
+      onDone(outcome);
+    });
+    if (node.paused) node.runOrDefer(admitDeferred, request);
+    else node.admit(request);
+  }
+
+  /** The promise form of `request`: resolves with the answer or rejects with an RpcError. */
+  call<T = unknown>(to: string, method: string, payload?: unknown, options: IngressOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.request(to, method, payload, options, (outcome) => {
+        this.sim.wake();
+        if (outcome.ok) resolve(outcome.value as T);
+        else reject(outcomeError(outcome));
+      });
+    });
+  }
+
+  // ---- ContextHost -------------------------------------------------------------------------
+
+  nextCallId(): number {
+    return this.nextCall++;
+  }
+
+  newTraceId(): string {
+    return `t${(this.nextTrace++).toString(16)}`;
+  }
+
+  sendRequest(from: string, to: string, body: RequestBody): void {
+    this.network.send(from, to, body.method, body);
+  }
+
+  sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void {
+    this.network.send(from, to, label, { type: 'message', payload, traceId });
+  }
+
+  reportProcessError(node: SimNode, error: unknown): void {
+    this.processErrors++;
+    const message = `${node.name}: ${errorMessage(error)}`;
+    this.firstProcessError ??= message;
+    this.sim.trace.emit(this.sim.nowMs, 'process.error', node.name, undefined, undefined, errorMessage(error));
+  }
+
+
+  // ---- delivery ----------------------------------------------------------------------------
+
+  private deliver(envelope: Envelope): void {
+    const sim = this.sim;
+    const body = envelope.body as WireBody;
+    const node = this.nodes.get(envelope.to);
+    if (!node || node.status === 'down') {
+      sim.trace.emit(sim.nowMs, 'msg.dropped', envelope.from, envelope.to, envelope.id, 'node-down');
+      if (node && body.type === 'request') {
+        // The process is gone but its host answers: connection refused.
+        this.network.send(envelope.to, envelope.from, 'refused', {
+          type: 'response',
+          callId: body.callId,
+          ok: false,
+          value: undefined,
+          errorCode: 'refused',
+          errorMessage: `${envelope.to} refused the connection (down)`,
+        });
+      }
+      return;
+    }
+    sim.trace.emit(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
+    node.runOrDefer(this.arrive, envelope);
+  }
+
+  /** @internal */
+  handleArrivalNow(node: SimNode, envelope: Envelope): void {
+    const body = envelope.body as WireBody;
+    if (body.type === 'request') {
+      const from = envelope.from;
+      const callId = body.callId;
+      const request = new Request(node, body.method, body.payload, from, body.deadlineMs, body.traceId, body.parentSpanId, node.generation, (outcome) => {
+        this.network.send(node.name, from, outcome.ok ? 'reply' : 'reply-error', {
+          type: 'response',
+          callId,
+          ok: outcome.ok,
+          value: outcome.ok ? outcome.value : undefined,
+          errorCode: outcome.ok ? undefined : outcome.code,
+          errorMessage: outcome.ok ? undefined : outcome.message,
+        });
+      });
+      node.admit(request);
+    } else if (body.type === 'response') {
+      node.ctx.receiveResponse(
+        body.ok
+          ? { ok: true, value: body.value, callId: body.callId }
+          : { ok: false, code: body.errorCode ?? 'application', message: body.errorMessage ?? 'error', source: envelope.from, callId: body.callId },
+      );
+    } else {
+      node.deliverMessage(body.payload, envelope.from);
+    }
+  }
+}
+
+const DEFAULT_NODE_OPTIONS: ResolvedNodeOptions = { workers: 4, queueCapacity: 64, defaultTimeoutMs: 1000, labels: {} };
+
+/** Fills node defaults and validates them; throws ConfigError naming `where`. */
+export function resolveNodeOptions(options: NodeOptions, base: ResolvedNodeOptions, where: string): ResolvedNodeOptions {
+  const resolved: ResolvedNodeOptions = {
+    workers: options.workers ?? base.workers,
+    queueCapacity: options.queueCapacity ?? base.queueCapacity,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? base.defaultTimeoutMs,
+    labels: { ...base.labels, ...options.labels },
+  };
+  if (!Number.isInteger(resolved.workers) || resolved.workers < 1) {
+    throw new ConfigError(`${where}: workers is ${resolved.workers}; use a whole number >= 1`);
+  }
+  if (!Number.isInteger(resolved.queueCapacity) || resolved.queueCapacity < 0) {
+    throw new ConfigError(`${where}: queueCapacity is ${resolved.queueCapacity}; use a whole number >= 0`);
+  }
+  if (!(resolved.defaultTimeoutMs > 0)) {
+    throw new ConfigError(`${where}: defaultTimeoutMs is ${resolved.defaultTimeoutMs}; use a number of ms > 0`);
+  }
+  return resolved;
+}
+
+function ingressTimeout(arg: unknown): void {
+  const state = arg as IngressState;
+  if (state.done) return;
+  state.done = true;
+  state.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT });
+}
+
+function admitDeferred(arg: unknown): void {
+  const request = arg as Request;
+  request.node.admit(request);
+}
+
+
+export { RpcError };
