@@ -51,7 +51,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       const where = difference.eventIndex >= 0 ? `event #${difference.eventIndex}` : 'the final trace hash';
       const message = `variant ${difference.variant}, seed ${seed}: runs differ at ${where}: first run "${difference.first}", second run "${difference.second}"`;
       if (options.json) printJson({ ...toJson(result), ok: false, determinism: { ok: false, ...difference } });
-      else process.stdout.write(`nondeterminism: ${message}\nreplay: ${replayCommand(file, seed, difference.variant, '--check-determinism')}\n`);
+      else process.stdout.write(`nondeterminism: ${message}\nreplay: ${replayCommand(file, seed, difference.variant, ['--check-determinism'])}\n`);
       process.stderr.write(`sim: nondeterminism detected: ${message}\n`);
       return EXIT.nondeterminism;
     }
@@ -82,7 +82,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
 async function finishRun(file: string, seed: number, result: ScenarioResult, options: RunCommandOptions, determinismChecked: boolean, replay?: ReplayFile): Promise<number> {
   const replayed = replay ? { file: options.replay!, check: replay.failure.check, kind: replay.failure.kind, reproduced: reproduces(result, replay) } : undefined;
-  const rerun = (variant: string): string => (replayed ? replayFileCommand(file, replayed.file) : replayCommand(file, seed, variant, options.swarm ? '--swarm' : ''));
+  const rerun = (variant: string): string => (replayed ? replayFileCommand(file, replayed.file) : replayCommand(file, seed, variant, options.swarm ? ['--swarm'] : []));
   const json = replayed ? { ...toJson(result), replay: replayed } : toJson(result);
   if (options.report) {
     await mkdir(options.report, { recursive: true });
