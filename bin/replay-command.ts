@@ -13,3 +13,8 @@ export function replayCommand(file: string, seed: number, variant?: string, extr
   if (variant !== undefined) words.push('--variant', variant);
   return shellLine([...words, ...extraFlags]);
 }
+
+/** A `--json` result with `replay` (the line that reruns it) on every failing variant. */
+export function withReplayLines<Result extends { variants: { name: string; ok: boolean }[] }>(json: Result, rerun: (variant: string) => string): Result {
+  return { ...json, variants: json.variants.map((variant) => (variant.ok ? variant : { ...variant, replay: rerun(variant.name) })) };
+}
