@@ -3,6 +3,7 @@
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, oneLine } from './cli-errors.ts';
+import { shellLine } from './replay-command.ts';
 import { writeFileAtomic } from '../reports/atomic-write.ts';
 import { assembleResult, runVariant, type RunPlan, type RunObservers } from '../sim/harness/runner.ts';
 import type { Scenario } from '../sim/harness/scenario.ts';
@@ -26,10 +27,9 @@ export interface ReplayFile {
   sizes?: { before: PlanSize; after: PlanSize };
 }
 
-/** `sim run <file> --replay <replay.json>`, quoting paths that need it. */
+/** `sim run <file> --replay <replay.json>`, quoted for the shell. */
 export function replayFileCommand(scenarioFile: string, replayPath: string): string {
-  const quote = (path: string): string => (/^[\w./-]+$/.test(path) ? path : JSON.stringify(path));
-  return `sim run ${quote(scenarioFile)} --replay ${quote(replayPath)}`;
+  return shellLine(['sim', 'run', scenarioFile, '--replay', replayPath]);
 }
 
 /** Writes a replay file atomically, creating its folder when needed. */

@@ -57,7 +57,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--resume <file>', 'continue an interrupted sweep from its partial results')
     .option('--shrink', 'shrink the first failing seed of each failing check and write replay files')
     .option('--shrink-limit <n>', 'most failures --shrink shrinks (default 3)')
-    .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: the current folder)')
+    .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: .dsim/replays)')
     .action(async (file: string, options) => setExitCode(await sweepCommand(file, options)));
 
   program
@@ -68,7 +68,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--variant <name>', 'shrink this variant (default: the first that fails)')
     .option('--check <name>', 'keep this check failing (default: the first failure)')
     .option('--swarm', 'the seed failed in a sweep with --swarm')
-    .option('--out <file>', 'replay file to write (default: <scenario>.seed<N>.<variant>.replay.json)')
+    .option('--out <file>', 'replay file to write (default: .dsim/replays/<scenario>.seed<N>.<variant>.replay.json)')
     .option('--max-runs <n>', 'most candidate runs (default 300)')
     .option('--json', 'print exactly one JSON object on stdout')
     .action(async (file: string, options) => setExitCode(await shrinkCommand(file, options)));

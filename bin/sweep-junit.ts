@@ -17,7 +17,7 @@ function escapeXml(text: string): string {
 
 /** The replay line for one failing seed and variant of a sweep. */
 export function sweepReplayCommand(result: Pick<SweepResult, 'file' | 'swarm'>, seed: number, variant: string): string {
-  return replayCommand(result.file, seed, variant, result.swarm ? '--swarm' : '');
+  return replayCommand(result.file, seed, variant, result.swarm ? ['--swarm'] : []);
 }
 
 /** Renders a sweep as a JUnit XML document (one testsuite named after the scenario). */

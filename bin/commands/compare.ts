@@ -4,7 +4,7 @@ import { loadScenario } from '../load-scenario.ts';
 import { parseSeed, randomSeed } from '../seed.ts';
 import { EXIT } from '../cli-errors.ts';
 import { colorEnabled, printJson } from '../output.ts';
-import { replayCommand } from '../replay-command.ts';
+import { replayCommand, withReplayLines } from '../replay-command.ts';
 import { runScenario } from '../../sim/harness/runner.ts';
 import { renderTerminal } from '../../reports/terminal.ts';
 import { toJson } from '../../reports/json.ts';
@@ -22,10 +22,11 @@ export async function compareCommand(file: string, options: CompareCommandOption
   const definition = await loadScenario(file);
   if (!options.json) process.stdout.write(`seed=${seed}\n`);
   const result = await runScenario(definition, seed);
+  const rerun = (variant: string): string => replayCommand(file, seed, variant);
   if (options.json) {
-    printJson({ ...toJson(result), comparison: compareVariants(result) });
+    printJson({ ...withReplayLines(toJson(result), rerun), comparison: compareVariants(result) });
   } else {
-    process.stdout.write(renderTerminal(result, { color: colorEnabled(process.stdout), replayCommand: (variant) => replayCommand(file, seed, variant) }));
+    process.stdout.write(renderTerminal(result, { color: colorEnabled(process.stdout), replayCommand: rerun }));
     process.stdout.write(renderComparison(result));
   }
   return result.ok ? EXIT.ok : EXIT.checkFailed;

@@ -6,7 +6,7 @@ import { loadScenario } from '../load-scenario.ts';
 import { parseSeed, randomSeed } from '../seed.ts';
 import { EXIT, UsageError } from '../cli-errors.ts';
 import { colorEnabled, printJson } from '../output.ts';
-import { replayCommand } from '../replay-command.ts';
+import { replayCommand, withReplayLines } from '../replay-command.ts';
 import { checkDeterminism } from '../determinism.ts';
 import { readReplayFile, replayFileCommand, reproduces, runReplay, type ReplayFile } from '../replay-file.ts';
 import { runScenario, findVariant } from '../../sim/harness/runner.ts';
@@ -51,7 +51,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       const where = difference.eventIndex >= 0 ? `event #${difference.eventIndex}` : 'the final trace hash';
       const message = `variant ${difference.variant}, seed ${seed}: runs differ at ${where}: first run "${difference.first}", second run "${difference.second}"`;
       if (options.json) printJson({ ...toJson(result), ok: false, determinism: { ok: false, ...difference } });
-      else process.stdout.write(`nondeterminism: ${message}\nreplay: ${replayCommand(file, seed, difference.variant, '--check-determinism')}\n`);
+      else process.stdout.write(`nondeterminism: ${message}\nreplay: ${replayCommand(file, seed, difference.variant, ['--check-determinism'])}\n`);
       process.stderr.write(`sim: nondeterminism detected: ${message}\n`);
       return EXIT.nondeterminism;
     }
@@ -82,8 +82,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 
 async function finishRun(file: string, seed: number, result: ScenarioResult, options: RunCommandOptions, determinismChecked: boolean, replay?: ReplayFile): Promise<number> {
   const replayed = replay ? { file: options.replay!, check: replay.failure.check, kind: replay.failure.kind, reproduced: reproduces(result, replay) } : undefined;
-  const rerun = (variant: string): string => (replayed ? replayFileCommand(file, replayed.file) : replayCommand(file, seed, variant, options.swarm ? '--swarm' : ''));
-  const json = replayed ? { ...toJson(result), replay: replayed } : toJson(result);
+  const rerun = (variant: string): string => (replayed ? replayFileCommand(file, replayed.file) : replayCommand(file, seed, variant, options.swarm ? ['--swarm'] : []));
+  const json = withReplayLines(replayed ? { ...toJson(result), replay: replayed } : toJson(result), rerun);
   if (options.report) {
     await mkdir(options.report, { recursive: true });
     await writeFileAtomic(join(options.report, 'result.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -43,8 +43,14 @@ export interface ShrinkReport {
   failure: Failure;
 }
 
-/** Default replay file name: `<scenario>.seed<N>.<variant>.replay.json` in the current folder. */
-export function defaultReplayPath(scenarioName: string, seed: number, variant: string, dir = '.'): string {
+/**
+ * Where replay files go unless `--out` (shrink) or `--replay-dir` (sweep) says otherwise: relative to
+ * the current folder, inside `.dsim/`, which the `.gitignore` written by `sim init` covers.
+ */
+export const DEFAULT_REPLAY_DIR = '.dsim/replays';
+
+/** Default replay file path: `<dir>/<scenario>.seed<N>.<variant>.replay.json`. */
+export function defaultReplayPath(scenarioName: string, seed: number, variant: string, dir = DEFAULT_REPLAY_DIR): string {
   const slug = (text: string): string => text.replace(/[^\w.-]+/g, '-');
   const name = `${slug(scenarioName)}.seed${seed}.${slug(variant)}.replay.json`;
   return dir === '.' ? name : `${dir.replace(/\/+$/, '')}/${name}`;

@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../cli-errors.ts';
 import { loadScenario } from '../load-scenario.ts';
 import { parseSeedRange } from '../seed.ts';
 import { printJson } from '../output.ts';
+import { shellLine } from '../replay-command.ts';
 import { findVariant } from '../../sim/harness/runner.ts';
 import type { Scenario } from '../../sim/harness/scenario.ts';
 import type { PlanSize } from '../../sim/harness/shrink.ts';
@@ -15,7 +16,7 @@ import { createProgress } from '../sweep-progress.ts';
 import { renderSweep, sweepHeader } from '../sweep-render.ts';
 import { renderJunit } from '../sweep-junit.ts';
 import { readSweepResult, writeOutputFile, writeSweepResult } from '../sweep-files.ts';
-import { defaultReplayPath, renderShrink, shrinkTarget } from './shrink.ts';
+import { DEFAULT_REPLAY_DIR, defaultReplayPath, renderShrink, shrinkTarget } from './shrink.ts';
 
 /** Options of `sim sweep`, as commander parses them. */
 export interface SweepCommandOptions {
@@ -142,7 +143,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
   const shrinkText: string[] = [];
   if (options.shrink && result.failed > 0) {
     for (const target of shrinkTargets(result, shrinkLimit)) {
-      const replayPath = defaultReplayPath(definition.name, target.seed, target.variant, options.replayDir ?? '.');
+      const replayPath = defaultReplayPath(definition.name, target.seed, target.variant, options.replayDir ?? DEFAULT_REPLAY_DIR);
       const report = await shrinkTarget(definition, file, { ...target, swarm }, replayPath);
       shrunk.push({
         seed: target.seed,
@@ -190,20 +191,19 @@ async function finishInterrupted(result: SweepResult, options: SweepCommandOptio
 
 /** The command that continues an interrupted sweep from its partial results. */
 export function resumeCommand(result: SweepResult, partialPath: string): string {
-  const quote = (text: string): string => (/^[\w./-]+$/.test(text) ? text : JSON.stringify(text));
-  const parts = ['sim sweep', quote(result.file), `--seeds ${result.seeds.first}..${result.seeds.last}`];
-  if (result.shard) parts.push(`--shard ${result.shard.index}/${result.shard.count}`);
-  if (result.variant !== undefined) parts.push(`--variant ${quote(result.variant)}`);
-  if (result.swarm) parts.push('--swarm');
-  parts.push(`--resume ${quote(partialPath)}`, `--out ${quote(partialPath)}`);
-  return parts.join(' ');
+  const words = ['sim', 'sweep', result.file, '--seeds', `${result.seeds.first}..${result.seeds.last}`];
+  if (result.shard) words.push('--shard', `${result.shard.index}/${result.shard.count}`);
+  if (result.variant !== undefined) words.push('--variant', result.variant);
+  if (result.swarm) words.push('--swarm');
+  words.push('--resume', partialPath, '--out', partialPath);
+  return shellLine(words);
 }
 
 /** A resumed file must come from the same sweep: same scenario, swarm, variant and shard. */
 function checkResumable(resumed: SweepResult, path: string, definition: Scenario, swarm: boolean, variant: string | undefined, shard: Shard | undefined): Shard | undefined {
   if (resumed.scenario !== definition.name) throw new UsageError(`--resume ${path} holds a sweep of '${resumed.scenario}', not '${definition.name}'`);
   if (resumed.swarm !== swarm) throw new UsageError(`--resume ${path} was swept ${resumed.swarm ? 'with' : 'without'} --swarm; resume it the same way`);
-  if (resumed.variant !== variant) throw new UsageError(`--resume ${path} was swept with ${resumed.variant !== undefined ? `--variant ${resumed.variant}` : 'every variant'}; resume it the same way`);
+  if (resumed.variant !== variant) throw new UsageError(`--resume ${path} was swept with ${resumed.variant !== undefined ? shellLine(['--variant', resumed.variant]) : 'every variant'}; resume it the same way`);
   if (!shard) return resumed.shard;
   if (resumed.shard && (resumed.shard.index !== shard.index || resumed.shard.count !== shard.count)) {
     throw new UsageError(`--resume ${path} holds shard ${resumed.shard.index}/${resumed.shard.count}, not ${shard.index}/${shard.count}`);
