@@ -32,5 +32,6 @@ export function reportError(error: unknown): number {
 
 /** Folds a message onto one line. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  // Control characters go too: a message may carry a scenario's or a result file's text.
+  return text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
 }

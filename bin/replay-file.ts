@@ -1,8 +1,9 @@
 // Replay files: a shrunk failure as JSON (the scenario, the seed, the variant's full RunPlan and the
 // check it fails), written by `sim shrink` and rerun exactly by `sim run <scenario> --replay FILE`.
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readJsonFile, replayFileSchema } from './input-schemas.ts';
 import { dirname } from 'node:path';
-import { UsageError, oneLine } from './cli-errors.ts';
+import { UsageError } from './cli-errors.ts';
 import { shellLine } from './replay-command.ts';
 import { writeFileAtomic } from '../reports/atomic-write.ts';
 import { assembleResult, runVariant, type RunPlan, type RunObservers } from '../sim/harness/runner.ts';
@@ -38,43 +39,9 @@ export async function writeReplayFile(path: string, replay: ReplayFile): Promise
   await writeFileAtomic(path, `${JSON.stringify(replay, null, 2)}\n`);
 }
 
-/** Reads and checks a replay file; every problem is a one-line UsageError. */
+/** Reads and checks a replay file (schema in input-schemas.ts); every problem is a one-line UsageError. */
 export function readReplayFile(path: string): ReplayFile {
-  if (!existsSync(path)) throw new UsageError(`replay file not found: ${path} (sim shrink writes one)`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`replay file ${path} is not valid JSON: ${oneLine(error instanceof Error ? error.message : String(error))}`);
-  }
-  const problem = replayProblem(data);
-  if (problem) throw new UsageError(`replay file ${path}: ${problem} (write replay files with sim shrink)`);
-  return data as ReplayFile;
-}
-
-function replayProblem(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null) return 'it is not a JSON object';
-  const replay = data as Partial<ReplayFile>;
-  if (typeof replay.scenario !== 'string') return 'scenario is missing';
-  if (!Number.isSafeInteger(replay.seed) || (replay.seed as number) < 0) return 'seed must be a whole number >= 0';
-  if (typeof replay.variant !== 'string') return 'variant is missing';
-  const plan = replay.plan;
-  if (typeof plan !== 'object' || plan === null) return 'plan is missing';
-  if (plan.seed !== replay.seed) return `plan.seed ${String(plan.seed)} differs from seed ${replay.seed}`;
-  if (plan.variant !== replay.variant) return `plan.variant '${String(plan.variant)}' differs from variant '${replay.variant}'`;
-  if (!Array.isArray(plan.faults)) return 'plan.faults must be a list of scheduled faults';
-  for (const scheduled of plan.faults) {
-    if (typeof scheduled !== 'object' || scheduled === null || typeof scheduled.atMs !== 'number' || typeof scheduled.fault?.kind !== 'string') {
-      return 'each of plan.faults needs atMs and a fault with a kind';
-    }
-  }
-  if (!(typeof plan.durationMs === 'number' && plan.durationMs > 0 && Number.isFinite(plan.durationMs))) return 'plan.durationMs must be a number > 0';
-  if (plan.maxRequests !== undefined && !(Number.isInteger(plan.maxRequests) && plan.maxRequests >= 0)) return 'plan.maxRequests must be a whole number >= 0';
-  if (typeof plan.options !== 'object' || plan.options === null) return 'plan.options must be an object';
-  for (const value of Object.values(plan.options)) if (typeof value !== 'number') return 'plan.options values must be numbers';
-  const failure = replay.failure;
-  if (typeof failure !== 'object' || failure === null || typeof failure.check !== 'string' || typeof failure.kind !== 'string') return 'failure needs a kind and a check';
-  return undefined;
+  return readJsonFile(path, replayFileSchema, 'replay file', 'write replay files with sim shrink') as unknown as ReplayFile;
 }
 
 /** Runs a replay file's plan against the scenario; refuses a replay made for another scenario. */

@@ -2,6 +2,7 @@
 // codes (0 ok, 1 check failed, 2 bad input, 3 nondeterminism, 4 internal error).
 import { Command, CommanderError } from 'commander';
 import { reportError, EXIT, oneLine } from './cli-errors.ts';
+import { guardStdout } from './output.ts';
 import { runCommand } from './commands/run.ts';
 import { listCommand } from './commands/list.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -16,6 +17,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .name('sim')
     .description('A deterministic distributed-systems simulator: run microservice scenarios under latency, partitions and crashes.')
+    .addHelpText('after', '\nScenario files are code: sim imports them and they run with your rights (sim list imports every file it lists). Run only files you trust.\nExit codes: 0 all checks hold, 1 a check failed, 2 bad usage or input, 3 nondeterminism, 4 internal error, 130/143 a sweep interrupted by SIGINT/SIGTERM (partial results written; --resume continues).')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -53,7 +55,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--swarm', "each seed draws its own values for the scenario's options")
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--junit <file>', 'write JUnit XML: one testcase per seed and variant')
-    .option('--out <file>', 'write the result JSON (for sim merge and --resume); on Ctrl-C, the partial results')
+    .option('--out <file>', 'write the result JSON (for sim merge and --resume); checkpointed while the sweep runs, and the partial results on Ctrl-C or SIGTERM')
+    .option('--checkpoint-every <seconds>', 'with --out: write the finished seeds at least this often, so a killed sweep resumes from there (default 10)')
     .option('--resume <file>', 'continue an interrupted sweep from its partial results')
     .option('--shrink', 'shrink the first failing seed of each failing check and write replay files')
     .option('--shrink-limit <n>', 'most failures --shrink shrinks (default 3)')
@@ -80,11 +83,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--out <file>', 'write the merged result JSON')
     .option('--junit <file>', 'write JUnit XML for the merged sweep')
+    .option('--allow-partial', 'merge even when the files overlap or leave seeds of their ranges uncovered (warns instead of refusing)')
     .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
 
   program
     .command('list')
-    .description('list the scenario files in a folder')
+    .description('list the scenario files in a folder (it imports each one: scenario files are code)')
     .argument('[dir]', 'folder of scenario files', 'scenarios')
     .action(async (dir: string) => setExitCode(await listCommand(dir)));
 
@@ -124,4 +128,5 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+guardStdout();
 process.exitCode = await main(process.argv);

@@ -40,8 +40,17 @@ describe('writeFileAtomic', () => {
     expect(await readdir(directory)).toEqual(['taken']);
   });
 
-  it('rejects when the directory does not exist', async () => {
-    await expect(writeFileAtomic(join(directory, 'missing', 'file.txt'), 'data')).rejects.toThrow(/ENOENT/);
-    expect(await readdir(directory)).toEqual([]);
+  it('creates a missing folder (the CLI checked the path before the run)', async () => {
+    await writeFileAtomic(join(directory, 'missing', 'deeper', 'file.txt'), 'data');
+    expect(await readdir(join(directory, 'missing', 'deeper'))).toEqual(['file.txt']);
+  });
+
+  it('removes temporaries that a killed writer left, and keeps those of a live one', async () => {
+    const target = join(directory, 'out.json');
+    // pid 2^22+1 is above Linux's pid_max limit, so no process has it.
+    await writeFile(join(directory, `.out.json.${2 ** 22 + 1}.abc.tmp`), 'half');
+    await writeFile(join(directory, `.out.json.${process.ppid}.def.tmp`), 'live');
+    await writeFileAtomic(target, 'whole');
+    expect((await readdir(directory)).sort()).toEqual([`.out.json.${process.ppid}.def.tmp`, 'out.json']);
   });
 });

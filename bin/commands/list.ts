@@ -14,6 +14,8 @@ export async function listCommand(dir = 'scenarios'): Promise<number> {
     process.stdout.write(`no scenario files in ${dir}\n`);
     return 0;
   }
+  // Said plainly: reading a scenario's name means running its module.
+  process.stdout.write(`importing ${files.length} file${files.length === 1 ? '' : 's'} from ${dir} (scenario files are code: they run with your rights)\n`);
   for (const name of files) {
     const path = join(dir, name);
     try {

@@ -1,7 +1,7 @@
 // Tests for merging sweep results: the same summary as one unsharded sweep, refusal of files from
 // different sweeps, and seeds whose traces disagree (nondeterminism).
 import { describe, expect, it } from 'vitest';
-import { mergeResults, shardWarnings } from './merge.ts';
+import { coverageProblems, mergeResults } from './merge.ts';
 import { summarize, type SweepIdentity, type SweepSeedEntry } from '../sweep-summary.ts';
 import { UsageError } from '../cli-errors.ts';
 import { NondeterminismError } from '../../sim/engine/errors.ts';
@@ -49,12 +49,32 @@ describe('mergeResults', () => {
   });
 });
 
-describe('shardWarnings', () => {
-  it('names missing shards and interrupted files', () => {
-    expect(shardWarnings([shard(1), shard(2)])).toEqual([]);
-    expect(shardWarnings([shard(2)])).toEqual(['shard 1/2 missing: the merged summary covers only the shards given']);
-    expect(shardWarnings([{ ...shard(1), interrupted: true }, shard(2)])).toEqual([
-      '1 of the files hold an interrupted sweep: resume it with --resume before merging for full coverage',
+describe('coverageProblems', () => {
+  const file = (path: string, result: ReturnType<typeof shard>) => ({ path, result });
+
+  it('finds none when the shards cover their seeds once', () => {
+    expect(coverageProblems([file('a.json', shard(1)), file('b.json', shard(2))])).toEqual([]);
+  });
+
+  it('names a missing shard', () => {
+    expect(coverageProblems([file('b.json', shard(2))])).toEqual(['shard 1/2 missing: the merged summary would cover only the shards given']);
+  });
+
+  it('names a file that lacks seeds it claims, with the way to finish it', () => {
+    const cut = { ...shard(1), interrupted: true, results: shard(1).results.slice(0, 1) };
+    expect(coverageProblems([file('a.json', cut), file('b.json', shard(2))])).toEqual([
+      'a.json claims seeds 1..6 (shard 1/2) but lacks 2 of them (first 3, 5): it was interrupted, finish it with sim sweep --resume',
     ]);
+  });
+
+  it('names two files that claim the same seed', () => {
+    expect(coverageProblems([file('a.json', shard(1)), file('a-again.json', shard(1)), file('b.json', shard(2))])).toEqual([
+      'a.json and a-again.json both claim seed 1: merge each shard once',
+    ]);
+  });
+
+  it('names shards cut into different counts', () => {
+    const third = summarize({ ...identity, shard: { index: 1, count: 3 } }, [1, 4].map(entry), ['crash']);
+    expect(coverageProblems([file('a.json', shard(1)), file('t.json', third)])).toContain('the files come from sweeps cut into different shard counts (2, 3)');
   });
 });

@@ -4,10 +4,11 @@ import { join, extname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { loadScenario } from '../load-scenario.ts';
 import { parseSeed, randomSeed } from '../seed.ts';
-import { EXIT, UsageError } from '../cli-errors.ts';
+import { EXIT, UsageError, oneLine } from '../cli-errors.ts';
 import { colorEnabled, printJson } from '../output.ts';
 import { replayCommand, withReplayLines } from '../replay-command.ts';
 import { checkDeterminism } from '../determinism.ts';
+import { checkOutputs } from '../output-paths.ts';
 import { readReplayFile, replayFileCommand, reproduces, runReplay, type ReplayFile } from '../replay-file.ts';
 import { runScenario, findVariant } from '../../sim/harness/runner.ts';
 import type { ScenarioResult } from '../../sim/harness/result.ts';
@@ -40,6 +41,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   }
   if (options.swarm && options.checkDeterminism) throw new UsageError('--check-determinism does not take --swarm yet: check the seed without it');
   const seed = replay?.seed ?? (options.seed !== undefined ? parseSeed(options.seed) : randomSeed());
+  checkOutputs([['--report', options.report, 'folder'], ['--trace', options.trace, 'file'], ['--otlp', options.otlp, 'file']]);
   const definition = await loadScenario(file);
   if (options.variant !== undefined) findVariant(definition, options.variant);
   const variantNames = options.variant !== undefined ? [options.variant] : replay ? [replay.variant] : definition.variants.map((v) => v.name);
@@ -52,7 +54,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       const message = `variant ${difference.variant}, seed ${seed}: runs differ at ${where}: first run "${difference.first}", second run "${difference.second}"`;
       if (options.json) printJson({ ...toJson(result), ok: false, determinism: { ok: false, ...difference } });
       else process.stdout.write(`nondeterminism: ${message}\nreplay: ${replayCommand(file, seed, difference.variant, ['--check-determinism'])}\n`);
-      process.stderr.write(`sim: nondeterminism detected: ${message}\n`);
+      process.stderr.write(`sim: nondeterminism detected: ${oneLine(message)}\n`);
       return EXIT.nondeterminism;
     }
     return await finishRun(file, seed, result, options, true);

@@ -2,6 +2,7 @@
 // while the same check still fails, writes a replay file and prints the sizes before and after.
 import { UsageError, EXIT } from '../cli-errors.ts';
 import { loadScenario } from '../load-scenario.ts';
+import { checkOutputs } from '../output-paths.ts';
 import { parseSeed } from '../seed.ts';
 import { printJson } from '../output.ts';
 import { replayFileCommand, writeReplayFile, type ReplayFile } from '../replay-file.ts';
@@ -61,6 +62,7 @@ export async function shrinkCommand(file: string, options: ShrinkCommandOptions)
   if (options.seed === undefined) throw new UsageError('sim shrink needs --seed N: the failing seed to shrink (sim sweep finds failing seeds)');
   const seed = parseSeed(options.seed);
   const maxRuns = options.maxRuns !== undefined ? parseMaxRuns(options.maxRuns) : undefined;
+  checkOutputs([['--out', options.out, 'file']]);
   const definition = await loadScenario(file);
   if (!options.json) process.stdout.write(`seed=${seed}\n`);
   const swarm = options.swarm ?? false;

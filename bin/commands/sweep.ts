@@ -1,11 +1,12 @@
 // `sim sweep <scenario> --seeds A..B`: runs every seed (all variants) on worker threads and prints a
 // summary with a replay line per failing seed; JSON, JUnit, shards, resume after Ctrl-C, shrinking.
 import { performance } from 'node:perf_hooks';
-import { EXIT, UsageError } from '../cli-errors.ts';
+import { EXIT, UsageError, oneLine } from '../cli-errors.ts';
 import { loadScenario } from '../load-scenario.ts';
 import { parseSeedRange } from '../seed.ts';
 import { printJson } from '../output.ts';
 import { shellLine } from '../replay-command.ts';
+import { checkOutputs } from '../output-paths.ts';
 import { findVariant } from '../../sim/harness/runner.ts';
 import type { Scenario } from '../../sim/harness/scenario.ts';
 import type { PlanSize } from '../../sim/harness/shrink.ts';
@@ -33,13 +34,18 @@ export interface SweepCommandOptions {
   shrink?: boolean;
   shrinkLimit?: string;
   replayDir?: string;
+  /** With --out: wall seconds between checkpoints of the finished seeds. */
+  checkpointEvery?: string;
 }
 
 /** Where partial results go on Ctrl-C when `--out` is not given. */
 export const DEFAULT_PARTIAL_FILE = 'sim-sweep.partial.json';
 
-/** Exit code after an interrupt (128 + SIGINT), as shells expect. */
-const EXIT_INTERRUPTED = 130;
+/** Exit codes after an interrupt (128 + the signal's number), as shells and Kubernetes expect. */
+const EXIT_INTERRUPTED = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** With --out, finished seeds are written to it at least this often (wall seconds), so a SIGKILL loses little. */
+const DEFAULT_CHECKPOINT_SECONDS = 10;
 
 /** Failures shrunk by `--shrink` unless `--shrink-limit` says otherwise. */
 const DEFAULT_SHRINK_LIMIT = 3;
@@ -56,12 +62,14 @@ interface ShrunkEntry {
   after: PlanSize;
 }
 
-/** Ctrl-C during a sweep: remembered, and passed on to the pool once it exists. */
+/** Ctrl-C or SIGTERM during a sweep: remembered, and passed on to the pool once it exists. */
 class Interrupt {
   requested = false;
+  signal: keyof typeof EXIT_INTERRUPTED = 'SIGINT';
   private pool: SweepPool | undefined;
-  readonly handler = (): void => {
+  readonly handler = (signal: NodeJS.Signals): void => {
     this.requested = true;
+    if (signal === 'SIGTERM') this.signal = 'SIGTERM';
     this.pool?.stop();
   };
 
@@ -75,22 +83,31 @@ class Interrupt {
 /** Runs the command; returns the exit code. */
 export async function sweepCommand(file: string, options: SweepCommandOptions): Promise<number> {
   const interrupt = new Interrupt();
-  // From here on Ctrl-C ends the sweep cleanly; `once`, so a second Ctrl-C ends the process at once.
+  // From here on Ctrl-C and SIGTERM (what Kubernetes sends to stop a pod) end the sweep cleanly;
+  // `once`, so a second signal ends the process at once.
   process.once('SIGINT', interrupt.handler);
+  process.once('SIGTERM', interrupt.handler);
   try {
     return await sweep(file, options, interrupt);
   } finally {
     process.removeListener('SIGINT', interrupt.handler);
+    process.removeListener('SIGTERM', interrupt.handler);
   }
 }
 
 async function sweep(file: string, options: SweepCommandOptions, interrupt: Interrupt): Promise<number> {
   const workers = options.workers !== undefined ? parsePositive(options.workers, '--workers') : defaultWorkers();
+  const checkpointMs = parseCheckpointSeconds(options.checkpointEvery);
   const shrinkLimit = options.shrinkLimit !== undefined ? parsePositive(options.shrinkLimit, '--shrink-limit') : DEFAULT_SHRINK_LIMIT;
   let shard = resolveShard({ ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.shardCount !== undefined ? { shardCount: options.shardCount } : {}) }, process.env);
   const resumed = options.resume !== undefined ? readSweepResult(options.resume) : undefined;
   if (options.seeds === undefined && !resumed) throw new UsageError('sim sweep needs --seeds A..B (example: --seeds 1..1000), or --resume FILE');
   const range = options.seeds !== undefined ? parseSeedRange(options.seeds) : resumed!.seeds;
+  checkOutputs([
+    ['--out', options.out ?? DEFAULT_PARTIAL_FILE, 'file'],
+    ['--junit', options.junit, 'file'],
+    ['--replay-dir', options.shrink ? options.replayDir ?? '.' : undefined, 'folder'],
+  ]);
 
   const definition = await loadScenario(file);
   if (options.variant !== undefined) findVariant(definition, options.variant);
@@ -117,6 +134,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
   }
 
   const progress = createProgress(allSeeds.length, done.size);
+  const checkpoint = options.out !== undefined ? new Checkpoint(options.out, checkpointMs, () => summarize(identity, entries, coverageNames, true)) : undefined;
   const pool = new SweepPool({
     file,
     swarm,
@@ -125,6 +143,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
     onResult: (entry) => {
       entries.push(entry);
       progress.tick(!entry.ok);
+      checkpoint?.due();
     },
   });
   interrupt.attach(pool);
@@ -133,11 +152,12 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
     if (!interrupt.requested) await pool.run(seeds);
   } finally {
     progress.stop();
+    await checkpoint?.settled();
   }
   const elapsedMs = performance.now() - startMs;
   const result = summarize(identity, entries, coverageNames, interrupt.requested);
 
-  if (interrupt.requested) return await finishInterrupted(result, options, allSeeds.length);
+  if (interrupt.requested) return await finishInterrupted(result, options, allSeeds.length, interrupt.signal);
 
   const shrunk: ShrunkEntry[] = [];
   const shrinkText: string[] = [];
@@ -175,7 +195,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
 }
 
 /** Ctrl-C: the summary of the finished seeds, partial results on disk, and the line that resumes. */
-async function finishInterrupted(result: SweepResult, options: SweepCommandOptions, total: number): Promise<number> {
+async function finishInterrupted(result: SweepResult, options: SweepCommandOptions, total: number, signal: keyof typeof EXIT_INTERRUPTED): Promise<number> {
   const partialPath = options.out ?? DEFAULT_PARTIAL_FILE;
   await writeSweepResult(partialPath, result);
   const resume = resumeCommand(result, partialPath);
@@ -185,8 +205,8 @@ async function finishInterrupted(result: SweepResult, options: SweepCommandOptio
     process.stdout.write(renderSweep(result, { header: false, notes: [`${result.results.length} of ${total} seeds finished; partial results: ${partialPath}`] }));
     process.stdout.write(`continue with: ${resume}\n`);
   }
-  process.stderr.write(`sim: sweep interrupted; continue with: ${resume}\n`);
-  return EXIT_INTERRUPTED;
+  process.stderr.write(`sim: sweep interrupted (${signal}); continue with: ${oneLine(resume)}\n`);
+  return EXIT_INTERRUPTED[signal];
 }
 
 /** The command that continues an interrupted sweep from its partial results. */
@@ -230,4 +250,40 @@ function shrinkTargets(result: SweepResult, limit: number): { seed: number; vari
 function parsePositive(text: string, flag: string): number {
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number >= 1, got '${text}'`);
   return Number(text);
+}
+
+/**
+ * Periodic checkpoints of a sweep's finished seeds into its --out file (marked interrupted, so
+ * `--resume` accepts it): a SIGKILL loses at most one interval. Writes never overlap.
+ */
+class Checkpoint {
+  private lastMs = performance.now();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly path: string,
+    private readonly intervalMs: number,
+    private readonly snapshot: () => SweepResult,
+  ) {}
+
+  /** Called after every finished seed: writes when the interval has passed. */
+  due(): void {
+    const nowMs = performance.now();
+    if (nowMs - this.lastMs < this.intervalMs) return;
+    this.lastMs = nowMs;
+    const result = this.snapshot();
+    this.writing = this.writing.then(() => writeSweepResult(this.path, result));
+  }
+
+  /** Resolves when the last checkpoint is on disk. */
+  settled(): Promise<void> {
+    return this.writing;
+  }
+}
+
+function parseCheckpointSeconds(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CHECKPOINT_SECONDS * 1000;
+  const seconds = Number(text);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--checkpoint-every must be a number of seconds > 0, got '${text}'`);
+  return seconds * 1000;
 }
