@@ -31,8 +31,13 @@ export function buildPolicy(ctx: NodeContext, spec: CallPolicyModel | undefined,
   if (spec.breaker) {
     const options = spec.breaker;
     const strategy =
-      options.failureRateThreshold !== undefined
-        ? new CountWindowStrategy({ failureRateThreshold: options.failureRateThreshold, windowSize: options.windowSize, minimumCalls: options.minimumCalls })
+      options.failureRateThreshold !== undefined || options.slowCallRateThreshold !== undefined
+        ? new CountWindowStrategy({
+            failureRateThreshold: options.failureRateThreshold,
+            slowCallRateThreshold: options.slowCallRateThreshold,
+            windowSize: options.windowSize,
+            minimumCalls: options.minimumCalls,
+          })
         : new ConsecutiveFailureStrategy({ failureThreshold: options.failureThreshold });
     const breaker = circuitBreaker(ctx, {
       strategy,

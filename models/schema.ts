@@ -89,13 +89,14 @@ export const Breaker = strict(
   {
     failureThreshold: wholeAtLeast(1).optional().meta({ description: 'Opens after this many consecutive failures. Default 5 (unless failureRateThreshold is set).' }),
     failureRateThreshold: z.number().gt(0).max(1).optional().meta({ description: 'Opens when this share of the last windowSize calls failed.' }),
+    slowCallRateThreshold: z.number().gt(0).max(1).optional().meta({ description: 'Opens when this share of the last windowSize calls was slower than slowCallDurationMs.' }),
     windowSize: wholeAtLeast(1).optional(),
     minimumCalls: wholeAtLeast(1).optional(),
     openDurationMs: positive.optional(),
     halfOpenProbes: wholeAtLeast(1).optional(),
     slowCallDurationMs: positive.optional(),
   },
-  'a breaker { failureThreshold | failureRateThreshold + windowSize, openDurationMs, halfOpenProbes, slowCallDurationMs }',
+  'a breaker { failureThreshold | failureRateThreshold, slowCallRateThreshold, windowSize, minimumCalls, openDurationMs, halfOpenProbes, slowCallDurationMs }',
 );
 
 /** Bulkhead of a call (services/bulkhead.ts): at most this many calls at once, this many waiting. */
