@@ -4,3 +4,4 @@ export { loadModelScenario, isModelFile, readModelFile, parseModelText, validate
 export { compileScenario, buildSystem } from './compile.ts';
 export { SystemModel } from './schema.ts';
 export type { ModelSystem } from './checks.ts';
+export { modelFromTraceFile, modelFromOtlpText, type DerivedModel } from './traces-to-model.ts';
