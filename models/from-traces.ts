@@ -6,9 +6,12 @@ import type { Distribution } from '../sim/rng.ts';
 import { fitDuration, type Fit } from './fit.ts';
 import type { TraceSpan } from './otlp-read.ts';
 
-/** Methods of the simulator's own infrastructure (discovery, health checks, the bus): not the architecture. */
-const INFRASTRUCTURE_METHODS = new Set(['register', 'heartbeat', 'deregister', 'lookup', 'list', 'health']);
-const isInfrastructure = (span: TraceSpan): boolean => INFRASTRUCTURE_METHODS.has(span.name) || span.name.startsWith('bus.');
+/**
+ * The simulator's own infrastructure, not the architecture: the registry node (discovery), health
+ * checks, and the bus (its broker's methods and deliveries).
+ */
+const isInfrastructure = (span: TraceSpan): boolean =>
+  span.node === 'registry' || span.node === 'broker' || span.name === 'health' || span.name.startsWith('bus.');
 
 /** Two calls overlapping in at least this share of the spans holding both run in parallel. */
 const PARALLEL_SHARE = 0.5;
