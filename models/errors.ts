@@ -59,7 +59,10 @@ function explain(issue: z.core.$ZodIssue, input: unknown): { path: PropertyKey[]
   }
   const value = valueAt(input, issue.path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && value === undefined) message = `is missing: ${message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')}`;
+  if (issue.code === 'invalid_type' && value === undefined) {
+    const expected = issue.expected === 'record' || issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    message = message.startsWith('Invalid input') ? `is missing: expected ${expected}` : `is missing: ${message}`;
+  }
   else if ((issue.code === 'too_big' || issue.code === 'too_small' || issue.code === 'invalid_format' || issue.code === 'invalid_value') && !message.includes(', got ')) {
     message = `${message.replace(/^Invalid input: /, '')}, got ${describeValue(value)}`;
   } else if (issue.code === 'unrecognized_keys') message = message.replace(/: (did you mean "[^"]+"\?) \(valid keys: [^)]*\)$/, ': $1');
