@@ -34,9 +34,9 @@ export interface ModelVariant {
 /**
  * The scenario of a model: every variant shares the base model's workload, run length, network
  * and checks; each has its own architecture and faults. `rateProfile` is the resolved profile (a
- * CSV already read), if any.
+ * CSV already read), if any; `file` names the model in errors.
  */
-export function compileScenario(base: SystemModel, variants: ModelVariant[], rateProfile: RatePoint[] | undefined): Scenario<ModelSystem> {
+export function compileScenario(base: SystemModel, variants: ModelVariant[], rateProfile: RatePoint[] | undefined, file = base.name): Scenario<ModelSystem> {
   return scenario<ModelSystem>({
     name: base.name,
     description: base.description ?? `model ${base.name}`,
@@ -48,7 +48,7 @@ export function compileScenario(base: SystemModel, variants: ModelVariant[], rat
       name: variant.name,
       description: variant.description,
       build: (world) => buildSystem(world, variant.model),
-      faults: compileFaults(variant.model, `variant ${variant.name}`),
+      faults: compileFaults(variant.model, `${file}: variant ${variant.name}`),
     })),
     checks: modelChecks(base.checks ?? []),
   });

@@ -53,10 +53,14 @@ export interface Inference {
   maxRootMs: number;
 }
 
-/** `orders-2` → `orders`; names made safe for a model's service keys. */
+/** Names a compiled model gives its own nodes: a traced service of that name is renamed. */
+const RESERVED = new Set(['registry', 'gateway', 'broker']);
+
+/** `orders-2` → `orders`; names made safe for a model's service keys (a traced `gateway` becomes `gateway-service`). */
 export function serviceOfNode(node: string): string {
   const cleaned = node.replace(/[^a-z0-9_-]/gi, '-').replace(/^[^a-z]+/i, '') || 'service';
-  return cleaned.replace(/-\d+$/, '') || cleaned;
+  const service = cleaned.replace(/-\d+$/, '') || cleaned;
+  return RESERVED.has(service) ? `${service}-service` : service;
 }
 
 const keyOf = (span: TraceSpan): string => `${span.traceId}/${span.spanId}`;

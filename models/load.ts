@@ -11,7 +11,7 @@ import { schemaError, type ModelSource } from './errors.ts';
 import { applyOverlay } from './overlay.ts';
 import { checkReferences } from './references.ts';
 import { checkProfile, parseRateCsv, type RatePoint } from './rate-profile.ts';
-import { compileScenario, compileFaults, type ModelVariant } from './compile.ts';
+import { compileScenario, type ModelVariant } from './compile.ts';
 import type { ModelSystem } from './checks.ts';
 
 /** File extensions read as models. */
@@ -75,8 +75,7 @@ export function loadModelScenario(file: string): Scenario<ModelSystem> {
   const { data, source } = readModelFile(file);
   const variants = modelVariants(data, source);
   const base = variants[0]!.model;
-  for (const variant of variants) compileFaults(variant.model, `${file}: variant ${variant.name}`);
-  return compileScenario(base, variants, rateProfileOf(base, file));
+  return compileScenario(base, variants, rateProfileOf(base, file), file);
 }
 
 function rateProfileOf(model: SystemModel, file: string): RatePoint[] | undefined {

@@ -5,6 +5,9 @@ import { ConfigError } from '../sim/errors.ts';
 import type { StepInput, SystemModel } from './schema.ts';
 import { nearestKey } from './nearest.ts';
 
+/** Nodes every compiled model may have besides its services: the registry, the gateway, the broker. */
+const RESERVED_NODES = ['registry', 'gateway', 'broker'];
+
 /** Throws a ConfigError naming the first broken reference or sync-call cycle; `where` prefixes it (file, variant). */
 export function checkReferences(model: SystemModel, where: string): void {
   const target = (reference: string, at: string): void => {
@@ -17,6 +20,8 @@ export function checkReferences(model: SystemModel, where: string): void {
     }
   };
   for (const [name, service] of Object.entries(model.services)) {
+    if (RESERVED_NODES.includes(name)) throw new ConfigError(`${where}: services.${name}: "${name}" is the name of a node the model adds itself (${RESERVED_NODES.join(', ')}): rename the service`);
+    if (service.database && model.services[`${name}-db`]) throw new ConfigError(`${where}: services.${name}-db: the name is taken by the database of ${name}: rename the service`);
     if (Object.keys(service.operations).length === 0) throw new ConfigError(`${where}: services.${name}.operations is empty: declare at least one operation`);
     for (const dependency of Object.keys(service.calls ?? {})) {
       if (!model.services[dependency]) throw new ConfigError(`${where}: services.${name}.calls.${dependency}: no service "${dependency}"${hint(dependency, Object.keys(model.services))}`);
