@@ -36,12 +36,14 @@ export function locate(source: ModelSource, path: readonly PropertyKey[]): strin
 }
 
 /** The ConfigError for the most telling issue of a failed parse. */
-export function schemaError(source: ModelSource, error: z.ZodError, input: unknown, prefix: readonly PropertyKey[] = []): ConfigError {
+export function schemaError(source: ModelSource, error: z.ZodError, input: unknown): ConfigError {
   // An unknown key explains a "missing" one next to it (a typo), so it goes first.
   const issues = [...error.issues].sort((a, b) => rank(a) - rank(b));
-  const { path, message } = explain(issues[0]!, input);
-  const fullPath = [...prefix, ...path];
-  return new ConfigError(`${locate(source, path)}: ${formatPath(fullPath) || '(top level)'}: ${message}`);
+  const first = issues[0]!;
+  const { path, message } = explain(first, input);
+  // An unknown key is pointed at itself, not at the object holding it.
+  const where = first.code === 'unrecognized_keys' ? [...path, first.keys[0]!] : path;
+  return new ConfigError(`${locate(source, where)}: ${formatPath(path) || '(top level)'}: ${message}`);
 }
 
 function rank(issue: z.core.$ZodIssue): number {
@@ -59,9 +61,10 @@ function explain(issue: z.core.$ZodIssue, input: unknown): { path: PropertyKey[]
   }
   const value = valueAt(input, issue.path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && value === undefined) {
+  if (issue.code === 'invalid_type') {
     const expected = issue.expected === 'record' || issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
-    message = message.startsWith('Invalid input') ? `is missing: expected ${expected}` : `is missing: ${message}`;
+    if (value === undefined) message = message.startsWith('Invalid input') ? `is missing: expected ${expected}` : `is missing: ${message}`;
+    else if (message.startsWith('Invalid input')) message = `expected ${expected}, got ${describeValue(value)}`;
   }
   else if ((issue.code === 'too_big' || issue.code === 'too_small' || issue.code === 'invalid_format' || issue.code === 'invalid_value') && !message.includes(', got ')) {
     message = `${message.replace(/^Invalid input: /, '')}, got ${describeValue(value)}`;
