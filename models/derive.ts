@@ -59,7 +59,7 @@ export function deriveModel(inference: Inference, name: string, source: string):
       operations,
     };
   }
-  const durationMs = Math.max(1000, Math.ceil(inference.windowMs / 1000) * 1000);
+  const durationMs = Math.max(1000, Math.ceil(inference.lastArrivalMs / 1000) * 1000);
   return {
     name,
     description: `derived by sim model from-traces from ${source}: ${inference.spans} spans in ${inference.traces} traces`,
@@ -69,7 +69,7 @@ export function deriveModel(inference: Inference, name: string, source: string):
     services,
     workload: {
       kind: 'open',
-      ratePerSec: round(inference.ratePerSec),
+      ...(inference.rateProfile ? { rateProfile: inference.rateProfile } : { ratePerSec: round(inference.ratePerSec) }),
       timeoutMs: Math.max(1000, Math.ceil((2 * inference.maxRootMs) / 100) * 100),
       mix: [...inference.entries].sort((a, b) => b[1] - a[1]).map(([call, count]) => ({ call, weight: count })),
     },
@@ -82,6 +82,7 @@ export function describeInference(inference: Inference): string[] {
   const lines = [
     `read ${inference.spans} spans in ${inference.traces} traces over ${(inference.windowMs / 1000).toFixed(1)} s`,
     `arrivals: ${round(inference.ratePerSec, 3)} req/s from ${[...inference.entries.values()].reduce((a, b) => a + b, 0)} top-level requests (${[...inference.entries].map(([call, count]) => `${call} ×${count}`).join(', ')})`,
+    ...(inference.rateProfile ? [`arrivals vary: ${inference.rateProfile.map((point) => `${point.ratePerSec} req/s from ${point.atMs / 1000} s`).join(', ')}`] : []),
     `network: folded into each operation's self time (the model's network is instant); capacity: not visible in traces (workers = 2× the most requests an instance held at once)`,
   ];
   for (const [service, seen] of inference.services) {

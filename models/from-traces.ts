@@ -5,6 +5,8 @@
 import type { Distribution } from '../sim/rng.ts';
 import { fitDuration, type Fit } from './fit.ts';
 import type { TraceSpan } from './otlp-read.ts';
+import type { RatePoint } from './rate-profile.ts';
+import { inferRateProfile } from './arrivals.ts';
 
 /**
  * The simulator's own infrastructure, not the architecture: the registry node (discovery), health
@@ -50,6 +52,10 @@ export interface Inference {
   entries: Map<string, number>;
   windowMs: number;
   ratePerSec: number;
+  /** The rate over time when arrivals were not steady. */
+  rateProfile: RatePoint[] | undefined;
+  /** Start of the last top-level request, in ms from the first span. */
+  lastArrivalMs: number;
   maxRootMs: number;
 }
 
@@ -119,6 +125,8 @@ export function inferFromSpans(spans: readonly TraceSpan[]): Inference {
     entries,
     windowMs,
     ratePerSec: windowMs > 0 ? ((roots.length - 1) * 1000) / windowMs : roots.length,
+    rateProfile: inferRateProfile(roots.map((root) => root.startMs), lastMs),
+    lastArrivalMs: Math.max(0, lastMs),
     maxRootMs,
   };
 }
