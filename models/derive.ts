@@ -30,6 +30,29 @@ function stepsOf(call: InferredCall): StepInput[] {
   return steps;
 }
 
+/** A node's default call timeout: a derived call that took longer needs its own. */
+const DEFAULT_CALL_TIMEOUT_MS = 1000;
+
+/**
+ * Timeouts for the calls of `service` that took longer than the default timeout in the traces (twice
+ * the longest, in whole 100 ms): the traced system waited for them, so the model must too.
+ */
+function callTimeouts(inference: Inference, service: string): Record<string, { timeoutMs: number }> {
+  const longest = new Map<string, number>();
+  for (const operation of inference.operations.values()) {
+    if (operation.service !== service) continue;
+    for (const call of operation.groups.flat()) {
+      const target = call.target.slice(0, call.target.indexOf('.'));
+      longest.set(target, Math.max(longest.get(target) ?? 0, call.maxMs));
+    }
+  }
+  const timeouts: Record<string, { timeoutMs: number }> = {};
+  for (const [target, maxMs] of longest) {
+    if (2 * maxMs > DEFAULT_CALL_TIMEOUT_MS) timeouts[target] = { timeoutMs: Math.ceil((2 * maxMs) / 100) * 100 };
+  }
+  return timeouts;
+}
+
 /** The model an inference describes. Network time is inside each operation's self time, so the model's network is instant. */
 export function deriveModel(inference: Inference, name: string, source: string): Record<string, unknown> {
   const services: Record<string, unknown> = {};
@@ -51,11 +74,13 @@ export function deriveModel(inference: Inference, name: string, source: string):
       };
     }
     if (Object.keys(operations).length === 0) continue;
+    const calls = callTimeouts(inference, service);
     services[service] = {
       ...(seen.instances.length > 1 ? { replicas: seen.instances.length } : {}),
       // Capacity cannot be seen in traces: room for twice the most requests one instance held at once.
       workers: Math.max(8, 2 * seen.maxConcurrent),
       queueCapacity: 256,
+      ...(Object.keys(calls).length > 0 ? { calls } : {}),
       operations,
     };
   }

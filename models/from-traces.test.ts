@@ -90,6 +90,20 @@ describe('inferFromSpans', () => {
   });
 });
 
+describe('derived call timeouts', () => {
+  it('a call that took longer than the default 1 s timeout gets twice its longest duration', () => {
+    const spans: Made[] = [];
+    for (let index = 0; index < 10; index++) {
+      const t = index * 2000;
+      spans.push({ node: 'api', name: 'report', start: t, end: t + 900, id: `a${index}`, trace: `t${index}` });
+      spans.push({ node: 'warehouse', name: 'scan', start: t + 10, end: t + 10 + 600 + index * 20, parent: `a${index}`, id: `b${index}`, trace: `t${index}` });
+    }
+    const derived = modelFromOtlpText(otlp(spans), 'slow.otlp.json');
+    // The longest scan took 780 ms: 1560 ms, in whole 100 ms.
+    expect((derived.model.services as any).api.calls).toEqual({ warehouse: { timeoutMs: 1600 } });
+  });
+});
+
 describe('readOtlp', () => {
   it('refuses text that is not JSON, and JSON that is not OTLP', () => {
     expect(() => readOtlp('{', 'x.json')).toThrow(/x\.json is not OTLP JSON: it does not parse as JSON/);

@@ -29,6 +29,8 @@ export interface InferredCall {
   /** Parent spans that made the call, out of `of`. */
   seen: number;
   of: number;
+  /** Longest call seen (the callee's span), ms. */
+  maxMs: number;
 }
 
 /** What was inferred about one operation. */
@@ -179,7 +181,7 @@ function instancesOf(spans: readonly TraceSpan[]): Inference['services'] {
 /** Per operation: which calls its spans make, how often, in which order, and which overlap. */
 class CallStats {
   private parents = 0;
-  private readonly targets = new Map<string, { seen: number; calls: number; offsetMs: number }>();
+  private readonly targets = new Map<string, { seen: number; calls: number; offsetMs: number; maxMs: number }>();
   /** `a\u0000b` → [spans holding both, spans where their first calls overlapped]. */
   private readonly pairs = new Map<string, [number, number]>();
 
@@ -188,8 +190,9 @@ class CallStats {
     const first = new Map<string, TraceSpan>();
     for (const kid of [...kids].sort((a, b) => a.startMs - b.startMs)) {
       const target = operationOf(kid);
-      const entry = this.targets.get(target) ?? { seen: 0, calls: 0, offsetMs: 0 };
+      const entry = this.targets.get(target) ?? { seen: 0, calls: 0, offsetMs: 0, maxMs: 0 };
       entry.calls++;
+      entry.maxMs = Math.max(entry.maxMs, kid.endMs - kid.startMs);
       if (!first.has(target)) {
         first.set(target, kid);
         entry.seen++;
@@ -224,6 +227,7 @@ class CallStats {
         repeat: Math.max(1, entry.calls / entry.seen),
         seen: entry.seen,
         of: this.parents,
+        maxMs: entry.maxMs,
       };
       const current = groups[groups.length - 1];
       if (current && current.every((member) => this.parallel(member.target, target))) current.push(call);
