@@ -1,6 +1,6 @@
 // Arrival rates from traces: steady Poisson arrivals give one rate, a step gives a profile.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../sim/rng.ts';
+import { Rng } from '../sim/index.ts';
 import { inferRateProfile } from './arrivals.ts';
 
 /** Poisson arrivals at `rate(t)` per second over [0, endMs). */

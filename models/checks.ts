@@ -1,11 +1,7 @@
 // A model's checks: availability and latency percentiles of the workload's requests, measured from
 // outside as the spans of the entry nodes' top-level requests (the client sits next to the entry
 // node, so a root span's duration is the client's latency), and judged once the run has settled.
-import type { World } from '../sim/world.ts';
-import type { TraceEvent } from '../sim/trace.ts';
-import type { SystemHandle } from '../sim/scenario.ts';
-import { eventually, type Check } from '../sim/checks.ts';
-import { LatencyHistogram } from '../sim/metrics.ts';
+import { eventually, LatencyHistogram, type World, type TraceEvent, type SystemHandle, type Check } from '../sim/index.ts';
 import type { CheckModel } from './schema.ts';
 
 /** The system a model builds, as checks and metrics see it. */

@@ -1,14 +1,7 @@
 // Compiles a validated model into what a TypeScript scenario file would write by hand: the nodes
 // (registry, gateway, services, databases, broker) with their patterns, the workload, the faults
 // and the checks, one variant per overlay.
-import type { World } from '../sim/world.ts';
-import type { NodeFactory } from '../sim/node.ts';
-import type { Rng } from '../sim/rng.ts';
-import type { RequestSpec, WorkloadSpec } from '../sim/workload.ts';
-import type { ScheduledFault, Fault } from '../sim/faults.ts';
-import type { LinkOptions } from '../sim/network.ts';
-import { ConfigError } from '../sim/errors.ts';
-import { scenario, type Scenario, type VariantDefinition } from '../sim/scenario.ts';
+import { ConfigError, scenario, type World, type NodeFactory, type Rng, type RequestSpec, type WorkloadSpec, type ScheduledFault, type Fault, type LinkOptions, type Scenario, type VariantDefinition, type NodeContext } from '../sim/index.ts';
 import { registryNode } from '../services/discovery.ts';
 import { brokerNode } from '../services/broker.ts';
 import { gateway, GATEWAY_METHOD, type HttpMethod } from '../services/gateway.ts';
@@ -22,7 +15,6 @@ import { ModelMeter, modelChecks, type ModelSystem } from './checks.ts';
 import { profileRate, type RatePoint } from './rate-profile.ts';
 import { nearestKey } from './nearest.ts';
 import type { CallPolicyModel, FaultModel, SystemModel } from './schema.ts';
-import type { NodeContext } from '../sim/context.ts';
 
 /** One variant to compile: its name and its model (the base with the variant's overlay applied). */
 export interface ModelVariant {

@@ -2,7 +2,7 @@
 // dotted path), what was expected, what was found.
 import type { z } from 'zod';
 import type { Document, LineCounter } from 'yaml';
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 import { describeValue } from './schema.ts';
 
 /** Where a model came from, so errors can point into it. */

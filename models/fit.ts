@@ -2,7 +2,7 @@
 // lognormal matched on the median and, with enough samples, the 99th percentile (the tail is
 // what latency comparisons are about); log-moments when there are too few samples for a p99.
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
-import type { Distribution } from '../sim/rng.ts';
+import type { Distribution } from '../sim/index.ts';
 
 /** z of the 99th percentile of a standard normal. */
 const Z_P99 = 2.3263478740408408;

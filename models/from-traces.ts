@@ -2,7 +2,7 @@
 // with call probabilities and parallel groups, self time per operation fitted to a distribution,
 // own error rates, and the observed arrival rate and mix of top-level requests. Each inferred
 // figure keeps its sample count, so the summary can say how far to trust it.
-import type { Distribution } from '../sim/rng.ts';
+import type { Distribution } from '../sim/index.ts';
 import { fitDuration, type Fit } from './fit.ts';
 import type { TraceSpan } from './otlp-read.ts';
 import type { RatePoint } from './rate-profile.ts';

@@ -2,7 +2,7 @@
 // good input compiles to a scenario with one variant per overlay.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 import { runScenario } from '../sim/runner.ts';
 import { modelVariants, parseModelText } from './load.ts';
 import { compileScenario } from './compile.ts';

@@ -4,8 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from '../sim/errors.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { ConfigError, type Scenario } from '../sim/index.ts';
 import { SystemModel } from './schema.ts';
 import { schemaError, type ModelSource } from './errors.ts';
 import { applyOverlay } from './overlay.ts';

@@ -1,6 +1,6 @@
 // Reads an OTLP JSON trace export (an ExportTraceServiceRequest: what `sim run --otlp` writes, and
 // what Jaeger and Tempo export) into flat spans. Anything else is one ConfigError line.
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 
 /** One span as the model derivation needs it: times in ms from the earliest span. */
 export interface TraceSpan {

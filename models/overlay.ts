@@ -1,7 +1,7 @@
 // Variants as overlays: `with-breaker: { services.orders.calls.payments.breaker: {...} }` sets one
 // value at a dotted path of the base model (null deletes it). The path must lead somewhere: every
 // segment but the last must already exist, so a typo is an error rather than a silent new key.
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 import { nearestKey } from './nearest.ts';
 
 /** Top-level keys a variant may change: the architecture and its faults, never the shared workload or run length. */

@@ -1,6 +1,6 @@
 // The policies a model puts on a call, built from the real services/: fallback, retry, breaker and
 // bulkhead, composed outermost first with `wrap` (the timeout is per attempt, on the client).
-import type { NodeContext } from '../sim/context.ts';
+import type { NodeContext } from '../sim/index.ts';
 import type { Policy } from '../services/policy.ts';
 import { wrap } from '../services/wrap.ts';
 import { retry } from '../services/retry.ts';

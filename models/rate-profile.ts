@@ -1,6 +1,6 @@
 // Rate profiles over time: a piecewise-constant list of points, or a CSV of `time,rate` (seconds,
 // per second) or `timeMs,ratePerSec`. Compiled to the `ratePerSec(nowMs)` function a workload takes.
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 
 /** One point: from `atMs` on, the rate is `ratePerSec` (until the next point). */
 export interface RatePoint {

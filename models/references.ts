@@ -1,7 +1,7 @@
 // Checks what the schema cannot: every call, route, endpoint and subscription names a service and
 // operation that exist, `queries` have a database, and sync calls form no cycle (a request would
 // call itself until its deadline).
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 import type { StepInput, SystemModel } from './schema.ts';
 import { nearestKey } from './nearest.ts';
 

@@ -2,7 +2,7 @@
 // a run of that model, which must match the original per endpoint (p50, p99, throughput) within 10%.
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../sim/runner.ts';
-import type { ScenarioResult } from '../sim/result.ts';
+import type { ScenarioResult } from '../sim/index.ts';
 import { createTraceCollector } from '../reports/trace-export.ts';
 import storefront from './fixtures/storefront.ts';
 import { modelFromOtlpText } from './traces-to-model.ts';

@@ -1,10 +1,7 @@
 // A modelled service as a node factory: it registers with the registry, calls its dependencies
 // through discovery, a balancer and its policies, publishes on the bus, queries its own database,
 // and runs each operation as CPU time followed by its steps (sequential, parallel, by chance).
-import type { NodeContext } from '../sim/context.ts';
-import type { NodeFactory, Request, ServiceDefinition } from '../sim/node.ts';
-import type { Distribution } from '../sim/rng.ts';
-import { RpcError } from '../sim/errors.ts';
+import { RpcError, type NodeContext, type NodeFactory, type Request, type ServiceDefinition, type Distribution } from '../sim/index.ts';
 import { registered } from '../services/registration.ts';
 import { DiscoveryClient } from '../services/discovery-client.ts';
 import { ServiceClient } from '../services/client.ts';

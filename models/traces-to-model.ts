@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError } from '../sim/errors.ts';
+import { ConfigError } from '../sim/index.ts';
 import { readOtlp } from './otlp-read.ts';
 import { inferFromSpans } from './from-traces.ts';
 import { deriveModel, describeInference } from './derive.ts';
