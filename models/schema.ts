@@ -186,7 +186,7 @@ export const Service = strict(
 /** One gateway route: a path prefix to a service's operation. */
 export const Route = strict(
   {
-    prefix: z.string().startsWith('/', 'expected a path prefix starting with "/"'),
+    prefix: z.string().regex(/^\//, 'expected a path prefix starting with "/"'),
     to: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'expected "service.operation"'),
     cacheTtlMs: nonNegative.optional(),
     policy: CallPolicy.optional(),
@@ -210,7 +210,7 @@ export const Endpoint = strict(
   {
     endpoint: z.string().optional().meta({ description: 'Name in reports. Default "METHOD path" or "service.operation".' }),
     weight: positive.optional(),
-    path: z.string().startsWith('/', 'expected a path starting with "/"').optional().meta({ description: 'Sent to the gateway.' }),
+    path: z.string().regex(/^\//, 'expected a path starting with "/"').optional().meta({ description: 'Sent to the gateway.' }),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
     call: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'expected "service.operation"').optional().meta({ description: 'Sent straight to a replica of the service.' }),
   },
@@ -282,7 +282,7 @@ export const SystemModel = strict(
     network: Link.optional(),
     broker: strict({ ackTimeoutMs: positive.optional(), appendTimeMs: nonNegative.optional() }, 'a broker { ackTimeoutMs, appendTimeMs }').optional(),
     gateway: Gateway.optional(),
-    services: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/i, 'expected a service name of letters, digits, - and _'), Service),
+    services: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a service name of letters, digits, - and _'), Service),
     workload: Workload,
     faults: z.array(ScheduledFault).max(10_000).optional(),
     checks: z.array(CheckSpec).optional(),
