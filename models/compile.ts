@@ -113,7 +113,7 @@ function gatewayNode(model: SystemModel, onBreaker: (breaker: CircuitBreaker) =>
         service,
         rpcMethod: route.to.slice(dot + 1),
         public: true,
-        balancer: (model.services[service]!.balancer ?? 'round-robin') as never,
+        balancer: model.services[service]!.balancer ?? 'round-robin',
         ...(route.policy?.timeoutMs !== undefined ? { timeoutMs: route.policy.timeoutMs } : {}),
         ...(route.cacheTtlMs !== undefined ? { cacheTtlMs: route.cacheTtlMs } : {}),
         ...(hasPolicies(route.policy) ? { policy: (ctx: NodeContext) => buildPolicy(ctx, route.policy, service, onBreaker)! } : {}),

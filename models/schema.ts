@@ -2,7 +2,7 @@
 // Every object is strict, so a misspelt key is an error that names the nearest valid key; the same
 // schema is published as JSON Schema (models/system.schema.json) for editors.
 import { z } from 'zod';
-import { BALANCER_KINDS } from '../services/balancer.ts';
+import { BALANCER_KINDS, type BalancerKind } from '../services/balancer.ts';
 import { nearestKey } from './nearest.ts';
 
 /**
@@ -174,7 +174,7 @@ export const Service = strict(
     replicas: wholeAtLeast(1).max(100).optional().meta({ description: 'Instances (nodes <service>-1…); 1 gives one node named <service>. Default 1.' }),
     workers: wholeAtLeast(1).optional().meta({ description: 'Requests served at once per replica (thread-per-request worker slots). Default 8.' }),
     queueCapacity: wholeAtLeast(0).optional().meta({ description: 'Requests waiting for a worker per replica; more are shed. Default 64.' }),
-    balancer: z.enum(BALANCER_KINDS as unknown as [string, ...string[]]).optional().meta({ description: 'How callers pick among its replicas. Default round-robin.' }),
+    balancer: z.enum(BALANCER_KINDS as unknown as [BalancerKind, ...BalancerKind[]]).optional().meta({ description: 'How callers pick among its replicas. Default round-robin.' }),
     calls: z.record(z.string(), CallPolicy).optional().meta({ description: 'Policies on calls to each dependency, by service name.' }),
     operations: z.record(z.string(), Operation),
     subscribes: z.record(z.string(), z.string()).optional().meta({ description: 'Bus topics this service consumes: topic → the operation each event runs.' }),

@@ -6,7 +6,6 @@ import { registered } from '../services/registration.ts';
 import { DiscoveryClient } from '../services/discovery-client.ts';
 import { ServiceClient } from '../services/client.ts';
 import { busClient, type BusClient } from '../services/bus-client.ts';
-import type { BalancerKind } from '../services/balancer.ts';
 import { buildPolicy, type BreakerObserver } from './policies.ts';
 import type { DistributionModel, OperationModel, StepInput, SystemModel } from './schema.ts';
 
@@ -92,7 +91,7 @@ export function serviceNode(model: SystemModel, serviceName: string, onBreaker?:
         made = new ServiceClient(ctx, {
           service,
           discovery,
-          balancer: (model.services[service]?.balancer ?? 'round-robin') as BalancerKind,
+          balancer: model.services[service]?.balancer ?? 'round-robin',
           policy: buildPolicy(ctx, policy, service, onBreaker),
           timeoutMs: policy?.timeoutMs,
         });
