@@ -15,6 +15,8 @@ interface Made {
   id: string;
   trace: string;
   error?: boolean;
+  /** OTLP span kind; default 2 (server). */
+  kind?: number;
 }
 
 /** OTLP JSON for spans given in ms. */
@@ -26,7 +28,7 @@ function otlp(spans: Made[]): string {
     resourceSpans: [...byNode].map(([node, list]) => ({
       resource: { attributes: [{ key: 'service.name', value: { stringValue: node } }] },
       scopeSpans: [{ scope: { name: 't' }, spans: list.map((span) => ({
-        traceId: span.trace, spanId: span.id, ...(span.parent ? { parentSpanId: span.parent } : {}), name: span.name, kind: 2,
+        traceId: span.trace, spanId: span.id, ...(span.parent ? { parentSpanId: span.parent } : {}), name: span.name, kind: span.kind ?? 2,
         startTimeUnixNano: ns(span.start), endTimeUnixNano: ns(span.end), attributes: [], status: { code: span.error ? 2 : 1 },
       })) }],
     })),
@@ -87,6 +89,26 @@ describe('inferFromSpans', () => {
     expect((derived.model.workload as { ratePerSec: number }).ratePerSec).toBe(10);
     const payments = (derived.model.services as any).payments.operations.charge;
     expect(payments.errorRate).toBe(0.1);
+  });
+});
+
+describe('client spans (OpenTelemetry SDKs record both sides of a call)', () => {
+  it('are steps of the caller: its calls go through them, and their time is its own', () => {
+    const spans: Made[] = [];
+    for (let index = 0; index < 40; index++) {
+      const t = index * 100;
+      const trace = `t${index}`;
+      spans.push({ node: 'api', name: 'GET /orders', start: t, end: t + 20, id: `a${index}`, trace });
+      spans.push({ node: 'api', name: 'HTTP GET', kind: 3, start: t + 2, end: t + 12, parent: `a${index}`, id: `c${index}`, trace });
+      spans.push({ node: 'orders', name: 'list', start: t + 4, end: t + 10, parent: `c${index}`, id: `b${index}`, trace });
+    }
+    const inference = inferFromSpans(readOtlp(otlp(spans), 'k.otlp.json'));
+    expect([...inference.operations.keys()].sort()).toEqual(['api.GET /orders', 'orders.list']);
+    const api = inference.operations.get('api.GET /orders')!;
+    expect(api.groups.map((group) => group.map((call) => call.target))).toEqual([['orders.list']]);
+    // 20 ms less the 6 ms inside orders: the 4 ms on the wire belong to the caller.
+    expect(api.selfTime.medianMs).toBe(14);
+    expect([...inference.entries]).toEqual([['api.GET /orders', 40]]);
   });
 });
 

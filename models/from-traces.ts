@@ -74,15 +74,43 @@ export function serviceOfNode(node: string): string {
 const keyOf = (span: TraceSpan): string => `${span.traceId}/${span.spanId}`;
 const operationOf = (span: TraceSpan): string => `${serviceOfNode(span.node)}.${span.name}`;
 
+/** Client, producer and internal spans are steps inside an operation, not operations. */
+const isStep = (span: TraceSpan): boolean => span.kind === SPAN_KIND_INTERNAL || span.kind === SPAN_KIND_CLIENT || span.kind === SPAN_KIND_PRODUCER;
+const SPAN_KIND_INTERNAL = 1;
+const SPAN_KIND_CLIENT = 3;
+const SPAN_KIND_PRODUCER = 4;
+const SPAN_KIND_CONSUMER = 5;
+/** Most steps walked up from a span to the operation holding it (a limit against malformed parent chains). */
+const MAX_STEP_DEPTH = 64;
+
+/**
+ * The key of the operation span a span was called from: its parent, skipping client and internal
+ * steps (their time is the caller's own: network, serialization). Undefined for a top-level span.
+ */
+function callerKey(span: TraceSpan, byKey: ReadonlyMap<string, TraceSpan>): string | undefined {
+  let parentId = span.parentSpanId;
+  for (let depth = 0; parentId !== undefined && depth < MAX_STEP_DEPTH; depth++) {
+    const key = `${span.traceId}/${parentId}`;
+    const parent = byKey.get(key);
+    if (parent === undefined) return undefined;
+    if (!isStep(parent)) return key;
+    parentId = parent.parentSpanId;
+  }
+  return undefined;
+}
+
 /** Infers the architecture from spans. */
-export function inferFromSpans(spans: readonly TraceSpan[]): Inference {
+export function inferFromSpans(allSpans: readonly TraceSpan[]): Inference {
   const byKey = new Map<string, TraceSpan>();
-  for (const span of spans) byKey.set(keyOf(span), span);
+  for (const span of allSpans) byKey.set(keyOf(span), span);
+  const spans = allSpans.filter((span) => !isStep(span));
   const children = new Map<string, TraceSpan[]>();
   const roots: TraceSpan[] = [];
   for (const span of spans) {
-    const parentKey = span.parentSpanId !== undefined ? `${span.traceId}/${span.parentSpanId}` : undefined;
-    if (parentKey !== undefined && byKey.has(parentKey)) {
+    // A message's consumer is neither a call of the producer (it runs later) nor a client's request.
+    if (span.kind === SPAN_KIND_CONSUMER) continue;
+    const parentKey = callerKey(span, byKey);
+    if (parentKey !== undefined) {
       const list = children.get(parentKey);
       if (list) list.push(span);
       else children.set(parentKey, [span]);
@@ -120,7 +148,7 @@ export function inferFromSpans(spans: readonly TraceSpan[]): Inference {
   // n arrivals span n - 1 gaps: the rate estimate that is unbiased for a Poisson stream.
   const windowMs = roots.length > 1 ? lastMs - firstMs : 0;
   return {
-    spans: spans.length,
+    spans: allSpans.length,
     traces: new Set(spans.map((span) => span.traceId)).size,
     services: instancesOf(spans),
     operations,

@@ -14,6 +14,11 @@ export interface TraceSpan {
   startMs: number;
   endMs: number;
   error: boolean;
+  /**
+   * The OTLP span kind: 2 server (and 0 unspecified) is work a service does for a caller; 3 client,
+   * 4 producer and 1 internal are steps inside it; 5 consumer is work triggered by a message.
+   */
+  kind: number;
 }
 
 /** Most spans read (a limit on input: the derivation holds them all in memory). */
@@ -29,6 +34,16 @@ const attributeOf = (attributes: unknown, key: string): string | undefined => {
   const found = (attributes as OtlpAttribute[]).find((attribute) => attribute?.key === key);
   const value = found?.value?.stringValue;
   return typeof value === 'string' ? value : undefined;
+};
+
+/** Span kinds as some exporters spell them in JSON. */
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
 };
 
 /** Parses OTLP JSON text; `file` names it in errors. */
@@ -71,7 +86,8 @@ export function readOtlp(text: string, file: string): TraceSpan[] {
     const error = status?.code === 2 || status?.code === 'STATUS_CODE_ERROR';
     const parent = typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined;
     const name = attributeOf(span.attributes, 'http.route') ?? span.name;
-    return { traceId, spanId, parentSpanId: parent, node, name, start, end, error };
+    const kind = typeof span.kind === 'number' ? span.kind : SPAN_KINDS[String(span.kind)] ?? 0;
+    return { traceId, spanId, parentSpanId: parent, node, name, start, end, error, kind };
   });
   const origin = originNs!;
   return parsed.map(({ start, end, ...rest }) => ({ ...rest, startMs: Number(start - origin) / 1e6, endMs: Number(end - origin) / 1e6 }));
