@@ -7,6 +7,11 @@ import { fitDuration, type Fit } from './fit.ts';
 import type { TraceSpan } from './otlp-read.ts';
 import type { RatePoint } from './rate-profile.ts';
 import { inferRateProfile } from './arrivals.ts';
+import { CallStats, type InferredCall } from './call-stats.ts';
+import { operationOf, serviceOfNode } from './trace-names.ts';
+
+export { serviceOfNode };
+export type { InferredCall } from './call-stats.ts';
 
 /**
  * The simulator's own infrastructure, not the architecture: the registry node (discovery), health
@@ -14,24 +19,6 @@ import { inferRateProfile } from './arrivals.ts';
  */
 const isInfrastructure = (span: TraceSpan): boolean =>
   span.node === 'registry' || span.node === 'broker' || span.name === 'health' || span.name.startsWith('bus.');
-
-/** Two calls overlapping in at least this share of the spans holding both run in parallel. */
-const PARALLEL_SHARE = 0.5;
-/** Error and call shares below this are noise, not part of the model. */
-const MIN_SHARE = 1e-3;
-
-/** What was inferred about one downstream call of an operation. */
-export interface InferredCall {
-  target: string;
-  probability: number;
-  /** Mean calls per parent span that made it (>= 1): repeated calls become repeated steps. */
-  repeat: number;
-  /** Parent spans that made the call, out of `of`. */
-  seen: number;
-  of: number;
-  /** Longest call seen (the callee's span), ms. */
-  maxMs: number;
-}
 
 /** What was inferred about one operation. */
 export interface InferredOperation {
@@ -61,18 +48,7 @@ export interface Inference {
   maxRootMs: number;
 }
 
-/** Names a compiled model gives its own nodes: a traced service of that name is renamed. */
-const RESERVED = new Set(['registry', 'gateway', 'broker']);
-
-/** `orders-2` → `orders`; names made safe for a model's service keys (a traced `gateway` becomes `gateway-service`). */
-export function serviceOfNode(node: string): string {
-  const cleaned = node.replace(/[^a-z0-9_-]/gi, '-').replace(/^[^a-z]+/i, '') || 'service';
-  const service = cleaned.replace(/-\d+$/, '') || cleaned;
-  return RESERVED.has(service) ? `${service}-service` : service;
-}
-
 const keyOf = (span: TraceSpan): string => `${span.traceId}/${span.spanId}`;
-const operationOf = (span: TraceSpan): string => `${serviceOfNode(span.node)}.${span.name}`;
 
 /** Client, producer and internal spans are steps inside an operation, not operations. */
 const isStep = (span: TraceSpan): boolean => span.kind === SPAN_KIND_INTERNAL || span.kind === SPAN_KIND_CLIENT || span.kind === SPAN_KIND_PRODUCER;
@@ -204,70 +180,6 @@ function instancesOf(spans: readonly TraceSpan[]): Inference['services'] {
     } else services.set(service, { instances: [node], maxConcurrent: peak });
   }
   return services;
-}
-
-/** Per operation: which calls its spans make, how often, in which order, and which overlap. */
-class CallStats {
-  private parents = 0;
-  private readonly targets = new Map<string, { seen: number; calls: number; offsetMs: number; maxMs: number }>();
-  /** `a\u0000b` → [spans holding both, spans where their first calls overlapped]. */
-  private readonly pairs = new Map<string, [number, number]>();
-
-  add(parent: TraceSpan, kids: readonly TraceSpan[]): void {
-    this.parents++;
-    const first = new Map<string, TraceSpan>();
-    for (const kid of [...kids].sort((a, b) => a.startMs - b.startMs)) {
-      const target = operationOf(kid);
-      const entry = this.targets.get(target) ?? { seen: 0, calls: 0, offsetMs: 0, maxMs: 0 };
-      entry.calls++;
-      entry.maxMs = Math.max(entry.maxMs, kid.endMs - kid.startMs);
-      if (!first.has(target)) {
-        first.set(target, kid);
-        entry.seen++;
-        entry.offsetMs += kid.startMs - parent.startMs;
-      }
-      this.targets.set(target, entry);
-    }
-    const present = [...first.keys()].sort();
-    for (let i = 0; i < present.length; i++) {
-      for (let j = i + 1; j < present.length; j++) {
-        const a = first.get(present[i]!)!;
-        const b = first.get(present[j]!)!;
-        const pair = `${present[i]}\u0000${present[j]}`;
-        const counts = this.pairs.get(pair) ?? [0, 0];
-        counts[0]++;
-        if (a.startMs < b.endMs && b.startMs < a.endMs) counts[1]++;
-        this.pairs.set(pair, counts);
-      }
-    }
-  }
-
-  /** Calls in order of their mean start; calls that usually overlap share a parallel group. */
-  groups(): InferredCall[][] {
-    const calls = [...this.targets]
-      .filter(([, entry]) => entry.seen / this.parents >= MIN_SHARE)
-      .sort((a, b) => a[1].offsetMs / a[1].seen - b[1].offsetMs / b[1].seen || a[0].localeCompare(b[0]));
-    const groups: InferredCall[][] = [];
-    for (const [target, entry] of calls) {
-      const call: InferredCall = {
-        target,
-        probability: Math.min(1, entry.seen / this.parents),
-        repeat: Math.max(1, entry.calls / entry.seen),
-        seen: entry.seen,
-        of: this.parents,
-        maxMs: entry.maxMs,
-      };
-      const current = groups[groups.length - 1];
-      if (current && current.every((member) => this.parallel(member.target, target))) current.push(call);
-      else groups.push([call]);
-    }
-    return groups;
-  }
-
-  private parallel(a: string, b: string): boolean {
-    const counts = this.pairs.get(a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
-    return counts !== undefined && counts[1] / counts[0] >= PARALLEL_SHARE;
-  }
 }
 
 /** A distribution in the model's notation: a constant as a plain number. */
