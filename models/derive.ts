@@ -66,6 +66,10 @@ export function deriveModel(inference: Inference, name: string, source: string):
         if (group.length === 1) steps.push(...expanded);
         else steps.push({ parallel: expanded });
       }
+      // Publishes go last: a producer span's place among the calls is not kept.
+      for (const publish of inference.messaging.publishes.get(`${service}.${operation.name}`) ?? []) {
+        steps.push(publish.probability >= 1 ? { publish: publish.topic } : { publish: publish.topic, probability: round(publish.probability) });
+      }
       const errorRate = operation.errors / operation.selfTime.samples;
       operations[operation.name] = {
         cpuMs: modelDistribution(operation.selfTime.distribution),
@@ -75,12 +79,14 @@ export function deriveModel(inference: Inference, name: string, source: string):
     }
     if (Object.keys(operations).length === 0) continue;
     const calls = callTimeouts(inference, service);
+    const subscribes = inference.messaging.subscriptions.get(service);
     services[service] = {
       ...(seen.instances.length > 1 ? { replicas: seen.instances.length } : {}),
       // Capacity cannot be seen in traces: room for twice the most requests one instance held at once.
       workers: Math.max(8, 2 * seen.maxConcurrent),
       queueCapacity: 256,
       ...(Object.keys(calls).length > 0 ? { calls } : {}),
+      ...(subscribes ? { subscribes: Object.fromEntries(subscribes) } : {}),
       operations,
     };
   }
@@ -112,6 +118,7 @@ export function describeInference(inference: Inference): string[] {
   ];
   for (const [service, seen] of inference.services) {
     lines.push(`service ${service}: ${seen.instances.length} instance(s) (${seen.instances.join(', ')}), at most ${seen.maxConcurrent} requests at once on one`);
+    for (const [topic, operation] of inference.messaging.subscriptions.get(service) ?? []) lines.push(`  consumes ${topic}: runs ${operation}`);
     for (const operation of inference.operations.values()) {
       if (operation.service !== service) continue;
       const fit = operation.selfTime;
@@ -121,6 +128,9 @@ export function describeInference(inference: Inference): string[] {
       for (const group of operation.groups) {
         const calls = group.map((call) => `${call.target} p=${round(call.probability, 3)} (${call.seen}/${call.of})${call.repeat > 1 ? ` ×${round(call.repeat, 3)} per span` : ''}${mark(call.seen)}`);
         lines.push(`    ${group.length > 1 ? `parallel: ${calls.join(' | ')}` : `call ${calls[0]}`}`);
+      }
+      for (const publish of inference.messaging.publishes.get(`${service}.${operation.name}`) ?? []) {
+        lines.push(`    publish ${publish.topic} p=${round(publish.probability, 3)} (${publish.seen}/${publish.of})${mark(publish.seen)}`);
       }
     }
   }

@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { readOtlp } from './otlp-read.ts';
 import { inferFromSpans, serviceOfNode } from './from-traces.ts';
 import { modelFromOtlpText } from './traces-to-model.ts';
+import { modelVariants, parseModelText } from './load.ts';
+import { compileScenario } from './compile.ts';
+import { runScenario } from '../sim/runner.ts';
+import { createTraceCollector } from '../reports/trace-export.ts';
 
 interface Made {
   node: string;
@@ -17,6 +21,8 @@ interface Made {
   error?: boolean;
   /** OTLP span kind; default 2 (server). */
   kind?: number;
+  /** `messaging.destination.name`. */
+  topic?: string;
 }
 
 /** OTLP JSON for spans given in ms. */
@@ -29,7 +35,7 @@ function otlp(spans: Made[]): string {
       resource: { attributes: [{ key: 'service.name', value: { stringValue: node } }] },
       scopeSpans: [{ scope: { name: 't' }, spans: list.map((span) => ({
         traceId: span.trace, spanId: span.id, ...(span.parent ? { parentSpanId: span.parent } : {}), name: span.name, kind: span.kind ?? 2,
-        startTimeUnixNano: ns(span.start), endTimeUnixNano: ns(span.end), attributes: [], status: { code: span.error ? 2 : 1 },
+        startTimeUnixNano: ns(span.start), endTimeUnixNano: ns(span.end), attributes: span.topic ? [{ key: 'messaging.destination.name', value: { stringValue: span.topic } }] : [], status: { code: span.error ? 2 : 1 },
       })) }],
     })),
   });
@@ -109,6 +115,47 @@ describe('client spans (OpenTelemetry SDKs record both sides of a call)', () => 
     // 20 ms less the 6 ms inside orders: the 4 ms on the wire belong to the caller.
     expect(api.selfTime.medianMs).toBe(14);
     expect([...inference.entries]).toEqual([['api.GET /orders', 40]]);
+  });
+});
+
+describe('messaging spans', () => {
+  it('a producer span makes its operation publish; a consumer span makes its service subscribe', () => {
+    const spans: Made[] = [];
+    for (let index = 0; index < 40; index++) {
+      const t = index * 100;
+      const trace = `t${index}`;
+      spans.push({ node: 'orders', name: 'place', start: t, end: t + 10, id: `a${index}`, trace });
+      // Every other order announces itself; shipping picks the message up later, in the same trace.
+      if (index % 2 === 0) {
+        spans.push({ node: 'orders', name: 'order.created publish', kind: 4, topic: 'order.created', start: t + 5, end: t + 6, parent: `a${index}`, id: `p${index}`, trace });
+        spans.push({ node: 'shipping', name: 'schedule', kind: 5, topic: 'order.created', start: t + 40, end: t + 45, parent: `p${index}`, id: `c${index}`, trace });
+      }
+    }
+    const derived = modelFromOtlpText(otlp(spans), 'm.otlp.json');
+    const services = derived.model.services as any;
+    expect(services.orders.operations.place.steps).toEqual([{ publish: 'order.created', probability: 0.5 }]);
+    expect(services.shipping.subscribes).toEqual({ 'order.created': 'schedule' });
+    // Consumers are not client requests: the arrivals are the 40 orders only.
+    expect((derived.model.workload as any).mix).toEqual([{ call: 'orders.place', weight: 40 }]);
+    expect(derived.summary).toContain('  consumes order.created: runs schedule');
+  });
+
+  it('the derived model runs: shipping consumes what orders publish, through the broker', async () => {
+    const spans: Made[] = [];
+    for (let index = 0; index < 40; index++) {
+      const t = index * 100;
+      spans.push({ node: 'orders', name: 'place', start: t, end: t + 10, id: `a${index}`, trace: `t${index}` });
+      spans.push({ node: 'orders', name: 'send', kind: 4, topic: 'order.created', start: t + 5, end: t + 6, parent: `a${index}`, id: `p${index}`, trace: `t${index}` });
+      spans.push({ node: 'shipping', name: 'schedule', kind: 5, start: t + 40, end: t + 45, parent: `p${index}`, id: `c${index}`, trace: `t${index}` });
+    }
+    const { data, source } = parseModelText(modelFromOtlpText(otlp(spans), 'm.otlp.json').yaml, 'derived.yaml');
+    const variants = modelVariants(data, source);
+    const collector = createTraceCollector('otlp');
+    await runScenario(compileScenario(variants[0]!.model, variants, undefined), 1, { observersFor: () => ({ filteredSinks: [{ kinds: collector.kinds, sink: collector.sink }] }) });
+    const rerun = readOtlp(collector.finish(), 'rerun.json');
+    const count = (node: string, name: string) => rerun.filter((span) => span.node === node && span.name === name).length;
+    expect(count('orders', 'place')).toBeGreaterThan(20);
+    expect(count('shipping', 'bus.deliver')).toBe(count('orders', 'place'));
   });
 });
 

@@ -9,6 +9,7 @@ import type { RatePoint } from './rate-profile.ts';
 import { inferRateProfile } from './arrivals.ts';
 import { CallStats, type InferredCall } from './call-stats.ts';
 import { operationOf, serviceOfNode } from './trace-names.ts';
+import { inferMessaging, SPAN_KIND_CONSUMER, SPAN_KIND_PRODUCER, type Messaging } from './messaging-graph.ts';
 
 export { serviceOfNode };
 export type { InferredCall } from './call-stats.ts';
@@ -45,6 +46,8 @@ export interface Inference {
   rateProfile: RatePoint[] | undefined;
   /** Start of the last top-level request, in ms from the first span. */
   lastArrivalMs: number;
+  /** Topics published and consumed (from producer and consumer spans). */
+  messaging: Messaging;
   maxRootMs: number;
 }
 
@@ -54,8 +57,6 @@ const keyOf = (span: TraceSpan): string => `${span.traceId}/${span.spanId}`;
 const isStep = (span: TraceSpan): boolean => span.kind === SPAN_KIND_INTERNAL || span.kind === SPAN_KIND_CLIENT || span.kind === SPAN_KIND_PRODUCER;
 const SPAN_KIND_INTERNAL = 1;
 const SPAN_KIND_CLIENT = 3;
-const SPAN_KIND_PRODUCER = 4;
-const SPAN_KIND_CONSUMER = 5;
 /** Most steps walked up from a span to the operation holding it (a limit against malformed parent chains). */
 const MAX_STEP_DEPTH = 64;
 
@@ -105,6 +106,16 @@ export function inferFromSpans(allSpans: readonly TraceSpan[]): Inference {
     entry.calls.add(span, kids.filter((kid) => !isInfrastructure(kid)));
   }
 
+  const messaging = inferMessaging(
+    allSpans,
+    byKey,
+    (span) => {
+      const key = callerKey(span, byKey);
+      return key === undefined ? undefined : byKey.get(key);
+    },
+    (operation) => samples.get(operation)?.selfTimes.length ?? 0,
+  );
+
   const operations = new Map<string, InferredOperation>();
   for (const [key, entry] of samples) {
     const dot = key.indexOf('.');
@@ -133,6 +144,7 @@ export function inferFromSpans(allSpans: readonly TraceSpan[]): Inference {
     ratePerSec: windowMs > 0 ? ((roots.length - 1) * 1000) / windowMs : roots.length,
     rateProfile: inferRateProfile(roots.map((root) => root.startMs), lastMs),
     lastArrivalMs: Math.max(0, lastMs),
+    messaging,
     maxRootMs,
   };
 }

@@ -19,6 +19,8 @@ export interface TraceSpan {
    * 4 producer and 1 internal are steps inside it; 5 consumer is work triggered by a message.
    */
   kind: number;
+  /** The messaging destination of a producer or consumer span, when it names one. */
+  topic?: string;
 }
 
 /** Most spans read (a limit on input: the derivation holds them all in memory). */
@@ -87,7 +89,8 @@ export function readOtlp(text: string, file: string): TraceSpan[] {
     const parent = typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined;
     const name = attributeOf(span.attributes, 'http.route') ?? span.name;
     const kind = typeof span.kind === 'number' ? span.kind : SPAN_KINDS[String(span.kind)] ?? 0;
-    return { traceId, spanId, parentSpanId: parent, node, name, start, end, error, kind };
+    const topic = attributeOf(span.attributes, 'messaging.destination.name') ?? attributeOf(span.attributes, 'messaging.destination');
+    return { traceId, spanId, parentSpanId: parent, node, name, start, end, error, kind, ...(topic !== undefined ? { topic } : {}) };
   });
   const origin = originNs!;
   return parsed.map(({ start, end, ...rest }) => ({ ...rest, startMs: Number(start - origin) / 1e6, endMs: Number(end - origin) / 1e6 }));
