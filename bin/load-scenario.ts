@@ -6,9 +6,12 @@ import { pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from '../sim/harness/scenario.ts';
 import { ConfigError } from '../sim/engine/errors.ts';
 import { UsageError, oneLine } from './cli-errors.ts';
+import { isModelFile, loadModelScenario } from '../models/index.ts';
 
 /** Imports `file` and returns its default-exported scenario. */
 export async function loadScenario(file: string): Promise<Scenario> {
+  // A model file (.yaml, .yml, .json) is an architecture as data: models/ compiles it.
+  if (isModelFile(file)) return loadModelScenario(file);
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${file} (check the path; 'sim list' shows the scenarios)`);
   if (!statSync(path).isFile()) throw new UsageError(`${file} is not a file: give the path of a scenario .ts file`);

@@ -10,6 +10,7 @@ import { reportCommand } from './commands/report.ts';
 import { sweepCommand } from './commands/sweep.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { fromTracesCommand } from './commands/model.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -31,7 +32,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('run')
     .description('run a scenario on one seed: every variant side by side (or one with --variant)')
-    .argument('<scenario>', 'scenario file (.ts)')
+    .argument('<scenario>', 'scenario file (.ts) or model file (.yaml, .yml, .json)')
     .option('--seed <n>', 'seed (a whole number); a random one is chosen and printed when absent')
     .option('--variant <name>', 'run only this variant')
     .option('--json', 'print exactly one JSON object on stdout')
@@ -46,7 +47,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('sweep')
     .description('run a range of seeds (every variant) on worker threads: a CI gate on the checks, with a replay line per failing seed')
-    .argument('<scenario>', 'scenario file (.ts)')
+    .argument('<scenario>', 'scenario file (.ts) or model file (.yaml, .yml, .json)')
     .option('--seeds <A..B>', 'the seeds to run, inclusive (example: 1..1000)')
     .option('--workers <n>', 'worker threads (default: the number of cores)')
     .option('--shard <I/N>', 'run only shard I of N (every N-th seed), e.g. one CI matrix job; default from JOB_COMPLETION_INDEX')
@@ -66,7 +67,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('shrink')
     .description("shrink a failing seed's faults, workload and run length while the same check fails; writes a replay file")
-    .argument('<scenario>', 'scenario file (.ts)')
+    .argument('<scenario>', 'scenario file (.ts) or model file (.yaml, .yml, .json)')
     .option('--seed <n>', 'the failing seed')
     .option('--variant <name>', 'shrink this variant (default: the first that fails)')
     .option('--check <name>', 'keep this check failing (default: the first failure)')
@@ -95,7 +96,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('compare')
     .description('run every variant on one seed and say which does best on each headline figure')
-    .argument('<scenario>', 'scenario file (.ts)')
+    .argument('<scenario>', 'scenario file (.ts) or model file (.yaml, .yml, .json)')
     .option('--seed <n>', 'seed (a whole number); a random one is chosen and printed when absent')
     .option('--json', 'print exactly one JSON object on stdout')
     .action(async (file: string, options) => setExitCode(await compareCommand(file, options)));
@@ -106,6 +107,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<result>', 'result file written by sim run --json or --report')
     .option('--html <file>', 'the HTML page to write')
     .action(async (file: string, options) => setExitCode(await reportCommand(file, options)));
+
+  program
+    .command('model')
+    .description('architecture as data: derive a model file (YAML) that sim run accepts')
+    .command('from-traces')
+    .description('derive services, operations, call graph, self times, error rates and arrival rate from an OTLP JSON trace export')
+    .argument('<file>', 'OTLP JSON file (sim run --otlp writes one; Jaeger and Tempo export them)')
+    .option('--out <file>', 'write the model here and print what was inferred (default: print the model)')
+    .action(async (file: string, options) => setExitCode(await fromTracesCommand(file, options)));
 
   return program;
 }

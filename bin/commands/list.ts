@@ -3,12 +3,13 @@ import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../load-scenario.ts';
 import { UsageError } from '../cli-errors.ts';
+import { isModelFile } from '../../models/index.ts';
 
 /** Prints one block per scenario file in `dir` (default `scenarios`). */
 export async function listCommand(dir = 'scenarios'): Promise<number> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`no such folder: ${dir} (give a folder of scenario files)`);
   const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts'))
+    .filter((name) => (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) || isModelFile(name))
     .sort();
   if (files.length === 0) {
     process.stdout.write(`no scenario files in ${dir}\n`);

@@ -1,0 +1,157 @@
+// Loading a model: every kind of bad input is one line naming where and what was expected, and
+// good input compiles to a scenario with one variant per overlay.
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError } from '../sim/index.ts';
+import { runScenario } from '../sim/harness/runner.ts';
+import { modelVariants, parseModelText } from './load.ts';
+import { compileScenario } from './compile.ts';
+
+/** A small valid model: api → db-backed store, one endpoint. */
+function baseModel(): Record<string, any> {
+  return {
+    name: 'small',
+    durationMs: 2000,
+    quiesceMs: 1000,
+    services: {
+      api: { calls: { store: { timeoutMs: 200 } }, operations: { get: { cpuMs: 1, steps: [{ call: 'store.read' }] } } },
+      store: { operations: { read: { cpuMs: { kind: 'lognormal', median: 2, sigma: 0.3 } } } },
+    },
+    workload: { ratePerSec: 50, mix: [{ call: 'api.get' }] },
+  };
+}
+
+/** The one-line message loading `model` (an object, or YAML text) fails with. */
+function loadError(model: Record<string, unknown> | string): string {
+  const text = typeof model === 'string' ? model : stringify(model);
+  try {
+    const { data, source } = parseModelText(text, 'system.yaml');
+    modelVariants(data, source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error('the model loaded without an error');
+}
+
+describe('model validation: one line naming the path and what is expected', () => {
+  it('malformed YAML names line and column', () => {
+    expect(loadError('name: x\nservices:\n  api: [1, 2\nworkload: {}\n')).toMatch(/^system\.yaml:4:\d+: malformed YAML: /);
+  });
+
+  it('a distribution given as text names the path, the expectation and the value', () => {
+    const model = baseModel();
+    model.services.store.operations.read.cpuMs = '5ms';
+    expect(loadError(model)).toMatch(/^system\.yaml:\d+:\d+: services\.store\.operations\.read\.cpuMs: expected a distribution .*got "5ms"$/);
+  });
+
+  it('a distribution object with a known kind reports its own missing field', () => {
+    const model = baseModel();
+    model.services.store.operations.read.cpuMs = { kind: 'lognormal', median: 2 };
+    expect(loadError(model)).toMatch(/services\.store\.operations\.read\.cpuMs\.sigma: is missing/);
+  });
+
+  it('an unknown key names the nearest valid key', () => {
+    const model = baseModel();
+    model.services.api.calls.store.retyr = { maxAttempts: 2 };
+    expect(loadError(model)).toMatch(/services\.api\.calls\.store: unknown key "retyr" .*did you mean "retry"\?/);
+  });
+
+  it('a call to an undefined service names it and the nearest one', () => {
+    const model = baseModel();
+    model.services.api.operations.get.steps = [{ call: 'stor.read' }];
+    expect(loadError(model)).toMatch(/services\.api\.operations\.get\.steps\[0\]: "stor\.read" calls an undefined service "stor" \(did you mean "store"\?\)/);
+  });
+
+  it('a call to an undefined operation names it', () => {
+    const model = baseModel();
+    model.services.api.operations.get.steps = [{ parallel: [{ call: 'store.write' }] }];
+    expect(loadError(model)).toMatch(/steps\[0\]\.parallel\[0\]: "store\.write" calls an undefined operation "write" of store/);
+  });
+
+  it('a cycle of sync calls is refused with the cycle spelt out', () => {
+    const model = baseModel();
+    model.services.store.operations.read.steps = [{ call: 'api.get', probability: 0.1 }];
+    expect(loadError(model)).toMatch(/a cycle of sync calls: api\.get -> store\.read -> api\.get/);
+  });
+
+  it('a probability outside [0, 1] names the path and the value', () => {
+    const model = baseModel();
+    model.services.api.operations.get.steps = [{ call: 'store.read', probability: 1.5 }];
+    expect(loadError(model)).toMatch(/services\.api\.operations\.get\.steps\[0\]\.probability: expected a probability in \[0, 1\], got 1\.5/);
+  });
+
+  it('an overlay path that matches nothing names the missing segment and the nearest key', () => {
+    const model = baseModel();
+    model.variants = { 'with-breaker': { 'services.api.calls.stor.breaker': { failureThreshold: 3 } } };
+    expect(loadError(model)).toMatch(/variants\.with-breaker: "services\.api\.calls\.stor\.breaker" matches nothing: no "stor" in services\.api\.calls: did you mean "store"\?/);
+  });
+
+  it('an overlay may not change the shared workload', () => {
+    const model = baseModel();
+    model.variants = { faster: { 'workload.ratePerSec': 100 } };
+    expect(loadError(model)).toMatch(/variants\.faster: "workload\.ratePerSec": a variant may change services, gateway, broker, faults only/);
+  });
+
+  it('an overlay value is validated like the base (a bad breaker field)', () => {
+    const model = baseModel();
+    model.variants = { 'with-breaker': { 'services.api.calls.store.breaker': { failureTreshold: 3 } } };
+    expect(loadError(model)).toMatch(/variant with-breaker.*services\.api\.calls\.store\.breaker: unknown key "failureTreshold".*did you mean "failureThreshold"\?/);
+  });
+
+  it('a step with two kinds is refused', () => {
+    const model = baseModel();
+    model.services.api.operations.get.steps = [{ call: 'store.read', queries: 1 }];
+    expect(loadError(model)).toMatch(/steps\[0\]: a step needs exactly one of call, publish, parallel, queries, cpuMs, got call and queries/);
+  });
+
+  it('queries without a database are refused', () => {
+    const model = baseModel();
+    model.services.api.operations.get.steps = [{ queries: 1 }];
+    expect(loadError(model)).toMatch(/"queries" needs a database: add services\.api\.database/);
+  });
+});
+
+describe('model compilation', () => {
+  it('an overlay adds a variant that differs only where it says, and both run on one seed', async () => {
+    const model = baseModel();
+    model.variants = { 'with-breaker': { 'services.api.calls.store.breaker': { failureThreshold: 3, openDurationMs: 500 } } };
+    const { data, source } = parseModelText(stringify(model), 'system.yaml');
+    const variants = modelVariants(data, source);
+    expect(variants.map((variant) => variant.name)).toEqual(['base', 'with-breaker']);
+    expect(variants[0]!.model.services.api!.calls!.store!.breaker).toBeUndefined();
+    expect(variants[1]!.model.services.api!.calls!.store!.breaker).toEqual({ failureThreshold: 3, openDurationMs: 500 });
+    const result = await runScenario(compileScenario(variants[0]!.model, variants, undefined), 3);
+    expect(result.variants.map((variant) => variant.name)).toEqual(['base', 'with-breaker']);
+    for (const variant of result.variants) {
+      expect(variant.metrics.requests.total).toBeGreaterThan(50);
+      expect(variant.metrics.requests.failed).toBe(0);
+    }
+    const again = await runScenario(compileScenario(variants[0]!.model, variants, undefined), 3);
+    expect(again.traceHash).toBe(result.traceHash);
+  });
+
+  it('a service named in a fault stands for every replica', async () => {
+    const model = baseModel();
+    model.services.store.replicas = 3;
+    model.faults = [{ atMs: 500, durationMs: 500, fault: { kind: 'crash', node: 'store' } }];
+    const { data, source } = parseModelText(stringify(model), 'system.yaml');
+    const variants = modelVariants(data, source);
+    const scenario = compileScenario(variants[0]!.model, variants, undefined);
+    expect(scenario.variants[0]!.faults!.map((entry) => entry.fault)).toEqual([
+      { kind: 'crash', node: 'store-1' },
+      { kind: 'crash', node: 'store-2' },
+      { kind: 'crash', node: 'store-3' },
+    ]);
+  });
+
+  it('a fault on an unknown node names the nearest node', () => {
+    const model = baseModel();
+    model.faults = [{ atMs: 500, fault: { kind: 'slow', node: 'stor', factor: 10 } }];
+    const { data, source } = parseModelText(stringify(model), 'system.yaml');
+    const variants = modelVariants(data, source);
+    expect(() => compileScenario(variants[0]!.model, variants, undefined)).toThrow(/faults\[0\]\.fault: no node or service "stor" \(did you mean "store"\?\)/);
+  });
+});
