@@ -135,7 +135,9 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
         const verdict = evaluate(check, built, phaseAtMs);
         if (!verdict.holds) {
           failedChecks.add(check.name);
-          failures.push({ kind: 'correctness', check: check.name, atMs: phaseAtMs, message: verdict.message });
+          const failure: Failure = { kind: 'correctness', check: check.name, atMs: phaseAtMs, message: verdict.message };
+          if (verdict.witness) failure.witness = verdict.witness;
+          failures.push(failure);
         }
       }
     };

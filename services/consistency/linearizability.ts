@@ -1,0 +1,248 @@
+// Linearizability of key-value histories: each key is a register (read, write, compare-and-set,
+// append), checked on its own (linearizability is compositional, P-compositionality), by the
+// Wing–Gong search with Lowe's memoisation (the algorithm of Knossos' `wgl` and Porcupine), under a
+// step budget. A violation is cut down to a small set of operations that still cannot be ordered.
+import { byKey, type Operation } from './history.ts';
+
+/** Options of the linearizability checker. */
+export interface LinearizabilityOptions {
+  /** Most search steps per key before the answer is "unknown: search budget exhausted". Default 1,000,000. */
+  maxSearchSteps?: number;
+  /** Most sub-histories tried while minimising a witness (each one a search). Default 400. */
+  maxMinimiseChecks?: number;
+  /** Value of every key before any write (default: absent, shown as nil). */
+  initialValue?: unknown;
+}
+
+/** The verdict on a history. */
+export type LinearizabilityResult =
+  | { result: 'linearizable'; steps: number }
+  | {
+      result: 'violation';
+      key: string;
+      /** A small set of operations of `key` that cannot be ordered (no operation can be dropped and keep it so, within the minimising budget). */
+      witness: Operation[];
+      steps: number;
+    }
+  | { result: 'unknown'; key: string; reason: string; steps: number };
+
+/** The verdict on one key's operations. */
+export type SearchResult = { result: 'linearizable' | 'violation' | 'unknown'; steps: number };
+
+const NIL = 'nil';
+
+/** An operation prepared for the search: values as JSON text, so states compare as strings. */
+interface Prepared {
+  kind: Operation['kind'];
+  /** write, cas, append: the value written (JSON). */
+  input: string;
+  /** cas: the value expected (JSON). */
+  expected: string;
+  /** read: the value returned (JSON). */
+  output: string;
+  /** No answer: may take effect any time after invocation, or never. */
+  indeterminate: boolean;
+  invokeMs: number;
+  completeMs: number;
+}
+
+function json(value: unknown): string {
+  return value === undefined || value === null ? NIL : JSON.stringify(value);
+}
+
+/**
+ * Operations that matter to the search. A `fail` took no effect, and a read without an answer
+ * constrains nothing, so both are left out. Pending operations count as unknown.
+ */
+function prepare(operations: readonly Operation[]): Prepared[] {
+  const prepared: Prepared[] = [];
+  for (const operation of operations) {
+    if (operation.outcome === 'fail') continue;
+    const indeterminate = operation.outcome !== 'ok';
+    if (indeterminate && operation.kind === 'read') continue;
+    prepared.push({
+      kind: operation.kind,
+      input: json(operation.value),
+      expected: json(operation.expected),
+      output: json(operation.output),
+      indeterminate,
+      invokeMs: operation.invokeMs,
+      completeMs: indeterminate ? Infinity : (operation.completeMs ?? Infinity),
+    });
+  }
+  return prepared;
+}
+
+/** The register's transition: the next state, or undefined when the operation cannot happen in `state`. */
+function step(state: string, operation: Prepared): string | undefined {
+  switch (operation.kind) {
+    case 'read':
+      return operation.output === state ? state : undefined;
+    case 'write':
+      return operation.input;
+    case 'cas':
+      if (operation.expected === state) return operation.input;
+      // An indeterminate cas that does not match may simply have failed.
+      return operation.indeterminate ? state : undefined;
+    case 'append':
+      if (state === NIL || state === '[]') return `[${operation.input}]`;
+      return state.startsWith('[') ? `${state.slice(0, -1)},${operation.input}]` : undefined;
+  }
+}
+
+/**
+ * Wing–Gong–Lowe search over one key's operations: walks the invocation/completion events in time
+ * order, linearizes an invoked operation when the register allows it, backtracks at a completion
+ * whose operation is not yet linearized, and skips any (linearized set, state) pair seen before.
+ * Operations completing at the instant another is invoked count as concurrent.
+ */
+export function searchKey(operations: readonly Operation[], options: LinearizabilityOptions = {}): SearchResult {
+  return search(prepare(operations), json(options.initialValue), options.maxSearchSteps ?? 1_000_000);
+}
+
+function search(ops: readonly Prepared[], initial: string, maxSteps: number): SearchResult {
+  const count = ops.length;
+  if (count === 0) return { result: 'linearizable', steps: 0 };
+  const eventCount = 2 * count;
+  // Events: 2i is the invocation of op i, 2i+1 its completion; sorted by time, invocations first on ties.
+  const order: number[] = [];
+  for (let event = 0; event < eventCount; event++) order.push(event);
+  const timeOf = (event: number): number => ((event & 1) === 0 ? ops[event >> 1]!.invokeMs : ops[event >> 1]!.completeMs);
+  order.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+  const head = eventCount;
+  const next = new Int32Array(eventCount + 1).fill(-1);
+  const prev = new Int32Array(eventCount + 1).fill(-1);
+  let last = head;
+  for (const event of order) {
+    next[last] = event;
+    prev[event] = last;
+    last = event;
+  }
+  const unlink = (event: number): void => {
+    next[prev[event]!] = next[event]!;
+    if (next[event]! >= 0) prev[next[event]!] = prev[event]!;
+  };
+  const relink = (event: number): void => {
+    if (next[event]! >= 0) prev[next[event]!] = event;
+    next[prev[event]!] = event;
+  };
+  const words = new Uint32Array(Math.ceil(count / 32));
+  const seen = new Set<string>();
+  const stackEvents: number[] = [];
+  const stackStates: string[] = [];
+  let state = initial;
+  let entry = next[head]!;
+  let steps = 0;
+  while (next[head]! !== -1) {
+    if (++steps > maxSteps) return { result: 'unknown', steps };
+    if ((entry & 1) === 0) {
+      const index = entry >> 1;
+      const after = step(state, ops[index]!);
+      if (after !== undefined) {
+        words[index >> 5]! ^= 1 << (index & 31);
+        const memo = `${words.join(',')}|${after}`;
+        if (!seen.has(memo)) {
+          seen.add(memo);
+          stackEvents.push(entry);
+          stackStates.push(state);
+          state = after;
+          unlink(entry);
+          unlink(entry + 1);
+          entry = next[head]!;
+          continue;
+        }
+        words[index >> 5]! ^= 1 << (index & 31);
+      }
+      entry = next[entry]!;
+    } else {
+      // A completion reached while its operation is not linearized: undo the last choice.
+      if (stackEvents.length === 0) return { result: 'violation', steps };
+      const call = stackEvents.pop()!;
+      state = stackStates.pop()!;
+      const index = call >> 1;
+      words[index >> 5]! ^= 1 << (index & 31);
+      relink(call + 1);
+      relink(call);
+      entry = next[call]!;
+    }
+  }
+  return { result: 'linearizable', steps };
+}
+
+/**
+ * True when every answer in `operations` can be explained by a write among them (a failed one
+ * too: a read of its value is the violation to show) or the initial value. Minimising keeps to
+ * such sub-histories, so a witness never degenerates to "a read of a value nobody wrote".
+ */
+function explained(operations: readonly Operation[], initial: string): boolean {
+  const written = new Set<string>([initial]);
+  const appended = new Set<string>();
+  for (const operation of operations) {
+    if (operation.kind === 'write' || operation.kind === 'cas') written.add(json(operation.value));
+    if (operation.kind === 'append') appended.add(json(operation.value));
+  }
+  for (const operation of operations) {
+    if (operation.outcome !== 'ok') continue;
+    if (operation.kind === 'cas' && !written.has(json(operation.expected))) return false;
+    if (operation.kind !== 'read') continue;
+    const output = json(operation.output);
+    if (written.has(output)) continue;
+    const list: unknown = JSON.parse(output);
+    if (!Array.isArray(list) || !list.every((element) => appended.has(JSON.stringify(element)))) return false;
+  }
+  return true;
+}
+
+/**
+ * Cuts a non-linearizable history down: drops chunks of operations, halving the chunk size down
+ * to single operations, keeping each cut after which the rest is still non-linearizable and
+ * explained. Ends 1-minimal unless `maxChecks` searches run out first.
+ */
+function minimise(operations: readonly Operation[], initial: string, maxSteps: number, maxChecks: number): Operation[] {
+  let current = [...operations];
+  let checks = 0;
+  const stillViolates = (candidate: Operation[]): boolean => {
+    checks++;
+    return explained(candidate, initial) && search(prepare(candidate), initial, maxSteps).result === 'violation';
+  };
+  let chunk = Math.max(1, Math.floor(current.length / 2));
+  for (;;) {
+    for (let end = current.length; end > 0 && checks < maxChecks; end -= chunk) {
+      const start = Math.max(0, end - chunk);
+      const candidate = [...current.slice(0, start), ...current.slice(end)];
+      if (candidate.length > 0 && stillViolates(candidate)) current = candidate;
+    }
+    if (chunk === 1 || checks >= maxChecks) return current;
+    chunk = Math.max(1, Math.floor(chunk / 2));
+  }
+}
+
+/** Checks one key's operations; on a violation, returns a minimised witness. */
+export function checkKey(key: string, operations: readonly Operation[], options: LinearizabilityOptions = {}): LinearizabilityResult {
+  const initial = json(options.initialValue);
+  const maxSteps = options.maxSearchSteps ?? 1_000_000;
+  const ops = prepare(operations);
+  const verdict = search(ops, initial, maxSteps);
+  if (verdict.result === 'linearizable') return { result: 'linearizable', steps: verdict.steps };
+  if (verdict.result === 'unknown') return { result: 'unknown', key, reason: `search budget exhausted after ${maxSteps} steps on key ${JSON.stringify(key)}`, steps: verdict.steps };
+  const witness = minimise(operations, initial, maxSteps, options.maxMinimiseChecks ?? 400);
+  witness.sort((a, b) => a.id - b.id);
+  return { result: 'violation', key, witness, steps: verdict.steps };
+}
+
+/**
+ * Checks a whole history, key by key, in order of each key's first operation. Stops at the first
+ * violation; a key whose search ran out of budget makes the answer "unknown" unless another
+ * key is a violation.
+ */
+export function checkLinearizable(operations: readonly Operation[], options: LinearizabilityOptions = {}): LinearizabilityResult {
+  let steps = 0;
+  let unknown: LinearizabilityResult | undefined;
+  for (const [key, group] of byKey(operations)) {
+    const verdict = checkKey(key, group, options);
+    steps += verdict.steps;
+    if (verdict.result === 'violation') return { ...verdict, steps };
+    if (verdict.result === 'unknown') unknown ??= verdict;
+  }
+  return unknown ? { ...unknown, steps } : { result: 'linearizable', steps };
+}
