@@ -209,6 +209,14 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     timeline,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
+  if (system?.history) {
+    try {
+      result.history = system.history();
+    } catch (error) {
+      failures.push({ kind: 'crash', check: 'history', atMs: sim.nowMs, message: errorMessage(error) });
+      result.ok = false;
+    }
+  }
   return result;
 }
 

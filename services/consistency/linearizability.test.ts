@@ -47,14 +47,24 @@ describe('keys and budget', () => {
   });
 
   it('gives up with "unknown" when the search budget runs out, never runs on', () => {
-    // Many concurrent unanswered writes followed by a read nobody can explain: a wide search.
+    // Many concurrent writes followed by a read nobody can explain: every order of the writes is tried.
     const operations: Operation[] = [];
-    for (let index = 0; index < 18; index++) operations.push(op(index, `p${index}`, 'write', 'x', { value: index }, 0));
-    operations.push(op(18, 'q', 'read', 'x', { output: 99 }, 10, 20));
+    for (let index = 0; index < 18; index++) operations.push(op(index, `p${index}`, 'write', 'x', { value: index }, 0, 100));
+    operations.push(op(18, 'q', 'read', 'x', { output: 99 }, 200, 210));
     expect(searchKey(operations, { maxSearchSteps: 1_000 })).toEqual({ result: 'unknown', steps: 1_001 });
     const verdict = checkLinearizable(operations, { maxSearchSteps: 1_000 });
     expect(verdict.result).toBe('unknown');
     if (verdict.result === 'unknown') expect(verdict.reason).toBe('search budget exhausted after 1000 steps on key "x"');
+  });
+
+  it('leaves out unanswered writes whose value nobody saw, and keeps those whose value was read', () => {
+    const unseen: Operation[] = [op(0, 'p1', 'write', 'x', { value: 1 }, 0, 10)];
+    for (let index = 1; index <= 40; index++) unseen.push(op(index, `p${index}`, 'write', 'x', { value: 100 + index }, 0));
+    unseen.push(op(41, 'q', 'read', 'x', { output: 1 }, 20, 30));
+    expect(searchKey(unseen)).toEqual({ result: 'linearizable', steps: 2 });
+    const seen = [op(0, 'p1', 'write', 'x', { value: 1 }, 0, 10), op(1, 'p2', 'write', 'x', { value: 2 }, 0), op(2, 'q', 'read', 'x', { output: 2 }, 20, 30)];
+    expect(searchKey(seen).result).toBe('linearizable');
+    expect(searchKey(seen.slice(0, 1).concat(seen.slice(2))).result).toBe('violation');
   });
 
   it('honours an initial value', () => {
