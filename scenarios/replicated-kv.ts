@@ -87,6 +87,7 @@ export default scenario<KvSystem>({
   description: 'A leader and two followers in three replication modes; a client records every operation and the history is checked for linearizability and session guarantees.',
   durationMs: 4_000,
   quiesceMs: 1_000,
+  checkIntervalMs: 500,
   network: { latencyMs: { kind: 'lognormal', median: 2, sigma: 0.3 } },
   workload: {
     kind: 'open',

@@ -86,6 +86,16 @@ export const FIXTURES: HistoryFixture[] = [
     ],
   },
   {
+    name: 'compare-and-set: a cas that timed out may have applied on top of a write that timed out',
+    linearizable: true,
+    operations: [
+      op(0, 'p1', 'write', 'x', { value: 1 }, 0, 10),
+      op(1, 'p1', 'write', 'x', { value: 2 }, 20),
+      op(2, 'p2', 'cas', 'x', { expected: 2, value: 3 }, 30),
+      op(3, 'p3', 'read', 'x', { output: 3 }, 100, 110),
+    ],
+  },
+  {
     name: 'append: concurrent appends in either order, but one order for every reader',
     linearizable: false,
     operations: [

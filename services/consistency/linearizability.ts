@@ -77,7 +77,11 @@ function prepare(operations: readonly Operation[]): Prepared[] {
   return prepared;
 }
 
-/** Values some answered operation saw: read outputs (and the elements of read lists) and cas expectations. */
+/**
+ * Values the history depends on: what answered reads returned (list elements too), what answered
+ * cas operations expected, and, transitively, what an unanswered cas that produces such a value
+ * expected (it can only have taken effect after a write of that value).
+ */
 function observedValues(operations: readonly Operation[]): Set<string> {
   const observed = new Set<string>();
   for (const operation of operations) {
@@ -86,6 +90,17 @@ function observedValues(operations: readonly Operation[]): Set<string> {
     if (operation.kind !== 'read') continue;
     observed.add(json(operation.output));
     if (Array.isArray(operation.output)) for (const element of operation.output) observed.add(json(element));
+  }
+  const pendingCas = operations.filter((operation) => operation.kind === 'cas' && operation.outcome !== 'ok' && operation.outcome !== 'fail');
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const operation of pendingCas) {
+      const expected = json(operation.expected);
+      if (observed.has(json(operation.value)) && !observed.has(expected)) {
+        observed.add(expected);
+        grew = true;
+      }
+    }
   }
   return observed;
 }
@@ -200,14 +215,14 @@ function explained(operations: readonly Operation[], initial: string): boolean {
   }
   const written = new Set(writers.keys());
   for (const operation of operations) {
-    if (operation.outcome !== 'ok') continue;
+    if (operation.outcome === 'fail') continue;
     if (operation.kind === 'cas') {
       // The value a cas expects must come from some other operation than the cas itself.
       const expected = json(operation.expected);
       const own = json(operation.value) === expected ? 1 : 0;
       if ((writers.get(expected) ?? 0) - own < 1) return false;
     }
-    if (operation.kind !== 'read') continue;
+    if (operation.kind !== 'read' || operation.outcome !== 'ok') continue;
     const output = json(operation.output);
     if (written.has(output)) continue;
     const list: unknown = JSON.parse(output);
