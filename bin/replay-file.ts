@@ -70,6 +70,9 @@ function replayProblem(data: unknown): string | undefined {
   }
   if (!(typeof plan.durationMs === 'number' && plan.durationMs > 0 && Number.isFinite(plan.durationMs))) return 'plan.durationMs must be a number > 0';
   if (plan.maxRequests !== undefined && !(Number.isInteger(plan.maxRequests) && plan.maxRequests >= 0)) return 'plan.maxRequests must be a whole number >= 0';
+  if (plan.onlyRequests !== undefined && !(Array.isArray(plan.onlyRequests) && plan.onlyRequests.every((index) => Number.isInteger(index) && index >= 0))) {
+    return 'plan.onlyRequests must be a list of whole numbers >= 0';
+  }
   if (typeof plan.options !== 'object' || plan.options === null) return 'plan.options must be an object';
   for (const value of Object.values(plan.options)) if (typeof value !== 'number') return 'plan.options values must be numbers';
   const failure = replay.failure;

@@ -21,6 +21,8 @@ export interface RunPlan {
   durationMs: number;
   /** Cap on workload requests (shrinking lowers it). */
   maxRequests?: number;
+  /** Indexes of the only workload requests sent (shrinking keeps the few a failure needs). */
+  onlyRequests?: number[];
   /** Swarm option values. */
   options: Record<string, number>;
 }
@@ -120,7 +122,11 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     validateSchedule(plan.faults, world);
     const built = system;
     const entryOf = typeof built.entry === 'string' ? constantEntry(built.entry) : built.entry;
-    const workload = { ...definition.workload, ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}) };
+    const workload = {
+      ...definition.workload,
+      ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}),
+      ...(plan.onlyRequests !== undefined ? { onlyRequests: plan.onlyRequests } : {}),
+    };
     const driver = new WorkloadDriver(world, workload, entryOf, metrics, plan.durationMs);
     const healAll = scheduleFaults(world, plan.faults);
 
