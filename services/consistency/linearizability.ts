@@ -233,8 +233,8 @@ function explained(operations: readonly Operation[], initial: string): boolean {
 
 /**
  * Cuts a non-linearizable history down: drops chunks of operations, halving the chunk size down
- * to single operations, keeping each cut after which the rest is still non-linearizable and
- * explained. Ends 1-minimal unless `maxChecks` searches run out first.
+ * to single operations (repeated until none can go), keeping each cut after which the rest is
+ * still non-linearizable and explained. Ends 1-minimal unless `maxChecks` searches run out first.
  */
 function minimise(operations: readonly Operation[], initial: string, maxSteps: number, maxChecks: number): Operation[] {
   let current = [...operations];
@@ -245,12 +245,17 @@ function minimise(operations: readonly Operation[], initial: string, maxSteps: n
   };
   let chunk = Math.max(1, Math.floor(current.length / 2));
   for (;;) {
+    let removed = false;
     for (let end = current.length; end > 0 && checks < maxChecks; end -= chunk) {
       const start = Math.max(0, end - chunk);
       const candidate = [...current.slice(0, start), ...current.slice(end)];
-      if (candidate.length > 0 && stillViolates(candidate)) current = candidate;
+      if (candidate.length > 0 && stillViolates(candidate)) {
+        current = candidate;
+        removed = true;
+      }
     }
-    if (chunk === 1 || checks >= maxChecks) return current;
+    // Single operations are tried again after any removal: dropping one can free another.
+    if (checks >= maxChecks || (chunk === 1 && !removed)) return current;
     chunk = Math.max(1, Math.floor(chunk / 2));
   }
 }
