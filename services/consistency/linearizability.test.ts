@@ -103,6 +103,20 @@ describe('the linearizable check', () => {
     expect(verdict.witness?.operations.map((operation) => operation.id)).toEqual([0, 1]);
   });
 
+  it('fails with "unknown: search budget exhausted" when a key\'s search runs out', () => {
+    const recorder = new HistoryRecorder(clock);
+    at(0);
+    const writes = Array.from({ length: 18 }, (_, index) => recorder.invoke(`p${index}`, { kind: 'write', key: 'x', value: index }));
+    at(100);
+    for (const write of writes) recorder.complete(write, 'ok');
+    at(200);
+    const read = recorder.invoke('q', { kind: 'read', key: 'x' });
+    at(210);
+    recorder.complete(read, 'ok', { output: 99 });
+    const verdict = evaluate(linearizable<HistoryRecorder>((system) => system, { maxSearchSteps: 1_000 }), recorder, 210);
+    expect(verdict).toEqual({ holds: false, message: 'unknown: search budget exhausted after 1000 steps on key "x" (raise maxSearchSteps)' });
+  });
+
   it('fails with a clear message when the history hit its cap', () => {
     const recorder = new HistoryRecorder(clock, { maxOperations: 1 });
     recorder.invoke('p1', { kind: 'read', key: 'k' });
