@@ -71,6 +71,8 @@ describe('keys and budget', () => {
     const operations = [op(0, 'p1', 'read', 'x', { output: 0 }, 0, 10)];
     expect(checkKey('x', operations).result).toBe('violation');
     expect(checkKey('x', operations, { initialValue: 0 }).result).toBe('linearizable');
+    const absent = checkKey('x', [op(0, 'p1', 'read', 'x', { output: null }, 0, 10)], { initialValue: 0 });
+    expect(absent.result === 'violation' && absent.witness.map((operation) => operation.id)).toEqual([0]);
   });
 });
 

@@ -225,6 +225,7 @@ function explained(operations: readonly Operation[], initial: string): boolean {
     if (operation.kind !== 'read' || operation.outcome !== 'ok') continue;
     const output = json(operation.output);
     if (written.has(output)) continue;
+    if (output === NIL) return false;
     const list: unknown = JSON.parse(output);
     if (!Array.isArray(list) || !list.every((element) => appended.has(JSON.stringify(element)))) return false;
   }
