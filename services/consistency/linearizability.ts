@@ -30,6 +30,8 @@ export type LinearizabilityResult =
 export type SearchResult = { result: 'linearizable' | 'violation' | 'unknown'; steps: number };
 
 const NIL = 'nil';
+/** The state after a write of a value no answered operation saw (not JSON, so no read matches it). */
+const UNSEEN = '\u0000unseen';
 
 /** An operation prepared for the search: values as JSON text, so states compare as strings. */
 interface Prepared {
@@ -53,56 +55,69 @@ function json(value: unknown): string {
 /**
  * Operations that matter to the search. A `fail` took no effect, and a read without an answer
  * constrains nothing, so both are left out. Pending operations count as unknown.
+ *
+ * An unknown write may take effect any time after its invocation, or never. Once every answered
+ * operation that saw its value has completed (its deadline), taking effect would change nothing
+ * anyone observed, so the search treats it as completing at that deadline, where it may also be
+ * dropped as "never"; one whose value nobody saw is left out altogether. Without this, every
+ * unknown write stays a candidate at every later point of the search.
  */
 function prepare(operations: readonly Operation[]): Prepared[] {
-  const observed = observedValues(operations);
+  const deadlines = observationDeadlines(operations);
   const prepared: Prepared[] = [];
   for (const operation of operations) {
     if (operation.outcome === 'fail') continue;
     const indeterminate = operation.outcome !== 'ok';
     if (indeterminate && operation.kind === 'read') continue;
-    // An unanswered write whose value nobody saw may as well never have happened: leaving it out
-    // keeps the search from trying it at every point (a big saving when many writes time out).
-    if (indeterminate && !observed.has(json(operation.value))) continue;
+    const deadlineMs = indeterminate ? deadlines.get(json(operation.value)) : undefined;
+    if (indeterminate && !(deadlineMs !== undefined && deadlineMs >= operation.invokeMs)) continue;
+    const input = json(operation.value);
     prepared.push({
       kind: operation.kind,
-      input: json(operation.value),
+      // Values nobody saw are all alike to what follows, so they share one state: orders of
+      // concurrent writes that differ only in such values meet in the memo instead of multiplying.
+      input: operation.kind !== 'append' && !deadlines.has(input) && !Array.isArray(operation.value) ? UNSEEN : input,
       expected: json(operation.expected),
       output: json(operation.output),
       indeterminate,
       invokeMs: operation.invokeMs,
-      completeMs: indeterminate ? Infinity : (operation.completeMs ?? Infinity),
+      completeMs: indeterminate ? deadlineMs! : (operation.completeMs ?? Infinity),
     });
   }
   return prepared;
 }
 
 /**
- * Values the history depends on: what answered reads returned (list elements too), what answered
- * cas operations expected, and, transitively, what an unanswered cas that produces such a value
- * expected (it can only have taken effect after a write of that value).
+ * For each value the history depends on, the last completion of an answered operation that saw
+ * it: a read that returned it (or a list holding it), a cas that expected it. An unknown cas
+ * that produces such a value passes its deadline on to the value it expected, since that value
+ * had to be written first.
  */
-function observedValues(operations: readonly Operation[]): Set<string> {
-  const observed = new Set<string>();
+function observationDeadlines(operations: readonly Operation[]): Map<string, number> {
+  const deadlines = new Map<string, number>();
+  const observe = (value: string, atMs: number): boolean => {
+    const current = deadlines.get(value);
+    if (current !== undefined && current >= atMs) return false;
+    deadlines.set(value, atMs);
+    return true;
+  };
   for (const operation of operations) {
-    if (operation.outcome !== 'ok') continue;
-    if (operation.kind === 'cas') observed.add(json(operation.expected));
+    if (operation.outcome !== 'ok' || operation.completeMs === undefined) continue;
+    if (operation.kind === 'cas') observe(json(operation.expected), operation.completeMs);
     if (operation.kind !== 'read') continue;
-    observed.add(json(operation.output));
-    if (Array.isArray(operation.output)) for (const element of operation.output) observed.add(json(element));
+    observe(json(operation.output), operation.completeMs);
+    if (Array.isArray(operation.output)) for (const element of operation.output) observe(json(element), operation.completeMs);
   }
   const pendingCas = operations.filter((operation) => operation.kind === 'cas' && operation.outcome !== 'ok' && operation.outcome !== 'fail');
-  for (let grew = true; grew; ) {
+  // Deadlines only grow, to values already present: at most one pass per pending cas changes anything.
+  for (let pass = 0, grew = true; grew && pass <= pendingCas.length; pass++) {
     grew = false;
     for (const operation of pendingCas) {
-      const expected = json(operation.expected);
-      if (observed.has(json(operation.value)) && !observed.has(expected)) {
-        observed.add(expected);
-        grew = true;
-      }
+      const deadlineMs = deadlines.get(json(operation.value));
+      if (deadlineMs !== undefined && observe(json(operation.expected), deadlineMs)) grew = true;
     }
   }
-  return observed;
+  return deadlines;
 }
 
 /** The register's transition: the next state, or undefined when the operation cannot happen in `state`. */
@@ -113,13 +128,68 @@ function step(state: string, operation: Prepared): string | undefined {
     case 'write':
       return operation.input;
     case 'cas':
-      if (operation.expected === state) return operation.input;
-      // An indeterminate cas that does not match may simply have failed.
-      return operation.indeterminate ? state : undefined;
+      // An unknown cas that did not match failed: the search drops it at its deadline instead.
+      return operation.expected === state ? operation.input : undefined;
     case 'append':
       if (state === NIL || state === '[]') return `[${operation.input}]`;
       return state.startsWith('[') ? `${state.slice(0, -1)},${operation.input}]` : undefined;
   }
+}
+
+/** A set of operations as a bitset, with a 64-bit Zobrist hash kept up to date on every toggle. */
+class OperationSet {
+  readonly words: Uint32Array;
+  hashLow = 0;
+  hashHigh = 0;
+  private readonly keysLow: Int32Array;
+  private readonly keysHigh: Int32Array;
+
+  constructor(count: number) {
+    this.words = new Uint32Array(Math.ceil(count / 32));
+    this.keysLow = new Int32Array(count);
+    this.keysHigh = new Int32Array(count);
+    // Fixed pseudo-random keys (xorshift32): the same on every run, no host randomness.
+    let x = 0x9e3779b9 | 0;
+    const nextKey = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x;
+    };
+    for (let index = 0; index < count; index++) {
+      this.keysLow[index] = nextKey();
+      this.keysHigh[index] = nextKey();
+    }
+  }
+
+  toggle(index: number): void {
+    this.words[index >> 5]! ^= 1 << (index & 31);
+    this.hashLow ^= this.keysLow[index]!;
+    this.hashHigh ^= this.keysHigh[index]!;
+  }
+}
+
+/** Lowe's memo: (set of linearized operations, state) pairs already explored, compared exactly (the hash only buckets). */
+class Memo {
+  private readonly buckets = new Map<string, Uint32Array[]>();
+
+  /** True when the pair is new (and remembers it); false when it was seen before. */
+  remember(set: OperationSet, state: string): boolean {
+    const key = `${set.hashLow},${set.hashHigh}|${state}`;
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      this.buckets.set(key, [set.words.slice()]);
+      return true;
+    }
+    for (const words of bucket) if (sameWords(words, set.words)) return false;
+    bucket.push(set.words.slice());
+    return true;
+  }
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /**
@@ -158,41 +228,69 @@ function search(ops: readonly Prepared[], initial: string, maxSteps: number): Se
     if (next[event]! >= 0) prev[next[event]!] = event;
     next[prev[event]!] = event;
   };
-  const words = new Uint32Array(Math.ceil(count / 32));
-  const seen = new Set<string>();
+  const linearized = new OperationSet(count);
+  const memo = new Memo();
   const stackEvents: number[] = [];
   const stackStates: string[] = [];
+  /** Whether each stacked choice had no alternative (a read taken, an unknown operation dropped). */
+  const stackForced: boolean[] = [];
   let state = initial;
   let entry = next[head]!;
   let steps = 0;
   while (next[head]! !== -1) {
     if (++steps > maxSteps) return { result: 'unknown', steps };
+    const index = entry >> 1;
+    const op = ops[index]!;
+    let backtrack = false;
     if ((entry & 1) === 0) {
-      const index = entry >> 1;
-      const after = step(state, ops[index]!);
+      const after = step(state, op);
       if (after !== undefined) {
-        words[index >> 5]! ^= 1 << (index & 31);
-        const memo = `${words.join(',')}|${after}`;
-        if (!seen.has(memo)) {
-          seen.add(memo);
+        linearized.toggle(index);
+        if (memo.remember(linearized, after)) {
+          // A read that fits now is taken now, with no alternative: it changes no state, so any
+          // order that takes it later works with it moved here (every operation that must precede
+          // it has already completed, hence is linearized).
           stackEvents.push(entry);
           stackStates.push(state);
+          stackForced.push(op.kind === 'read');
           state = after;
           unlink(entry);
           unlink(entry + 1);
           entry = next[head]!;
           continue;
         }
-        words[index >> 5]! ^= 1 << (index & 31);
+        linearized.toggle(index);
+        // Seen and failed: for a read that means this configuration fails too (as above).
+        backtrack = op.kind === 'read';
       }
-      entry = next[entry]!;
-    } else {
-      // A completion reached while its operation is not linearized: undo the last choice.
+      if (!backtrack) {
+        entry = next[entry]!;
+        continue;
+      }
+    } else if (op.indeterminate) {
+      // Past its deadline an unknown operation may be dropped: it never took effect.
+      linearized.toggle(index);
+      if (memo.remember(linearized, state)) {
+        stackEvents.push(entry - 1);
+        stackStates.push(state);
+        stackForced.push(true);
+        unlink(entry - 1);
+        unlink(entry);
+        entry = next[head]!;
+        continue;
+      }
+      linearized.toggle(index);
+    }
+    // A completion reached while its operation is not linearized: undo the last choice. Forced
+    // choices (a read taken, an operation dropped) have no alternative, so undoing goes on past them.
+    let forced = true;
+    while (forced) {
       if (stackEvents.length === 0) return { result: 'violation', steps };
       const call = stackEvents.pop()!;
       state = stackStates.pop()!;
-      const index = call >> 1;
-      words[index >> 5]! ^= 1 << (index & 31);
+      forced = stackForced.pop()!;
+      const undone = call >> 1;
+      linearized.toggle(undone);
       relink(call + 1);
       relink(call);
       entry = next[call]!;
