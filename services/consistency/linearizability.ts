@@ -2,6 +2,11 @@
 // append), checked on its own (linearizability is compositional, P-compositionality), by the
 // Wing–Gong search with Lowe's memoisation (the algorithm of Knossos' `wgl` and Porcupine), under a
 // step budget. A violation is cut down to a small set of operations that still cannot be ordered.
+//
+// Cost: nearly linear in the operations of a key while few overlap (10,000 operations over 100
+// keys: ~9,000 steps, ~0.1 s), but it grows steeply with the operations in flight at once on one
+// key: 10,000 operations on a single key from 10 concurrent sessions take ~230,000 steps; 1,000
+// from 20 sessions, ~1.2 million, past the default budget (the answer is then "unknown").
 import { byKey, type Operation } from './history.ts';
 
 /** Options of the linearizability checker. */
