@@ -59,7 +59,7 @@ const MAX_ROUNDS = 4;
 /**
  * Shrinks a failing plan. Passes, repeated until none makes progress: drop faults (ddmin over the
  * schedule), cut the run length, shorten each fault, move each fault earlier, lower the request
- * cap. Every accepted candidate was confirmed failing by `stillFails`, so the result always fails.
+ * cap, keep only the requests the failure needs (ddmin over request indexes). Every accepted candidate was confirmed failing by `stillFails`, so the result always fails.
  * The seed and variant never change: a replay of the result reproduces the failure exactly.
  */
 export async function shrinkPlan(original: RunPlan, stillFails: StillFails, options: ShrinkOptions = {}): Promise<ShrinkOutcome> {
@@ -218,7 +218,7 @@ async function moveFaultsEarlier(plan: RunPlan, fails: Fails): Promise<RunPlan> 
 async function lowerRequestCap(plan: RunPlan, fails: Fails): Promise<RunPlan> {
   if (plan.maxRequests === undefined) return plan;
   // Below the last kept request the cap would only repeat what dropping requests decided.
-  const floor = plan.onlyRequests !== undefined && plan.onlyRequests.length > 0 ? Math.max(...plan.onlyRequests) + 1 : 0;
+  const floor = (plan.onlyRequests ?? []).reduce((highest, index) => Math.max(highest, index + 1), 0);
   const maxRequests = await lowestFailing(plan.maxRequests, floor, (candidate) => fails({ ...plan, maxRequests: candidate }));
   return { ...plan, maxRequests };
 }
