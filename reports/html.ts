@@ -86,11 +86,11 @@ function summaryTable(result: ScenarioResult, rows: readonly SummaryRow[]): stri
 
 async function failuresSection(result: ScenarioResult, options: HtmlOptions): Promise<string> {
   const blocks: string[] = [];
-  for (const variant of result.variants) {
+  for (const [variantIndex, variant] of result.variants.entries()) {
     for (const [index, failure] of variant.failures.entries()) {
       const replay = options.replayCommand ? `<div>replay: <code>${escapeHtml(options.replayCommand(variant.name))}</code></div>` : '';
       // A history checker's failure shows its witness as a chart in place of the message's text timeline.
-      const witness = failure.witness ? await chart(historyWitnessChart(failure.witness), `witness-${variant.name}-${index}`) : '';
+      const witness = failure.witness ? await chart(historyWitnessChart(failure.witness), `witness-${variantIndex}-${index}`) : '';
       const message = failure.witness ? failure.message.split('\n')[0]! : failure.message;
       blocks.push(
         `<div class="failure"><div><strong>${escapeHtml(variant.name)}</strong>: ${escapeHtml(failure.kind)} failure of <strong>${escapeHtml(failure.check)}</strong> at ${escapeHtml(formatMs(failure.atMs))} ms</div>` +
