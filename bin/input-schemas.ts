@@ -107,6 +107,7 @@ export const replayFileSchema = z
       faults: z.array(scheduledFault),
       durationMs: finite.positive(),
       maxRequests: count.optional(),
+      onlyRequests: z.array(count).optional(),
       options: z.record(text, finite),
     }),
     failure: z.looseObject({ kind: text, check: text, atMs: finite.optional(), message: text.optional() }),

@@ -55,7 +55,8 @@ export function renderSweep(result: SweepResult, options: RenderSweepOptions = {
     lines.push('', 'failures:');
     for (const { seed, variant } of failing.slice(0, MAX_LISTED_FAILURES)) {
       lines.push(`  seed=${seed} variant=${variant.name}`);
-      for (const failure of variant.failures) lines.push(`    ${failure.kind} '${failure.check}' at ${Math.round(failure.atMs)} ms: ${failure.message}`);
+      // A multi-line message (a history timeline) stays indented under its failure.
+      for (const failure of variant.failures) lines.push(`    ${failure.kind} '${failure.check}' at ${Math.round(failure.atMs)} ms: ${failure.message.replaceAll('\n', '\n      ')}`);
       if (variant.faults.length > 0) lines.push(`    faults: ${variant.faults.join('; ')}`);
       if (Object.keys(variant.options).length > 0) lines.push(`    options: ${formatOptions(variant.options)}`);
       lines.push(`    replay: ${sweepReplayCommand(result, seed, variant.name)}`);

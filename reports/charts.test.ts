@@ -1,7 +1,8 @@
 // Tests for reports/charts.ts and reports/svg.ts: the data each chart is built from, and that every
 // spec compiles and renders to SVG in Node without warnings (no `canvas` package needed).
 import { describe, expect, it } from 'vitest';
-import { breakerChart, breakerIntervals, comparisonChart, consistencyChart, faultWindows, latencyChart, throughputChart, timeToConsistencyKeys } from './charts.ts';
+import { breakerChart, breakerIntervals, comparisonChart, consistencyChart, faultWindows, historyWitnessChart, latencyChart, throughputChart, timeToConsistencyKeys, type HistoryBar } from './charts.ts';
+import type { HistoryWitness } from '../sim/harness/checks.ts';
 import { prefixSvgIds, renderSvg } from './svg.ts';
 import { syntheticResult } from './fixtures.ts';
 
@@ -98,5 +99,32 @@ describe('prefixSvgIds', () => {
     expect(prefixSvgIds(svg, 'latency')).toBe(
       '<svg><clipPath id="latency-1"><rect/></clipPath><g clip-path="url(#latency-1)"/><use href="#latency-2"/><g id="latency-2"/><a href="#other"/></svg>',
     );
+  });
+});
+
+describe('historyWitnessChart', () => {
+  const witness: HistoryWitness = {
+    model: 'linearizable register, key "k"',
+    operations: [
+      { id: 4, process: 's2', kind: 'read', key: 'k', text: 'read → nil @v0', invokeMs: 20, completeMs: 30, outcome: 'ok' },
+      { id: 1, process: 's1', kind: 'write', key: 'k', text: 'write 1 @v1', invokeMs: 0, completeMs: 10, outcome: 'ok' },
+      { id: 2, process: 's3', kind: 'write', key: 'k', text: 'write 2', invokeMs: 5, outcome: 'unknown' },
+    ],
+  };
+
+  it('draws one bar per operation in order of invocation; an unanswered one runs past the last completion', () => {
+    const spec = historyWitnessChart(witness) as { data: { values: HistoryBar[] } };
+    expect(spec.data.values).toEqual([
+      { operation: '#1 s1 k write 1 @v1', outcome: 'ok', startMs: 0, endMs: 10 },
+      { operation: '#2 s3 k write 2', outcome: 'unknown', startMs: 5, endMs: 31.5 },
+      { operation: '#4 s2 k read → nil @v0', outcome: 'ok', startMs: 20, endMs: 30 },
+    ]);
+  });
+
+  it('renders to SVG without a warning, with the operations as labels', async () => {
+    const { svg, warnings } = await renderSvg(historyWitnessChart(witness), 'witness');
+    expect(warnings).toEqual([]);
+    expect(svg).toMatch(/<text[^>]*>#4 s2 k read → nil @v0<\/text>/);
+    expect(svg).toMatch(/<text[^>]*>linearizable register, key "k"<\/text>/);
   });
 });

@@ -4,6 +4,7 @@
 // never into field names or expressions.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
+import type { HistoryWitness } from '../sim/harness/checks.ts';
 import { formatInstanceSeconds, formatMs, formatPercent } from './format.ts';
 
 /** Width of a full-width chart, px (the page scales SVGs down on narrow screens). */
@@ -298,5 +299,50 @@ export function comparisonChart(result: ScenarioResult): TopLevelSpec {
       panel('cost', result.variants.map((v) => ({ variant: v.name, value: v.metrics.costInstanceSeconds, label: formatInstanceSeconds(v.metrics.costInstanceSeconds) })), 'instance-s'),
     ],
     resolve: { scale: { color: 'shared' } },
+  } as TopLevelSpec;
+}
+
+/** One bar of a history chart: an operation from invocation to completion (open-ended when unanswered). */
+export interface HistoryBar {
+  /** `#id session key operation`: the row label, unique per operation. */
+  operation: string;
+  outcome: string;
+  startMs: number;
+  endMs: number;
+}
+
+const OUTCOME_COLOURS = { domain: ['ok', 'fail', 'unknown'], range: ['#4e79a7', '#e15759', '#bab0ac'] };
+
+/**
+ * The operations of a history witness on a time axis, one row per operation in order of
+ * invocation, coloured by outcome. An unanswered operation runs to the right edge: it may have
+ * taken effect any time after its invocation, or never.
+ */
+export function historyWitnessChart(witness: HistoryWitness): TopLevelSpec {
+  const operations = [...witness.operations].sort((a, b) => a.invokeMs - b.invokeMs || a.id - b.id);
+  const endMs = Math.max(...operations.map((operation) => operation.completeMs ?? operation.invokeMs));
+  const startMs = Math.min(...operations.map((operation) => operation.invokeMs));
+  // A sliver of width for instantaneous operations, and room on the right for unanswered ones.
+  const padMs = Math.max((endMs - startMs) * 0.05, 1);
+  const bars: HistoryBar[] = operations.map((operation) => ({
+    operation: `#${operation.id} ${operation.process} ${operation.key} ${operation.text}`,
+    outcome: operation.outcome,
+    startMs: operation.invokeMs,
+    endMs: operation.completeMs ?? endMs + padMs,
+  }));
+  return {
+    width: CHART_WIDTH,
+    height: Math.max(40, bars.length * 24),
+    config: CONFIG,
+    title: { text: witness.model, fontSize: 12, fontWeight: 'normal', anchor: 'start' },
+    data: { values: bars },
+    mark: { type: 'bar', minBandSize: 3 } as never,
+    encoding: {
+      x: { field: 'startMs', type: 'quantitative', scale: { domain: [startMs - padMs, endMs + padMs], zero: false }, title: 'virtual time (ms)' },
+      x2: { field: 'endMs' },
+      y: { field: 'operation', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } },
+      color: { field: 'outcome', type: 'nominal', scale: OUTCOME_COLOURS, legend: { ...LEGEND, direction: 'horizontal', title: 'outcome' } },
+      tooltip: [{ field: 'operation' }, { field: 'outcome' }, { field: 'startMs', title: 'invoked (ms)' }, { field: 'endMs', title: 'completed (ms)' }],
+    },
   } as TopLevelSpec;
 }

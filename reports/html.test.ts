@@ -50,6 +50,30 @@ describe('renderHtml', () => {
     expect(failures).toContain('<code>sim run scenarios/payment-outage.ts --seed 42 --variant monolith</code>');
   });
 
+  it('draws a failure that carries a history witness as a chart, with the summary line of its message', async () => {
+    const result = syntheticResult();
+    result.variants[0]!.failures = [
+      {
+        kind: 'correctness',
+        check: 'linearizable',
+        atMs: 500,
+        message: 'key "k": operations #0, #1 cannot be ordered\nlinearizable register, key "k": 2 operations\n#0 s1 k write 1  ├─┤',
+        witness: {
+          model: 'linearizable register, key "k"',
+          operations: [
+            { id: 0, process: 's1', kind: 'write', key: 'k', text: 'write 1 @v1', invokeMs: 0, completeMs: 10, outcome: 'ok' },
+            { id: 1, process: 's2', kind: 'read', key: 'k', text: 'read → nil @v0', invokeMs: 20, completeMs: 30, outcome: 'ok' },
+          ],
+        },
+      },
+    ];
+    const failures = section(await renderHtml(result, { replayCommand }), 'failures');
+    expect(failures).toContain('<div class="message">key &quot;k&quot;: operations #0, #1 cannot be ordered</div><div class="chart"><svg xmlns="http://www.w3.org/2000/svg"');
+    expect(failures).toMatch(/<text[^>]*>#1 s2 k read → nil @v0<\/text>/);
+    expect(failures).not.toContain('├─┤');
+    expect(failures).not.toContain('could not be drawn');
+  });
+
   it('draws every chart as inline SVG', () => {
     for (const id of ['latency', 'throughput', 'breakers', 'consistency', 'comparison']) {
       const content = section(page, id);

@@ -7,7 +7,7 @@ import { escapeHtml } from './escape-html.ts';
 import { formatCount, formatMs } from './format.ts';
 import { summaryRows, type SummaryRow } from './summary.ts';
 import { renderSvg } from './svg.ts';
-import { breakerChart, comparisonChart, consistencyChart, faultWindows, latencyChart, throughputChart, type FaultWindow } from './charts.ts';
+import { breakerChart, comparisonChart, consistencyChart, faultWindows, historyWitnessChart, latencyChart, throughputChart, type FaultWindow } from './charts.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 /** Options of `renderHtml`. */
@@ -84,14 +84,17 @@ function summaryTable(result: ScenarioResult, rows: readonly SummaryRow[]): stri
   return `<section id="summary"><h2>Summary</h2><table class="summary">${head}<tbody>${body.join('')}</tbody></table></section>`;
 }
 
-function failuresSection(result: ScenarioResult, options: HtmlOptions): string {
+async function failuresSection(result: ScenarioResult, options: HtmlOptions): Promise<string> {
   const blocks: string[] = [];
-  for (const variant of result.variants) {
-    for (const failure of variant.failures) {
+  for (const [variantIndex, variant] of result.variants.entries()) {
+    for (const [index, failure] of variant.failures.entries()) {
       const replay = options.replayCommand ? `<div>replay: <code>${escapeHtml(options.replayCommand(variant.name))}</code></div>` : '';
+      // A history checker's failure shows its witness as a chart in place of the message's text timeline.
+      const witness = failure.witness ? await chart(historyWitnessChart(failure.witness), `witness-${variantIndex}-${index}`) : '';
+      const message = failure.witness ? failure.message.split('\n')[0]! : failure.message;
       blocks.push(
         `<div class="failure"><div><strong>${escapeHtml(variant.name)}</strong>: ${escapeHtml(failure.kind)} failure of <strong>${escapeHtml(failure.check)}</strong> at ${escapeHtml(formatMs(failure.atMs))} ms</div>` +
-          `<div class="message">${escapeHtml(failure.message)}</div>${replay}</div>`,
+          `<div class="message">${escapeHtml(message)}</div>${witness}${replay}</div>`,
       );
     }
   }
@@ -135,7 +138,7 @@ export async function renderHtml(result: ScenarioResult, options: HtmlOptions = 
   const consistency = consistencyChart(result);
   const sections = [
     summaryTable(result, rows),
-    failuresSection(result, options),
+    await failuresSection(result, options),
     section('latency', 'Latency over time (p50 solid, p99 dashed)', (await chart(latencyChart(result, windows), 'latency')) + faultList(windows, result.variants.length)),
     section('throughput', 'Throughput and errors over time', await chart(throughputChart(result, windows), 'throughput')),
     section(

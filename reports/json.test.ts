@@ -58,6 +58,20 @@ describe('toJson', () => {
     expect(variant.metrics.costInstanceSeconds).toBe(395.5);
   });
 
+  it('keeps a failure\'s history witness and the variant\'s history, with times rounded; leaves them out when absent', () => {
+    const result = syntheticResult();
+    const operation = { id: 3, process: 's1', kind: 'read', key: 'k', text: 'read → nil', invokeMs: 1.23456, completeMs: 2.34567, outcome: 'ok' as const };
+    const unanswered = { id: 4, process: 's2', kind: 'write', key: 'k', text: 'write 1', invokeMs: 3.00001, outcome: 'unknown' as const };
+    result.variants[0]!.failures[0]!.witness = { model: 'linearizable register, key "k"', operations: [operation, unanswered] };
+    result.variants[0]!.history = [operation, unanswered];
+    const variant = toJson(result).variants[0]!;
+    const rounded = [{ ...operation, invokeMs: 1.235, completeMs: 2.346 }, { ...unanswered, invokeMs: 3 }];
+    expect(variant.failures[0]!.witness).toEqual({ model: 'linearizable register, key "k"', operations: rounded });
+    expect(variant.history).toEqual(rounded);
+    expect(Object.keys(variant.failures[1]!)).toEqual(['kind', 'check', 'atMs', 'message']);
+    expect('history' in toJson(result).variants[1]!).toBe(false);
+  });
+
   it('rounds ms to 3 decimals and ratios to 6', () => {
     const json = toJson(unroundedResult());
     const [first, second] = json.variants;

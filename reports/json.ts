@@ -2,6 +2,7 @@
 // contract's order, then the extra fields of a variant result; numbers rounded as reports show them.
 import type { ScenarioResult, VariantMetrics, VariantResult } from '../sim/harness/result.ts';
 import type { EndpointSummary, LatencySummary, TimeBucket } from '../sim/harness/metrics.ts';
+import type { WitnessOperation } from '../sim/harness/checks.ts';
 import { roundMs, roundRatio, roundTo } from './format.ts';
 
 /** Per-second rates and instance-seconds keep 3 decimals, like ms. */
@@ -79,7 +80,13 @@ function variant(result: VariantResult): VariantResult {
     traceHash: result.traceHash,
     simulatedMs: roundMs(result.simulatedMs),
     events: result.events,
-    failures: result.failures.map((failure) => ({ kind: failure.kind, check: failure.check, atMs: roundMs(failure.atMs), message: failure.message })),
+    failures: result.failures.map((failure) => ({
+      kind: failure.kind,
+      check: failure.check,
+      atMs: roundMs(failure.atMs),
+      message: failure.message,
+      ...(failure.witness ? { witness: { model: failure.witness.model, operations: failure.witness.operations.map(historyOperation) } } : {}),
+    })),
     metrics: metrics(result.metrics),
     faultSchedule: result.faultSchedule.map((scheduled) => ({
       atMs: roundMs(scheduled.atMs),
@@ -93,7 +100,17 @@ function variant(result: VariantResult): VariantResult {
     timeline: result.timeline.map((entry) => ({ atMs: roundMs(entry.atMs), kind: entry.kind, node: entry.node, detail: entry.detail })),
   };
   if (result.maxRequests !== undefined) out.maxRequests = result.maxRequests;
+  if (result.history !== undefined) out.history = result.history.map(historyOperation);
   return out;
+}
+
+/** A history operation with its times rounded like every other ms figure. */
+function historyOperation(operation: WitnessOperation): WitnessOperation {
+  return {
+    ...operation,
+    invokeMs: roundMs(operation.invokeMs),
+    ...(operation.completeMs !== undefined ? { completeMs: roundMs(operation.completeMs) } : {}),
+  };
 }
 
 /**

@@ -99,6 +99,19 @@ describe('renderTerminal', () => {
     );
   });
 
+  it('indents every line of a multi-line message (a history timeline) under its failure', () => {
+    const result = syntheticResult();
+    result.variants[0]!.failures = [{ kind: 'correctness', check: 'linearizable', atMs: 500, message: 'key "k": operations #0, #1 cannot be ordered\nlinearizable register, key "k": 2 operations\n#0 s1 k write 1  ├─┤' }];
+    const text = renderTerminal(result, { color: false, replayCommand });
+    expect(text.slice(text.indexOf('\nFailures\n')).split('\n').slice(2, 7)).toEqual([
+      '✗ monolith: correctness failure of linearizable at 500 ms',
+      '  key "k": operations #0, #1 cannot be ordered',
+      '  linearizable register, key "k": 2 operations',
+      '  #0 s1 k write 1  ├─┤',
+      '  replay: sim run scenarios/payment-outage.ts --seed 42 --variant monolith',
+    ]);
+  });
+
   it('has no failure section when every check holds', () => {
     const result: ScenarioResult = { ...syntheticResult(), ok: true };
     result.variants = result.variants.map((variant) => ({ ...variant, ok: true, failures: [] }));

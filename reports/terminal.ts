@@ -138,7 +138,8 @@ function failureBlocks(result: ScenarioResult, chalk: ChalkInstance, replayComma
     for (const failure of variant.failures) {
       const lines = [
         `${chalk.red('✗')} ${chalk.bold(variant.name)}: ${failure.kind} failure of ${chalk.bold(failure.check)} at ${formatMs(failure.atMs)} ms`,
-        `  ${failure.message}`,
+        // Multi-line messages (a history timeline) stay indented under their failure.
+        ...failure.message.split('\n').map((line) => `  ${line}`),
       ];
       if (replayCommand) lines.push(`  replay: ${chalk.cyan(replayCommand(variant.name))}`);
       blocks.push(lines.join('\n'));

@@ -2,6 +2,7 @@
 //
 // Imports between the groups point one way, and none back (no cycles; `npm run check:imports`):
 //   shop       → sagas, data, messaging, resilience, routing, deploy
+//   consistency → data, messaging, resilience, routing (histories and their checkers)
 //   deploy     → routing
 //   sagas      → data, messaging, resilience
 //   data       → messaging
@@ -15,3 +16,4 @@ export * from './data/index.ts';
 export * from './sagas/index.ts';
 export * from './deploy/index.ts';
 export * from './shop/index.ts';
+export * from './consistency/index.ts';

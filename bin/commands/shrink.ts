@@ -178,7 +178,7 @@ export function renderShrink(report: ShrinkReport): string {
     sizeLine('fault time', before.faultMs, after.faultMs, ' ms'),
     sizeLine('requests', before.maxRequests, after.maxRequests, ''),
     sizeLine('run length', before.durationMs, after.durationMs, ' ms'),
-    `failure: ${report.failure.kind} '${report.failure.check}' at ${Math.round(report.failure.atMs)} ms: ${report.failure.message}`,
+    `failure: ${report.failure.kind} '${report.failure.check}' at ${Math.round(report.failure.atMs)} ms: ${report.failure.message.replaceAll('\n', '\n  ')}`,
   ];
   const faults = report.replay.plan.faults.map(describeScheduledFault);
   lines.push(`faults: ${faults.length > 0 ? faults.join('; ') : 'none'}`);

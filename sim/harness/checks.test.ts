@@ -26,6 +26,12 @@ describe('evaluate', () => {
     expect(evaluate(always('balance', () => 'balance is -5'), {}, 0)).toEqual({ holds: false, message: 'balance is -5' });
   });
 
+  it('a violation object fails with its message and carries its witness', () => {
+    const witness = { model: 'read-your-writes', operations: [] };
+    expect(evaluate(always('ryw', () => ({ message: 'stale', witness })), {}, 0)).toEqual({ holds: false, message: 'stale', witness });
+    expect(evaluate(always('ryw', () => ({ message: 'stale' })), {}, 0)).toEqual({ holds: false, message: 'stale' });
+  });
+
   it('an empty string is a failure too (only true holds)', () => {
     expect(evaluate(always('x', () => ''), {}, 0).holds).toBe(false);
   });

@@ -1,8 +1,37 @@
 // Checks observe a running system from outside: `always` must hold at every sample point,
 // `eventually` must come true once faults heal, `sometimes` records coverage across seeds.
 
-/** What a check predicate returns: true when it holds, false or a message saying why it does not. */
-export type CheckVerdict = boolean | string;
+/** What a check predicate returns: true when it holds, false or a message saying why it does not, or a violation with its evidence. */
+export type CheckVerdict = boolean | string | CheckViolation;
+
+/** A failed verdict that carries evidence, e.g. the operations of a history that cannot be ordered. */
+export interface CheckViolation {
+  message: string;
+  witness?: HistoryWitness;
+}
+
+/** One client operation in a witness: what was asked, when (true virtual ms), and what came back. */
+export interface WitnessOperation {
+  /** Position in the recorded history (order of invocation). */
+  id: number;
+  /** The client session (process) that issued it. */
+  process: string;
+  kind: string;
+  key: string;
+  /** Human text of the operation and its answer (`write 3`, `read → 2`, `cas 1→4`). */
+  text: string;
+  invokeMs: number;
+  /** Absent when the outcome is unknown: the operation may have taken effect any time after its invocation, or never. */
+  completeMs?: number;
+  outcome: 'ok' | 'fail' | 'unknown';
+}
+
+/** The smallest set of operations found that violates a consistency model, for timelines and charts. */
+export interface HistoryWitness {
+  /** The model they violate (`linearizable register`, `read-your-writes`…). */
+  model: string;
+  operations: WitnessOperation[];
+}
 
 /** A predicate over the system a variant built, evaluated from outside the services. */
 export type CheckPredicate<S> = (system: S, nowMs: number) => CheckVerdict;
@@ -26,6 +55,8 @@ export interface Failure {
   check: string;
   atMs: number;
   message: string;
+  /** Evidence from a history checker: the operations that cannot be ordered. */
+  witness?: HistoryWitness;
 }
 
 /** Must hold at every sample point and at the end: a correctness property. */
@@ -44,10 +75,13 @@ export function sometimes<S>(name: string, predicate: CheckPredicate<S>): Check<
 }
 
 /** Evaluates a predicate; a throwing predicate counts as a failure with its message. */
-export function evaluate<S>(check: Check<S>, system: S, nowMs: number): { holds: boolean; message: string } {
+export function evaluate<S>(check: Check<S>, system: S, nowMs: number): { holds: boolean; message: string; witness?: HistoryWitness } {
   try {
     const verdict = check.predicate(system, nowMs);
     if (verdict === true) return { holds: true, message: '' };
+    if (typeof verdict === 'object' && verdict !== null) {
+      return { holds: false, message: verdict.message, ...(verdict.witness ? { witness: verdict.witness } : {}) };
+    }
     return { holds: false, message: typeof verdict === 'string' ? verdict : `${check.name} does not hold` };
   } catch (error) {
     return { holds: false, message: `check threw: ${error instanceof Error ? error.message : String(error)}` };

@@ -1,6 +1,6 @@
 // The shape of a run's result: what `sim run --json` prints and what reports read (DESIGN §6).
 // Fields may be added; the contract's fields may not be renamed.
-import type { Failure } from './checks.ts';
+import type { Failure, WitnessOperation } from './checks.ts';
 import type { LatencySummary, EndpointSummary, TimeBucket } from './metrics.ts';
 import type { ScheduledFault } from './faults.ts';
 
@@ -48,6 +48,8 @@ export interface VariantResult {
   timeline: TimelineEntry[];
   /** Workload requests that were limited (for shrinking), when set. */
   maxRequests?: number;
+  /** The client-side history of operations, when the system records one (`SystemHandle.history`). */
+  history?: WitnessOperation[];
 }
 
 /** One point in a resilience timeline. */

@@ -116,6 +116,17 @@ describe('checks become failures', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('a failure keeps the witness a check returns with its verdict; a system with history() puts it in the result', async () => {
+    const witness = { model: 'linearizable register, key "k"', operations: [{ id: 0, process: 's1', kind: 'read', key: 'k', text: 'read → 1', invokeMs: 1, completeMs: 2, outcome: 'ok' as const }] };
+    const definition = tiny({ checkIntervalMs: 1000, checks: [always<Tiny>('linearizable', () => ({ message: 'key "k": #0 cannot be ordered', witness }))] });
+    const build = definition.variants[0]!.build;
+    definition.variants[0]!.build = (world, env) => ({ ...build(world, env), history: () => witness.operations });
+    const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
+    expect(variant.failures).toEqual([{ kind: 'correctness', check: 'linearizable', atMs: 100, message: 'key "k": #0 cannot be ordered', witness }]);
+    expect(variant.history).toEqual(witness.operations);
+    expect((await runScenario(scenario(tiny()), 1)).variants[0]!.history).toBeUndefined();
+  });
+
   it('an always-check is also sampled at the end of the run', async () => {
     const definition = tiny({ checkIntervalMs: 1000, checks: [always<Tiny>('never more than 5', (system) => system.served() <= 5)] });
     const variant = (await runScenario(scenario(definition), 1)).variants[0]!;

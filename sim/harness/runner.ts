@@ -21,6 +21,8 @@ export interface RunPlan {
   durationMs: number;
   /** Cap on workload requests (shrinking lowers it). */
   maxRequests?: number;
+  /** Indexes of the only workload requests sent (shrinking keeps the few a failure needs). */
+  onlyRequests?: number[];
   /** Swarm option values. */
   options: Record<string, number>;
 }
@@ -120,7 +122,11 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     validateSchedule(plan.faults, world);
     const built = system;
     const entryOf = typeof built.entry === 'string' ? constantEntry(built.entry) : built.entry;
-    const workload = { ...definition.workload, ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}) };
+    const workload = {
+      ...definition.workload,
+      ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}),
+      ...(plan.onlyRequests !== undefined ? { onlyRequests: plan.onlyRequests } : {}),
+    };
     const driver = new WorkloadDriver(world, workload, entryOf, metrics, plan.durationMs);
     const healAll = scheduleFaults(world, plan.faults);
 
@@ -135,7 +141,9 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
         const verdict = evaluate(check, built, phaseAtMs);
         if (!verdict.holds) {
           failedChecks.add(check.name);
-          failures.push({ kind: 'correctness', check: check.name, atMs: phaseAtMs, message: verdict.message });
+          const failure: Failure = { kind: 'correctness', check: check.name, atMs: phaseAtMs, message: verdict.message };
+          if (verdict.witness) failure.witness = verdict.witness;
+          failures.push(failure);
         }
       }
     };
@@ -207,6 +215,14 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     timeline,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
+  if (system?.history) {
+    try {
+      result.history = system.history();
+    } catch (error) {
+      failures.push({ kind: 'crash', check: 'history', atMs: sim.nowMs, message: errorMessage(error) });
+      result.ok = false;
+    }
+  }
   return result;
 }
 

@@ -4,7 +4,7 @@ import type { World, WorldOptions } from '../world/world.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { LinkOptions } from '../world/network.ts';
 import type { NodeOptions } from '../world/node.ts';
-import type { Check } from './checks.ts';
+import type { Check, WitnessOperation } from './checks.ts';
 import type { ScheduledFault, FaultRegime } from './faults.ts';
 import { validateRegime } from './faults.ts';
 import type { RequestSpec, WorkloadSpec } from './workload.ts';
@@ -20,6 +20,8 @@ export interface SystemHandle {
   metrics?(): Record<string, number>;
   /** Called when the workload stops and faults heal, before the quiesce phase (e.g. to stop a load generator). */
   onQuiesce?(): void;
+  /** A client-side history to keep in the result (`VariantResult.history`), read at the end; a system asks for it by having this. */
+  history?(): WitnessOperation[];
 }
 
 /** Context for building a variant. */

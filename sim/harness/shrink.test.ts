@@ -104,6 +104,20 @@ describe('shrinkPlan', () => {
     expect(outcome.budgetSpent).toBe(false);
   });
 
+  it('keeps only the requests the failure needs, and counts them as the plan\'s requests', async () => {
+    // Fails while requests 7 and 31 are both sent (a write and the stale read that follows it).
+    const needsTwoRequests = async (candidate: RunPlan): Promise<boolean> => {
+      const sent = (index: number): boolean => index < (candidate.maxRequests ?? Infinity) && (candidate.onlyRequests?.includes(index) ?? true);
+      return sent(7) && sent(31);
+    };
+    const outcome = await shrinkPlan(plan([]), needsTwoRequests, { requestsSent: 200 });
+    expect(outcome.plan.maxRequests).toBe(32);
+    expect(outcome.plan.onlyRequests).toEqual([7, 31]);
+    expect(outcome.before.maxRequests).toBe(200);
+    expect(outcome.after.maxRequests).toBe(2);
+    expect(planSize({ ...plan([]), maxRequests: 40 })).toMatchObject({ maxRequests: 40 });
+  });
+
   it('does not change the original plan', async () => {
     const original = plan(noise);
     const copy = structuredClone(original);

@@ -12,7 +12,7 @@ export interface PlanSize {
   faults: number;
   /** Sum of the faults' durations, ms (a fault without a duration counts 0). */
   faultMs: number;
-  /** Workload request cap; undefined when the plan has none. */
+  /** Requests the workload may send: the cap, or how many requests shrinking kept; undefined when the plan has no cap. */
   maxRequests: number | undefined;
   /** Virtual run length before the quiesce phase, ms. */
   durationMs: number;
@@ -48,7 +48,7 @@ export function planSize(plan: RunPlan): PlanSize {
   return {
     faults: plan.faults.length,
     faultMs: plan.faults.reduce((sum, scheduled) => sum + (scheduled.durationMs ?? 0), 0),
-    maxRequests: plan.maxRequests,
+    maxRequests: plan.onlyRequests !== undefined && plan.maxRequests !== undefined ? Math.min(plan.maxRequests, plan.onlyRequests.length) : plan.maxRequests,
     durationMs: plan.durationMs,
   };
 }
@@ -59,7 +59,7 @@ const MAX_ROUNDS = 4;
 /**
  * Shrinks a failing plan. Passes, repeated until none makes progress: drop faults (ddmin over the
  * schedule), cut the run length, shorten each fault, move each fault earlier, lower the request
- * cap. Every accepted candidate was confirmed failing by `stillFails`, so the result always fails.
+ * cap, keep only the requests the failure needs (ddmin over request indexes). Every accepted candidate was confirmed failing by `stillFails`, so the result always fails.
  * The seed and variant never change: a replay of the result reproduces the failure exactly.
  */
 export async function shrinkPlan(original: RunPlan, stillFails: StillFails, options: ShrinkOptions = {}): Promise<ShrinkOutcome> {
@@ -98,6 +98,7 @@ export async function shrinkPlan(original: RunPlan, stillFails: StillFails, opti
     current = await shortenFaults(current, fails);
     current = await moveFaultsEarlier(current, fails);
     current = await lowerRequestCap(current, fails);
+    current = await dropRequests(current, fails);
     if (JSON.stringify(current) === start) break;
   }
   const before = planSize(original);
@@ -216,8 +217,23 @@ async function moveFaultsEarlier(plan: RunPlan, fails: Fails): Promise<RunPlan> 
 
 async function lowerRequestCap(plan: RunPlan, fails: Fails): Promise<RunPlan> {
   if (plan.maxRequests === undefined) return plan;
-  const maxRequests = await lowestFailing(plan.maxRequests, 0, (candidate) => fails({ ...plan, maxRequests: candidate }));
+  // Below the last kept request the cap would only repeat what dropping requests decided.
+  const floor = (plan.onlyRequests ?? []).reduce((highest, index) => Math.max(highest, index + 1), 0);
+  const maxRequests = await lowestFailing(plan.maxRequests, floor, (candidate) => fails({ ...plan, maxRequests: candidate }));
   return { ...plan, maxRequests };
+}
+
+/**
+ * Keeps only the requests the failure needs (ddmin over request indexes below the cap): a history
+ * violation then shows in a handful of operations rather than the whole prefix before it.
+ */
+async function dropRequests(plan: RunPlan, fails: Fails): Promise<RunPlan> {
+  if (plan.maxRequests === undefined) return plan;
+  const cap = plan.maxRequests;
+  const sent = plan.onlyRequests?.filter((index) => index < cap) ?? Array.from({ length: cap }, (_, index) => index);
+  const kept = await ddmin(sent, (subset) => fails({ ...plan, onlyRequests: subset }));
+  if (kept.length === sent.length && plan.onlyRequests === undefined) return plan;
+  return { ...plan, onlyRequests: kept };
 }
 
 /** A copy of the plan with fault `index` replaced, the schedule kept sorted by time (stable). */

@@ -92,6 +92,31 @@ describe('open workload', () => {
     expect(stopped.metrics.ok + stopped.metrics.failed).toBe(stopped.metrics.sent);
   });
 
+  it('onlyRequests sends just those indexes; the others are still drawn, so the kept ones do not change', async () => {
+    const payloads: unknown[] = [];
+    const request = (rng: Rng, index: number): RequestSpec => ({ endpoint: 'GET /x', method: 'get', payload: { index, draw: rng.int(0, 1_000_000) } });
+    const every: RequestSpec[] = [];
+    const record = (rng: Rng, index: number): RequestSpec => {
+      const spec = request(rng, index);
+      every.push(spec);
+      return spec;
+    };
+    const full = drive({ kind: 'open', ratePerSec: 1000, maxRequests: 6, request: record }, 10_000);
+    full.driver.start();
+    await full.world.sim.run();
+    const some = drive({ kind: 'open', ratePerSec: 1000, maxRequests: 6, onlyRequests: [1, 4], request: (rng, index) => {
+      const spec = request(rng, index);
+      payloads.push(spec.payload);
+      return spec;
+    } }, 10_000);
+    some.driver.start();
+    await some.world.sim.run();
+    expect(some.metrics.sent).toBe(2);
+    expect(some.sentAtMs).toEqual([full.sentAtMs[1], full.sentAtMs[4]]);
+    expect(payloads).toEqual(every.map((spec) => spec.payload));
+    expect(() => validateWorkload({ kind: 'open', ratePerSec: 1, onlyRequests: [-1], request: get })).toThrow('workload onlyRequests must be a list of whole numbers >= 0 (request indexes)');
+  });
+
   it('passes its rng and a running index to the generator; honours per-request `to`, method and timeout', async () => {
     const seen: [number, boolean][] = [];
     const request = (rng: Rng, index: number): RequestSpec => {

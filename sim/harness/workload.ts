@@ -29,6 +29,8 @@ export interface OpenWorkload {
   request: RequestGenerator;
   /** Stop after this many requests (a limit for shrinking; default: no limit). */
   maxRequests?: number;
+  /** Send only the requests with these indexes (set by shrinking); the others are still drawn, so the kept ones stay the same. */
+  onlyRequests?: readonly number[];
   /** Client timeout per request. Default 1000 ms. */
   timeoutMs?: number;
 }
@@ -40,6 +42,7 @@ export interface ClosedWorkload {
   thinkTimeMs: Distribution;
   request: RequestGenerator;
   maxRequests?: number;
+  onlyRequests?: readonly number[];
   timeoutMs?: number;
 }
 
@@ -91,6 +94,9 @@ export function validateWorkload(spec: WorkloadSpec): void {
   if (spec.maxRequests !== undefined && !(Number.isInteger(spec.maxRequests) && spec.maxRequests >= 0)) {
     throw new ConfigError(`workload maxRequests is ${spec.maxRequests}: use a whole number >= 0`);
   }
+  if (spec.onlyRequests !== undefined && !(Array.isArray(spec.onlyRequests) && spec.onlyRequests.every((index) => Number.isInteger(index) && index >= 0))) {
+    throw new ConfigError('workload onlyRequests must be a list of whole numbers >= 0 (request indexes)');
+  }
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) throw new ConfigError(`workload timeoutMs is ${spec.timeoutMs}: use a number > 0`);
 }
 
@@ -116,6 +122,8 @@ export class WorkloadDriver {
     if (!this.exhausted) this.scheduleArrival();
   };
   private readonly onThink = (client: unknown): void => this.sendFrom(client as number);
+  /** Indexes to send when shrinking kept only some; undefined sends all. */
+  private readonly only: ReadonlySet<number> | undefined;
 
   constructor(
     private readonly world: World,
@@ -127,6 +135,7 @@ export class WorkloadDriver {
     const stream = world.sim.rng.fork('workload');
     this.rng = stream.fork('requests');
     this.arrivalRng = stream.fork('arrivals');
+    this.only = spec.onlyRequests !== undefined ? new Set(spec.onlyRequests) : undefined;
   }
 
   /** Starts sending. */
@@ -176,7 +185,13 @@ export class WorkloadDriver {
   }
 
   private send(client: number): void {
-    const request = this.spec.request(this.rng, this.index++);
+    const index = this.index++;
+    const request = this.spec.request(this.rng, index);
+    if (this.only !== undefined && !this.only.has(index)) {
+      // Left out by shrinking: drawn but not sent; a closed-loop client thinks and tries its next one.
+      if (client >= 0 && this.spec.kind === 'closed') this.world.sim.schedule(this.arrivalRng.sample(this.spec.thinkTimeMs), this.onThink, client);
+      return;
+    }
     const to = request.to ?? this.entry(request);
     const inFlight: InFlight = { driver: this, endpoint: request.endpoint, startMs: this.world.sim.nowMs, client };
     this.metrics.sent++;
