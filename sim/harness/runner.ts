@@ -10,6 +10,8 @@ import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition 
 import { ConfigError, errorMessage } from '../engine/errors.ts';
 import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
+import { SloMonitor } from './slo.ts';
+import { nodeFigures } from './node-figures.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -110,6 +112,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const failedChecks = new Set<string>();
   const coverage: Record<string, boolean> = {};
   const metrics = new WorkloadMetrics(definition.bucketMs);
+  const slos = new SloMonitor(definition.checks, plan.faults, plan.durationMs);
+  slos.attach(metrics);
   let system: SystemHandle | undefined;
   try {
     system = variant.build(world, { seed: plan.seed, rng: sim.rng.fork('build'), options: plan.options, variant: variant.name });
@@ -171,7 +175,10 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const finished = metrics.ok + metrics.failed;
   // Requests still open at the very end never answered: they count as failed.
   totals.failed += Math.max(0, metrics.sent - finished);
+  const endpoints = metrics.endpoints.endpoints();
+  failures.push(...slos.evaluate(sim.nowMs, endpoints.map((entry) => entry.endpoint), plan.maxRequests === undefined));
   const latency = metrics.latency.summary();
+  const successLatency = metrics.successLatency.summary();
   const costMs = world.allNodes().reduce((sum, node) => sum + node.uptimeMs(), 0);
   let consistency: Record<string, number> = {};
   if (system?.metrics) {
@@ -191,13 +198,15 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     metrics: {
       requests: totals,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, mean: latency.mean },
+      successLatencyMs: { p50: successLatency.p50, p90: successLatency.p90, p99: successLatency.p99, p999: successLatency.p999, max: successLatency.max, mean: successLatency.mean },
       availability: totals.total === 0 ? 1 : totals.ok / totals.total,
       throughputPerSec: totals.ok / (plan.durationMs / 1000),
       costInstanceSeconds: costMs / 1000,
       errors: Object.fromEntries(metrics.errors),
-      endpoints: metrics.endpoints.endpoints(),
+      endpoints,
       consistency,
       processErrors: world.processErrors,
+      nodes: nodeFigures(world.allNodes(), sim.nowMs),
     },
     faultSchedule: plan.faults,
     faults: plan.faults.map(describeScheduledFault),
