@@ -15,7 +15,7 @@ export interface NodeLoadPoint {
 /** One node's figures over a run; means are over the time the node was up. */
 export interface NodeFigures {
   node: string;
-  /** The service the node is an instance of (its `service` label, else its name without a replica number). */
+  /** The service the node is a replica of: its `deployment` label, else its name without a replica number (`shop-2` → `shop`). */
   service: string;
   workers: number;
   /** Virtual ms the node was up. */
@@ -38,9 +38,13 @@ export interface NodeFigures {
   series: NodeLoadPoint[];
 }
 
-/** The service a node belongs to: `orders-v1-3` with label service=orders → `orders`; `shop-2` → `shop`. */
+/**
+ * The service a node is a replica of: a pod's deployment (`orders-v1-3` → `orders`), else the name
+ * without its replica number (`shop-2` → `shop`). Not the `service` label: a service's database
+ * node carries it too, and is no replica.
+ */
 export function serviceOf(node: Pick<SimNode, 'name' | 'options'>): string {
-  return node.options.labels.service ?? node.name.replace(/-\d+$/, '');
+  return node.options.labels.deployment ?? node.name.replace(/-\d+$/, '');
 }
 
 /** Closes every node's load integral at `nowMs` and reads its figures. */
