@@ -2,6 +2,7 @@
 // reads): small per-seed entries, plus the totals, coverage and failing checks computed from them.
 import type { Failure } from '../sim/harness/checks.ts';
 import type { ScenarioResult } from '../sim/harness/result.ts';
+import { headlineFigures } from '../reports/figures.ts';
 
 /** One variant of one seed, kept small: no series, no timeline. */
 export interface SweepVariantEntry {
@@ -13,6 +14,8 @@ export interface SweepVariantEntry {
   faults: string[];
   /** Swarm options the seed drew. */
   options: Record<string, number>;
+  /** Headline figures of the run (`availability`, `latencyMs.p99`, `consistency.<name>`…); absent in files from older versions. */
+  figures?: Record<string, number>;
 }
 
 /** One seed of a sweep. */
@@ -76,6 +79,7 @@ export function seedEntry(result: ScenarioResult): SweepSeedEntry {
       failures: variant.failures,
       faults: variant.faults,
       options: variant.options,
+      figures: headlineFigures(variant),
     })),
     coverage: reached,
   };

@@ -16,7 +16,8 @@ export interface HtmlOptions {
   replayCommand?: (variant: string) => string;
 }
 
-const STYLE = `
+/** The page style, shared with the comparison page. */
+export const STYLE = `
 :root { color-scheme: light; --fg: #1d2430; --muted: #667085; --line: #e4e7ec; --good: #1a7f37; --bad: #c62828; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #fafbfc; }
