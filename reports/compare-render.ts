@@ -63,15 +63,21 @@ export function renderComparison(comparison: Comparison, options: CompareRenderO
 }
 
 /**
- * How much pairing narrowed the intervals: the median, over every figure and variant with spread,
- * of the unpaired half-width over the paired one (2 = the paired interval is half as wide).
+ * How much pairing narrowed the intervals: the median, over the differences whose two variants both
+ * vary across seeds, of the unpaired half-width over the paired one (2 = half as wide). A figure
+ * constant in one variant gains nothing from pairing, so it is left out.
  */
 export function pairingGain(comparison: Comparison): { medianRatio: number; pairs: number } | undefined {
-  const ratios = comparison.figures
-    .flatMap((figure) => figure.differences)
-    .filter((difference) => difference.halfWidth > 0 && difference.unpairedHalfWidth > 0)
-    .map((difference) => difference.unpairedHalfWidth / difference.halfWidth)
-    .sort((a, b) => a - b);
+  const ratios: number[] = [];
+  for (const figure of comparison.figures) {
+    const base = figure.variants.find((variant) => variant.variant === comparison.baseline);
+    for (const difference of figure.differences) {
+      const other = figure.variants.find((variant) => variant.variant === difference.variant);
+      if (!base || !other || base.halfWidth === 0 || other.halfWidth === 0 || difference.halfWidth === 0) continue;
+      ratios.push(difference.unpairedHalfWidth / difference.halfWidth);
+    }
+  }
   if (ratios.length === 0) return undefined;
+  ratios.sort((a, b) => a - b);
   return { medianRatio: ratios[Math.floor((ratios.length - 1) / 2)]!, pairs: ratios.length };
 }
