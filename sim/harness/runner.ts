@@ -8,10 +8,12 @@ import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault,
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, errorMessage } from '../engine/errors.ts';
-import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import type { ScenarioResult, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
 import { SloMonitor } from './slo.ts';
 import { nodeFigures } from './node-figures.ts';
+import { SERVICE_EVENT_KINDS } from './service-events.ts';
+import { TimelineRecorder } from './timeline.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -35,7 +37,7 @@ export interface RunObservers {
   filteredSinks?: { kinds: readonly string[]; sink: TraceSink }[];
 }
 
-/** Trace kinds kept in a result's timeline for charts. */
+/** Trace kinds kept in a result's timeline for charts: node and fault events, then every service event. */
 export const TIMELINE_KINDS = [
   'fault',
   'fault.end',
@@ -43,14 +45,8 @@ export const TIMELINE_KINDS = [
   'node.restart',
   'node.pause',
   'node.resume',
-  'breaker.state',
-  'saga.compensate',
-  'saga.done',
-  'scale',
-  'deploy',
-  'rollback',
+  ...SERVICE_EVENT_KINDS,
 ];
-const MAX_TIMELINE_ENTRIES = 2000;
 
 /** Finds a variant by name; a ConfigError lists the names when there is none. */
 export function findVariant<S extends SystemHandle>(definition: Scenario<S>, name: string): VariantDefinition<S> {
@@ -100,12 +96,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const sim = world.sim;
   for (const sink of observers.sinks ?? []) sim.trace.addSink(sink);
   for (const { kinds, sink } of observers.filteredSinks ?? []) sim.trace.addFilteredSink(kinds, sink);
-  const timeline: TimelineEntry[] = [];
-  sim.trace.addFilteredSink(TIMELINE_KINDS, (event) => {
-    if (timeline.length < MAX_TIMELINE_ENTRIES) {
-      timeline.push({ atMs: event.atMs, kind: event.kind, node: event.node, detail: event.detail ?? event.peer ?? '' });
-    }
-  });
+  const timeline = new TimelineRecorder();
+  sim.trace.addFilteredSink(TIMELINE_KINDS, timeline.sink);
   const guardRandom = sim.rng.fork('Math.random');
   const uninstall = installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
   const failures: Failure[] = [];
@@ -213,7 +205,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     coverage,
     options: plan.options,
     series: metrics.series.buckets(),
-    timeline,
+    timeline: timeline.entries,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
   return result;
