@@ -9,6 +9,7 @@ import { summaryRows, type SummaryRow } from './summary.ts';
 import { renderSvg } from './svg.ts';
 import { breakerChart, comparisonChart, consistencyChart, faultWindows, latencyChart, throughputChart, type FaultWindow } from './charts.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { hasNodeSeries, nodeLoadChart } from './node-charts.ts';
 
 /** Options of `renderHtml`. */
 export interface HtmlOptions {
@@ -150,6 +151,7 @@ export async function renderHtml(result: ScenarioResult, options: HtmlOptions = 
       consistency ? await chart(consistency, 'consistency') : '<p class="note">No variant reported a time-to-consistency figure (consistency keys starting with <code>timeTo</code>).</p>',
     ),
     section('comparison', 'Variants compared', await chart(comparisonChart(result), 'comparison')),
+    hasNodeSeries(result) ? section('nodes', 'What each node was doing (time-averaged per slice)', await chart(nodeLoadChart(result), 'nodes')) : '',
   ];
   const title = `${result.scenario} — seed ${result.seed}`;
   return [
