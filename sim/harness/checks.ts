@@ -1,7 +1,7 @@
 // Checks observe a running system from outside: `always` must hold at every sample point,
 // `eventually` must come true once faults heal, `sometimes` records coverage across seeds,
 // `slo` (slo.ts) is judged at the end from the request figures.
-import type { SloSpec } from './slo.ts';
+import type { SloSpec } from './slo-spec.ts';
 
 /** What a check predicate returns: true when it holds, false or a message saying why it does not. */
 export type CheckVerdict = boolean | string;
