@@ -45,8 +45,9 @@ describe('per-node figures in every output', () => {
     }
   });
 
-  it('terminal: one row per service with replicas collapsed', async () => {
+  it('terminal: one row per service with replicas collapsed; latency rows say whether they cover all requests or the successful ones', async () => {
     const text = renderTerminal(await runScenario(replicas, 1), { color: false });
+    for (const label of ['p50 ms (all)', 'p99 ms (all)', 'p50 ms (succeeded)', 'p99 ms (succeeded)']) expect(text).toContain(`│ ${label} `);
     expect(text).toMatch(/│ node api +│ 2 replicas, utilisation \d+\.\d\d% +│/);
     expect(text).toMatch(/│ +│ queue [\d.]+, in flight [\d.]+ +│/);
   });
