@@ -142,12 +142,12 @@ describe.concurrent('sim list and compare', () => {
 
   it('compare --precision stops at the same number of seeds whatever the worker count, and --report writes the charts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-compare-'));
-    const one = await sim('compare', TINY, '--seeds', '1..40', '--precision', '0.5', '--workers', '1', '--json');
-    const two = await sim('compare', TINY, '--seeds', '1..40', '--precision', '0.5', '--workers', '2', '--report', dir);
+    const one = await sim('compare', TINY, '--seeds', '1..12', '--precision', '0.5', '--workers', '1', '--json');
+    const two = await sim('compare', TINY, '--seeds', '1..12', '--precision', '0.5', '--workers', '2', '--report', dir);
     const result = JSON.parse(one.stdout);
     expect(result.precision).toMatchObject({ target: 0.5, reached: true, holdingOut: [] });
     expect(result.seedsUsed).toBeGreaterThanOrEqual(5);
-    expect(result.seedsUsed).toBeLessThan(40);
+    expect(result.seedsUsed).toBeLessThan(12);
     expect(two.stdout).toContain(`precision 0.5 reached after ${result.seedsUsed} seeds`);
     const html = readFileSync(join(dir, 'compare.html'), 'utf8');
     expect(html.match(/<svg/g)!.length).toBe(result.comparison.figures.length);
