@@ -95,10 +95,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('compare')
-    .description('run every variant on one seed and say which does best on each headline figure')
+    .description('run every variant on a range of seeds: each headline figure as a mean with its interval, and each variant minus the baseline, paired by seed, with a verdict')
     .argument('<scenario>', 'scenario file (.ts) or model file (.yaml, .yml, .json)')
-    .option('--seed <n>', 'seed (a whole number); a random one is chosen and printed when absent')
+    .option('--seeds <A..B>', 'the seeds to run, at least 2 (example: 1..30); with --precision, the most to run')
+    .option('--workers <n>', 'worker threads (default: the number of cores)')
+    .option('--baseline <variant>', 'the variant the others are compared with (default: the first)')
+    .option('--confidence <c>', 'confidence of every interval, strictly between 0 and 1 (default 0.95)')
+    .option('--precision <p>', 'add seeds in order until every half-width is within p (e.g. 0.05) of its mean, or --seeds runs out')
     .option('--json', 'print exactly one JSON object on stdout')
+    .option('--report <dir>', 'write <dir>/compare.html (distributions and paired differences) and <dir>/compare.json')
+    .option('--seed <n>', 'not accepted: a comparison needs --seeds (for one seed use sim run --seed N)')
     .action(async (file: string, options) => setExitCode(await compareCommand(file, options)));
 
   program

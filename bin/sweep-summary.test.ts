@@ -42,6 +42,24 @@ describe('summarize', () => {
   });
 });
 
+describe('figure spreads', () => {
+  it('summarises each figure per variant across seeds: min, p50, p90, max, mean', () => {
+    const seeds = [1, 2, 3, 4, 5].map((seed) => {
+      const base = entry(seed);
+      return { ...base, variants: base.variants.map((variant) => ({ ...variant, figures: { availability: seed / 10, ...(variant.name === 'safe' ? { 'consistency.lag': seed * 2 } : {}) } })) };
+    });
+    const result = summarize(identity, seeds, []);
+    expect(result.figures).toEqual({
+      naive: { availability: { min: 0.1, p50: 0.3, p90: 0.5, max: 0.5, mean: 0.3 } },
+      safe: { availability: { min: 0.1, p50: 0.3, p90: 0.5, max: 0.5, mean: 0.3 }, 'consistency.lag': { min: 2, p50: 6, p90: 10, max: 10, mean: 6 } },
+    });
+  });
+
+  it('is empty for entries from files written before figures were kept', () => {
+    expect(summarize(identity, [entry(1)], []).figures).toEqual({ naive: {}, safe: {} });
+  });
+});
+
 describe('renderSweep', () => {
   it('starts with the seed range and ends each failure with its replay line', () => {
     const text = renderSweep(summarize(identity, [entry(1), entry(2, 'money is conserved', ['crash mid-transfer'])], ['crash mid-transfer']));

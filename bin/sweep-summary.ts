@@ -2,6 +2,8 @@
 // reads): small per-seed entries, plus the totals, coverage and failing checks computed from them.
 import type { Failure } from '../sim/harness/checks.ts';
 import type { ScenarioResult } from '../sim/harness/result.ts';
+import { headlineFigures } from '../reports/figures.ts';
+import { spread, type Spread } from '../reports/statistics.ts';
 
 /** One variant of one seed, kept small: no series, no timeline. */
 export interface SweepVariantEntry {
@@ -13,6 +15,8 @@ export interface SweepVariantEntry {
   faults: string[];
   /** Swarm options the seed drew. */
   options: Record<string, number>;
+  /** Headline figures of the run (`availability`, `latencyMs.p99`, `consistency.<name>`…); absent in files from older versions. */
+  figures?: Record<string, number>;
 }
 
 /** One seed of a sweep. */
@@ -47,6 +51,11 @@ export interface SweepResult {
   coverage: Record<string, number>;
   /** For each failing check, the number of seeds where it failed. */
   failingChecks: Record<string, number>;
+  /**
+   * Per variant, each headline figure across the seeds (min, p50, p90, max, mean), so "availability
+   * across 1,000 seeds" needs no second run. Recomputed from the entries, so merged shards agree.
+   */
+  figures: Record<string, Record<string, Spread>>;
 }
 
 /** What identifies a sweep apart from its seeds and results. */
@@ -76,6 +85,7 @@ export function seedEntry(result: ScenarioResult): SweepSeedEntry {
       failures: variant.failures,
       faults: variant.faults,
       options: variant.options,
+      figures: headlineFigures(variant),
     })),
     coverage: reached,
   };
@@ -112,7 +122,31 @@ export function summarize(identity: SweepIdentity, entries: Iterable<SweepSeedEn
     results,
     coverage,
     failingChecks,
+    figures: figureSpreads(results),
   };
+}
+
+/** Per variant (in first-seen order), each figure's spread over the seeds that report it. */
+export function figureSpreads(entries: readonly SweepSeedEntry[]): Record<string, Record<string, Spread>> {
+  const values = new Map<string, Map<string, number[]>>();
+  for (const entry of entries) {
+    for (const variant of entry.variants) {
+      let byFigure = values.get(variant.name);
+      if (!byFigure) values.set(variant.name, (byFigure = new Map()));
+      for (const [key, value] of Object.entries(variant.figures ?? {})) {
+        const list = byFigure.get(key);
+        if (list) list.push(value);
+        else byFigure.set(key, [value]);
+      }
+    }
+  }
+  const out: Record<string, Record<string, Spread>> = {};
+  for (const [variant, byFigure] of values) {
+    const spreads: Record<string, Spread> = {};
+    for (const [key, list] of byFigure) Object.defineProperty(spreads, key, { value: spread(list)!, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, variant, { value: spreads, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** Every (seed, variant) that failed, in seed order. */

@@ -1,12 +1,13 @@
 // Exports a run's spans in the Chrome trace event format, which Perfetto (ui.perfetto.dev) and
 // chrome://tracing open: one process per service node, spans as complete ('X') events on lanes so
-// overlapping spans never share a thread, RPC hops as flow arrows, faults and breaker changes as
-// instant ('i') events. Collects while the run streams; memory grows with spans, not with events.
+// overlapping spans never share a thread, RPC hops as flow arrows, faults and service events
+// (breaker changes, retries, saga steps, redeliveries, deploys…) as instant ('i') events. Collects while the run streams; memory grows with spans, not with events.
 import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
+import { SERVICE_EVENT_KINDS } from '../sim/harness/service-events.ts';
 
-/** Node-scoped trace kinds shown as instant events on their node's process. */
-const NODE_INSTANT_KINDS = ['breaker.state', 'node.crash', 'node.restart', 'node.pause', 'node.resume', 'node.slow', 'node.skew', 'saga.compensate', 'scale', 'deploy', 'rollback'];
+/** Node-scoped trace kinds shown as instant events on their node's process: node faults and every service event. */
+const NODE_INSTANT_KINDS = ['node.crash', 'node.restart', 'node.pause', 'node.resume', 'node.slow', 'node.skew', ...SERVICE_EVENT_KINDS];
 /** World-scoped kinds (the event's `node` field holds the fault's description), shown globally. */
 const GLOBAL_INSTANT_KINDS = ['fault', 'fault.end'];
 

@@ -37,7 +37,7 @@ describe('renderHtml', () => {
   it('shows the summary table with the same strings as the terminal', () => {
     const summary = section(page, 'summary');
     expect(summary).toContain('<th scope="col">monolith</th><th scope="col">microservices-sync+breaker</th>');
-    expect(summary).toContain('<th scope="row">p99 ms</th><td class="plain">1,000</td><td class="plain">38.5</td>');
+    expect(summary).toContain('<th scope="row">p99 ms (all)</th><td class="plain">1,000</td><td class="plain">38.5</td>');
     expect(summary).toContain('<th scope="row">availability</th><td class="plain">83.33%</td><td class="plain">99.90%</td>');
     expect(summary).toContain('<th scope="row">staleReads</th><td class="muted">–</td><td class="plain">17</td>');
     expect(summary).toContain('<td class="spanning plain" colspan="2"><pre>@20000ms for 10000ms: crash payments\n@40000ms for 5000ms: slow inventory x4</pre></td>');

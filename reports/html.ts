@@ -9,6 +9,7 @@ import { summaryRows, type SummaryRow } from './summary.ts';
 import { renderSvg } from './svg.ts';
 import { breakerChart, comparisonChart, consistencyChart, faultWindows, historyWitnessChart, latencyChart, throughputChart, type FaultWindow } from './charts.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { hasNodeSeries, nodeLoadChart } from './node-charts.ts';
 
 /** Options of `renderHtml`. */
 export interface HtmlOptions {
@@ -16,7 +17,8 @@ export interface HtmlOptions {
   replayCommand?: (variant: string) => string;
 }
 
-const STYLE = `
+/** The page style, shared with the comparison page. */
+export const STYLE = `
 :root { color-scheme: light; --fg: #1d2430; --muted: #667085; --line: #e4e7ec; --good: #1a7f37; --bad: #c62828; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #fafbfc; }
@@ -152,6 +154,7 @@ export async function renderHtml(result: ScenarioResult, options: HtmlOptions = 
       consistency ? await chart(consistency, 'consistency') : '<p class="note">No variant reported a time-to-consistency figure (consistency keys starting with <code>timeTo</code>).</p>',
     ),
     section('comparison', 'Variants compared', await chart(comparisonChart(result), 'comparison')),
+    hasNodeSeries(result) ? section('nodes', 'What each node was doing (time-averaged per slice)', await chart(nodeLoadChart(result), 'nodes')) : '',
   ];
   const title = `${result.scenario} — seed ${result.seed}`;
   return [

@@ -4,6 +4,7 @@ import type { ScenarioResult, VariantMetrics, VariantResult } from '../sim/harne
 import type { EndpointSummary, LatencySummary, TimeBucket } from '../sim/harness/metrics.ts';
 import type { WitnessOperation } from '../sim/harness/checks.ts';
 import { roundMs, roundRatio, roundTo } from './format.ts';
+import type { NodeFigures } from '../sim/harness/node-figures.ts';
 
 /** Per-second rates and instance-seconds keep 3 decimals, like ms. */
 const roundRate = (value: number): number => roundTo(value, 3);
@@ -39,6 +40,7 @@ function endpoint(summary: EndpointSummary): EndpointSummary {
     failed: summary.failed,
     availability: roundRatio(summary.availability),
     latencyMs: { ...roundLatency(latency), count: latency.count },
+    ...(summary.successLatencyMs ? { successLatencyMs: { ...roundLatency(summary.successLatencyMs), count: summary.successLatencyMs.count } } : {}),
     errors: summary.errors,
   };
 }
@@ -63,6 +65,7 @@ function metrics(figures: VariantMetrics): VariantMetrics {
   return {
     requests: { total: figures.requests.total, ok: figures.requests.ok, failed: figures.requests.failed },
     latencyMs: roundLatency(latency),
+    ...(figures.successLatencyMs ? { successLatencyMs: roundLatency(figures.successLatencyMs) } : {}),
     availability: roundRatio(figures.availability),
     consistency: roundConsistency(figures.consistency),
     throughputPerSec: roundRate(figures.throughputPerSec),
@@ -70,6 +73,19 @@ function metrics(figures: VariantMetrics): VariantMetrics {
     errors: figures.errors,
     endpoints: figures.endpoints.map(endpoint),
     processErrors: figures.processErrors,
+    ...(figures.nodes ? { nodes: figures.nodes.map(nodeJson) } : {}),
+  };
+}
+
+/** A node's figures with ratios to 6 decimals and means to 3. */
+function nodeJson(node: NodeFigures): NodeFigures {
+  return {
+    ...node,
+    upMs: roundMs(node.upMs),
+    utilization: roundRatio(node.utilization),
+    meanQueueLength: roundTo(node.meanQueueLength, 3),
+    meanInFlight: roundTo(node.meanInFlight, 3),
+    series: node.series.map((point) => ({ startMs: roundMs(point.startMs), endMs: roundMs(point.endMs), utilization: roundRatio(point.utilization), queueLength: roundTo(point.queueLength, 3) })),
   };
 }
 

@@ -1,14 +1,18 @@
 // Exports a run's spans as OTLP JSON (an ExportTraceServiceRequest), which Jaeger imports and any
 // OpenTelemetry collector accepts: one resource per service node (`service.name`), ids mapped to
-// fixed-width hex, virtual time placed on a fixed wall-clock epoch. Memory grows with spans only.
+// fixed-width hex, virtual time placed on a fixed wall-clock epoch; service events (breaker
+// changes, retries, saga steps…) as span events. Memory grows with spans and service events.
 import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
 import { namespacedTraceId, toHexId } from './trace-ids.ts';
+import { SERVICE_EVENT_KINDS } from '../sim/harness/service-events.ts';
+import { attachEvents } from './span-events.ts';
 
 /** The epoch virtual time 0 is placed at: 2030-01-01T00:00:00Z, the same as the run's guarded `Date.now()`. */
 export const DEFAULT_EPOCH_MS = Date.UTC(2030, 0, 1);
 
 /** OTLP enum values (JSON encoding uses the integers). */
+const SPAN_KIND_INTERNAL = 1;
 const SPAN_KIND_SERVER = 2;
 const STATUS_CODE_OK = 1;
 const STATUS_CODE_ERROR = 2;
@@ -43,6 +47,15 @@ export interface OtlpSpan {
   endTimeUnixNano: string;
   attributes: OtlpAttribute[];
   status: { code: number; message?: string };
+  /** Service events (breaker changes, retries, saga steps…) that happened on the node during the span. */
+  events?: OtlpSpanEvent[];
+}
+
+/** One OTLP span event. */
+export interface OtlpSpanEvent {
+  timeUnixNano: string;
+  name: string;
+  attributes: OtlpAttribute[];
 }
 
 const attribute = (key: string, value: string): OtlpAttribute => ({ key, value: { stringValue: value } });
@@ -63,8 +76,15 @@ export function createOtlpCollector(options: OtlpOptions = {}): TraceExportColle
   const traceIdOf = (id: string): string => (options.namespace !== undefined ? namespacedTraceId(id, options.namespace) : toHexId(id, 32));
   // Spans grouped by service, services in order of first appearance.
   const byService = new Map<string, Span[]>();
+  const serviceEvents: TraceEvent[] = [];
+  const eventKinds = new Set(SERVICE_EVENT_KINDS);
   let spanCount = 0;
   const sink = (event: TraceEvent): void => {
+    if (eventKinds.has(event.kind)) {
+      serviceEvents.push(event);
+      if (!byService.has(event.node)) byService.set(event.node, []);
+      return;
+    }
     if (event.kind !== 'span' || !event.span) return;
     const span = event.span;
     const list = byService.get(span.service);
@@ -72,6 +92,11 @@ export function createOtlpCollector(options: OtlpOptions = {}): TraceExportColle
     else byService.set(span.service, [span]);
     spanCount++;
   };
+  const toEvent = (event: TraceEvent): OtlpSpanEvent => ({
+    timeUnixNano: unixNanos(epochMs, event.atMs),
+    name: event.kind,
+    attributes: [...(event.detail !== undefined ? [attribute('dsim.detail', event.detail)] : []), ...(event.peer !== undefined ? [attribute('dsim.peer', event.peer)] : [])],
+  });
   const toOtlp = (span: Span): OtlpSpan => {
     const out: OtlpSpan = {
       traceId: traceIdOf(span.traceId),
@@ -89,15 +114,37 @@ export function createOtlpCollector(options: OtlpOptions = {}): TraceExportColle
   };
   return {
     sink,
-    kinds: ['span'],
+    kinds: ['span', ...SERVICE_EVENT_KINDS],
     get spanCount() {
       return spanCount;
     },
     finish(): string {
-      const resourceSpans = [...byService].map(([service, spans]) => ({
-        resource: { attributes: [attribute('service.name', service), attribute('telemetry.sdk.name', 'dsim')] },
-        scopeSpans: [{ scope, spans: spans.map(toOtlp) }],
-      }));
+      const { bySpan, orphans } = attachEvents(byService, serviceEvents);
+      const resourceSpans = [...byService].map(([service, spans]) => {
+        const out = spans.map((span) => {
+          const otlp = toOtlp(span);
+          const events = bySpan.get(span);
+          if (events) otlp.events = events.map(toEvent);
+          return otlp;
+        });
+        // Events outside every span of the node (background work: heartbeats, breaker probes, a
+        // broker's redeliveries) go on one internal span per node covering them.
+        const loose = orphans.get(service);
+        if (loose && loose.length > 0) {
+          out.push({
+            traceId: traceIdOf(`events:${service}`),
+            spanId: toHexId(`events:${service}`, 16),
+            name: `${service} events`,
+            kind: SPAN_KIND_INTERNAL,
+            startTimeUnixNano: unixNanos(epochMs, loose[0]!.atMs),
+            endTimeUnixNano: unixNanos(epochMs, loose.at(-1)!.atMs),
+            attributes: [attribute('dsim.node', service)],
+            status: { code: STATUS_CODE_OK },
+            events: loose.map(toEvent),
+          });
+        }
+        return { resource: { attributes: [attribute('service.name', service), attribute('telemetry.sdk.name', 'dsim')] }, scopeSpans: [{ scope, spans: out }] };
+      });
       return JSON.stringify({ resourceSpans });
     },
   };

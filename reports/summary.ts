@@ -7,9 +7,11 @@ import {
   formatCount,
   formatInstanceSeconds,
   formatMs,
+  formatNumber,
   formatPercent,
   formatRate,
 } from './format.ts';
+import type { NodeFigures } from '../sim/harness/node-figures.ts';
 
 /** How a cell should be emphasised (colour in the terminal, a class in HTML). */
 export type CellTone = 'plain' | 'good' | 'bad' | 'muted';
@@ -21,7 +23,7 @@ export interface SummaryCell {
 }
 
 /** Groups of rows, in display order. */
-export type SummarySection = 'requests' | 'latency' | 'cost' | 'endpoints' | 'consistency' | 'errors' | 'checks' | 'faults';
+export type SummarySection = 'requests' | 'latency' | 'cost' | 'endpoints' | 'nodes' | 'consistency' | 'errors' | 'checks' | 'faults';
 
 /** One figure across variants: `cells[i]` belongs to `result.variants[i]`. */
 export interface SummaryRow {
@@ -87,14 +89,20 @@ export function summaryRows(result: ScenarioResult): SummaryRow[] {
   rows.push(metric('requests', 'throughput req/s', variants, (v) => plain(formatRate(v.metrics.throughputPerSec))));
 
   const latency = [
-    ['p50 ms', 'p50'],
-    ['p90 ms', 'p90'],
-    ['p99 ms', 'p99'],
-    ['p99.9 ms', 'p999'],
-    ['max ms', 'max'],
+    ['p50', 'p50'],
+    ['p90', 'p90'],
+    ['p99', 'p99'],
+    ['p99.9', 'p999'],
+    ['max', 'max'],
   ] as const;
+  // Latency of all requests counts instant rejections, which flatter it; successful ones sit beside.
   for (const [label, key] of latency) {
-    rows.push(metric('latency', label, variants, (v) => plain(formatMs(v.metrics.latencyMs[key]))));
+    rows.push(metric('latency', `${label} ms (all)`, variants, (v) => plain(formatMs(v.metrics.latencyMs[key]))));
+  }
+  if (variants.some((v) => v.metrics.successLatencyMs !== undefined)) {
+    for (const [label, key] of latency) {
+      rows.push(metric('latency', `${label} ms (succeeded)`, variants, (v) => (v.metrics.successLatencyMs ? plain(formatMs(v.metrics.successLatencyMs[key])) : missing())));
+    }
   }
 
   rows.push(metric('cost', 'cost instance-s', variants, (v) => plain(formatInstanceSeconds(v.metrics.costInstanceSeconds))));
@@ -111,13 +119,15 @@ export function summaryRows(result: ScenarioResult): SummaryRow[] {
         }),
       );
       rows.push(
-        metric('endpoints', `${name} p99 ms`, variants, (v) => {
+        metric('endpoints', `${name} p99 ms (all)`, variants, (v) => {
           const endpoint = find(v);
           return endpoint ? plain(formatMs(endpoint.latencyMs.p99)) : missing();
         }),
       );
     }
   }
+
+  rows.push(...nodeRows(variants));
 
   for (const key of unionKeys(variants.map((v) => v.metrics.consistency))) {
     rows.push(
@@ -175,4 +185,51 @@ export function summaryRows(result: ScenarioResult): SummaryRow[] {
     rows.push(metric('faults', 'faults', variants, (v) => faultCell(v.faults)));
   }
   return rows;
+}
+
+/** Nodes of a variant grouped by service (replicas collapsed), in first-seen order. */
+function byService(variant: VariantResult): Map<string, NodeFigures[]> {
+  const groups = new Map<string, NodeFigures[]>();
+  for (const node of variant.metrics.nodes ?? []) {
+    const group = groups.get(node.service);
+    if (group) group.push(node);
+    else groups.set(node.service, [node]);
+  }
+  return groups;
+}
+
+/**
+ * One row per service: utilisation, queue length and requests in flight time-averaged over the
+ * replicas' uptime (summed per replica, so "in flight" is the service's total), then the counts.
+ */
+export function serviceLoad(nodes: readonly NodeFigures[]): { replicas: number; utilization: number; meanQueueLength: number; meanInFlight: number; admitted: number; shed: number; failed: number; crashes: number } {
+  const workerUpMs = nodes.reduce((sum, node) => sum + node.workers * node.upMs, 0);
+  const busyWorkerMs = nodes.reduce((sum, node) => sum + node.utilization * node.workers * node.upMs, 0);
+  const sum = (read: (node: NodeFigures) => number): number => nodes.reduce((total, node) => total + read(node), 0);
+  return {
+    replicas: nodes.length,
+    utilization: workerUpMs > 0 ? busyWorkerMs / workerUpMs : 0,
+    meanQueueLength: sum((node) => node.meanQueueLength),
+    meanInFlight: sum((node) => node.meanInFlight),
+    admitted: sum((node) => node.admitted),
+    shed: sum((node) => node.shed),
+    failed: sum((node) => node.failed),
+    crashes: sum((node) => node.crashes),
+  };
+}
+
+function nodeRows(variants: readonly VariantResult[]): SummaryRow[] {
+  const groups = variants.map(byService);
+  const services = unionKeys(groups.map((group) => Object.fromEntries(group)));
+  return services.map((service) =>
+    metric('nodes', `node ${service}`, variants, (variant) => {
+      const nodes = groups[variants.indexOf(variant)]!.get(service);
+      if (!nodes) return missing();
+      const load = serviceLoad(nodes);
+      const counts = `${formatCount(load.admitted)} in, ${formatCount(load.shed)} shed, ${formatCount(load.failed)} failed${load.crashes > 0 ? `, ${formatCount(load.crashes)} crash${load.crashes === 1 ? '' : 'es'}` : ''}`;
+      const replicas = load.replicas > 1 ? `${load.replicas} replicas, ` : '';
+      const text = `${replicas}utilisation ${formatPercent(load.utilization)}\nqueue ${formatNumber(load.meanQueueLength)}, in flight ${formatNumber(load.meanInFlight)}\n${counts}`;
+      return { text, tone: load.shed > 0 || load.crashes > 0 ? 'bad' : 'plain' };
+    }),
+  );
 }

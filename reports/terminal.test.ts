@@ -34,11 +34,11 @@ describe('renderTerminal', () => {
     expect(rows.get('failed')).toEqual(['1,000', '6']);
     expect(rows.get('availability')).toEqual(['83.33%', '99.90%']);
     expect(rows.get('throughput req/s')).toEqual(['83.3', '99.9']);
-    expect(rows.get('p50 ms')).toEqual(['4.13', '0.875']);
-    expect(rows.get('p90 ms')).toEqual(['9.50', '2.25']);
-    expect(rows.get('p99 ms')).toEqual(['1,000', '38.5']);
-    expect(rows.get('p99.9 ms')).toEqual(['1,000', '251']);
-    expect(rows.get('max ms')).toEqual(['1,000', '2,000']);
+    expect(rows.get('p50 ms (all)')).toEqual(['4.13', '0.875']);
+    expect(rows.get('p90 ms (all)')).toEqual(['9.50', '2.25']);
+    expect(rows.get('p99 ms (all)')).toEqual(['1,000', '38.5']);
+    expect(rows.get('p99.9 ms (all)')).toEqual(['1,000', '251']);
+    expect(rows.get('max ms (all)')).toEqual(['1,000', '2,000']);
     expect(rows.get('cost instance-s')).toEqual(['130', '396']);
   });
 

@@ -21,7 +21,7 @@ interface RunRecord {
  * `front` calls `back` for every request (and sometimes twice); `back` is slow, so requests overlap
  * on both nodes. Twelve requests arrive 1 ms apart; `back` crashes at 30 ms and comes back at 40.
  */
-async function run(options: { filtered?: boolean } = {}): Promise<RunRecord> {
+async function run(options: { filtered?: boolean; looseEvents?: boolean } = {}): Promise<RunRecord> {
   const world = new World(11);
   world.addNode(
     'front',
@@ -32,6 +32,7 @@ async function run(options: { filtered?: boolean } = {}): Promise<RunRecord> {
           const value = await request.call<number>('back', 'get', payload, { timeoutMs: 50 });
           if ((payload as number) % 3 === 0) await request.call('back', 'get', payload, { timeoutMs: 50 });
           request.ctx.emit('breaker.state', (payload as number) === 4 ? 'closed->open' : 'open->closed');
+          if ((payload as number) === 5) request.ctx.emit('retry.attempt', 'attempt 2 in 10ms after timeout', 'back');
           return value;
         },
       },
@@ -64,6 +65,11 @@ async function run(options: { filtered?: boolean } = {}): Promise<RunRecord> {
     world.crash('back');
   });
   world.sim.schedule(40, () => world.restart('back'));
+  if (options.looseEvents) {
+    // Background work on `back`, during no request: a broker redelivery and a discovery change.
+    world.sim.schedule(600, () => world.node('back').ctx.emit('bus.redeliver', 'orders/0@3 attempt=2', 'front'));
+    world.sim.schedule(700, () => world.node('back').ctx.emit('discovery.expire', 'back', 'back-2'));
+  }
   await world.sim.run({ untilMs: 1000 });
   return { spans, events, chrome: JSON.parse(chrome.finish()), otlp: JSON.parse(otlp.finish()), chromeCollectorSpans: chrome.spanCount };
 }
@@ -128,6 +134,18 @@ describe('Chrome trace export', () => {
     expect(nodeEvents).toEqual([['node.crash', 1, 30_000], ['node.restart', 1, 40_000]]);
   });
 
+  it('marks service events (retries, redeliveries, discovery changes…) on their node as instant events', async () => {
+    const record = await run({ looseEvents: true });
+    const instants = record.chrome.traceEvents.filter((event) => event.ph === 'i' && event.s === 'p');
+    expect(instants.filter((event) => event.cat === 'retry.attempt').map((event) => [event.name, event.pid, event.args])).toEqual([
+      ['retry.attempt: attempt 2 in 10ms after timeout', 2, { detail: 'attempt 2 in 10ms after timeout', peer: 'back' }],
+    ]);
+    expect(instants.filter((event) => event.cat === 'bus.redeliver' || event.cat === 'discovery.expire').map((event) => [event.name, event.pid, event.ts])).toEqual([
+      ['bus.redeliver: orders/0@3 attempt=2', 1, 600_000],
+      ['discovery.expire: back', 1, 700_000],
+    ]);
+  });
+
   it('exports the same trace whether its sink sees every event or only its kinds', async () => {
     const all = await run();
     const filtered = await run({ filtered: true });
@@ -177,6 +195,25 @@ describe('OTLP export', () => {
     const exported = spans.find((span) => span.spanId === toHexId(source.spanId, 16))!;
     expect(exported.parentSpanId).toBe(toHexId(source.parentSpanId!, 16));
     expect(exported.traceId).toBe(toHexId(source.traceId, 32));
+  });
+
+  it('puts service events on the span of their node that was running, and loose ones on one events span per node', async () => {
+    const record = await run({ looseEvents: true });
+    const resources = new Map(record.otlp.resourceSpans.map((resource) => [resource.resource.attributes[0]!.value.stringValue, resource.scopeSpans[0]!.spans]));
+    const withRetry = resources.get('front')!.filter((span) => span.events?.some((event) => event.name === 'retry.attempt'));
+    expect(withRetry).toHaveLength(1);
+    const retry = withRetry[0]!.events!.find((event) => event.name === 'retry.attempt')!;
+    expect(retry.attributes).toEqual([{ key: 'dsim.detail', value: { stringValue: 'attempt 2 in 10ms after timeout' } }, { key: 'dsim.peer', value: { stringValue: 'back' } }]);
+    expect(BigInt(retry.timeUnixNano)).toBeGreaterThanOrEqual(BigInt(withRetry[0]!.startTimeUnixNano));
+    expect(BigInt(retry.timeUnixNano)).toBeLessThanOrEqual(BigInt(withRetry[0]!.endTimeUnixNano));
+    // Every breaker change is on a span of front (each happened inside a request there).
+    const breakerEvents = resources.get('front')!.flatMap((span) => (span.events ?? []).filter((event) => event.name === 'breaker.state'));
+    expect(breakerEvents.length).toBeGreaterThan(0);
+    expect(breakerEvents).toHaveLength(record.chrome.traceEvents.filter((event) => event.cat === 'breaker.state').length);
+    const loose = resources.get('back')!.filter((span) => span.name === 'back events');
+    expect(loose).toHaveLength(1);
+    expect(loose[0]!.kind).toBe(1);
+    expect(loose[0]!.events!.map((event) => event.name)).toEqual(['bus.redeliver', 'discovery.expire']);
   });
 
   it('writes ids as fixed-width hex, times as Unix-ns strings from the 2030 epoch, and statuses', async () => {

@@ -15,6 +15,7 @@ import type { ScheduledFault } from '../sim/harness/faults.ts';
 import { serviceDatabaseNode, serviceFaultTargets, shopVariant } from '../services/shop/build.ts';
 import { shopInvariants } from '../services/shop/invariants.ts';
 import { shopTraffic } from '../services/shop/workload.ts';
+import { SHOP_FIGURES } from '../services/shop/figures.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
 /** Size of the run; fault times scale with the duration. */
@@ -54,6 +55,7 @@ export function monolithVsMicroservices(options: MonolithVsMicroservicesOptions 
       },
     ],
     checks: shopInvariants(),
+    figures: SHOP_FIGURES,
   });
 }
 

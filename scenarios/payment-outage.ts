@@ -19,6 +19,7 @@ import { scenario, crash, crashLoop, type Scenario, type World, type BuildEnv } 
 import { shopVariant } from '../services/shop/build.ts';
 import { shopInvariants } from '../services/shop/invariants.ts';
 import { shopTraffic } from '../services/shop/workload.ts';
+import { SHOP_FIGURES } from '../services/shop/figures.ts';
 import { NodeSupervisor } from '../services/deploy/node-supervisor.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
@@ -63,6 +64,7 @@ export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<Shop
       },
     ],
     checks: shopInvariants(),
+    figures: SHOP_FIGURES,
   });
 }
 

@@ -8,6 +8,8 @@ export { Rng, validateDistribution, describeDistribution, distributionMean, type
 export { Trace, describeEvent, type TraceEvent, type TraceSink, type Span } from './engine/trace.ts';
 export { RpcError, SimulatedError, ConfigError, NondeterminismError, isRpcError, isTransientRpcError, errorMessage, type RpcErrorCode } from './engine/errors.ts';
 export { always, eventually, sometimes, type Check, type Failure, type FailureKind, type CheckVerdict, type CheckViolation, type HistoryWitness, type WitnessOperation } from './harness/checks.ts';
+export { slo, type SloSpec, type SloPhase } from './harness/slo.ts';
+export type { NodeFigures, NodeLoadPoint } from './harness/node-figures.ts';
 export {
   crash, crashLoop, restart, pause, resume, slow, skew, partition, isolate, heal, hold, release, degradeLink,
   describeFault, describeScheduledFault, applyFault, type Fault, type ScheduledFault, type FaultRegime, type FaultRegimeEntry,

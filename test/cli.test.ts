@@ -118,9 +118,56 @@ describe.concurrent('sim list and compare', () => {
     expect(run.stdout).toContain('variants: direct, retrying');
   });
 
-  it('compare names the best variant for each headline figure', async () => {
-    const run = await sim('compare', TINY, '--seed', '5');
+  it('compare runs every variant on each seed and prints each figure with its interval and a paired verdict per group', async () => {
+    const run = await sim('compare', TINY, '--seeds', '1..4', '--workers', '1');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/p99 latency: best four-workers/);
+    expect(run.stdout.split('\n')[0]).toBe('seeds=1..4  scenario=tiny  baseline=one-worker  confidence=0.95');
+    expect(run.stdout).toContain('4 seeds; intervals are 95% Student t; differences are paired by seed');
+    for (const group of ['requests', 'latency of all requests', 'latency of successful requests', 'cost']) expect(run.stdout).toContain(`│ ${group} `);
+    expect(run.stdout).toMatch(/│ p99 latency, all +│ one-worker +│ [\d.,]+ ms ± [\d.,]+ +│ \(baseline\)/);
+    expect(run.stdout).toMatch(/│ +│ four-workers +│ [\d.,]+ ms ± [\d.,]+ +│ −[\d.,]+ ms \[−[\d.,]+ ms, −[\d.,]+ ms\] +│ better/);
   });
+
+  it('compare --json carries every figure per variant with its per-seed values, and the paired differences', async () => {
+    const run = await sim('compare', TINY, '--seeds', '1..3', '--workers', '2', '--baseline', 'four-workers', '--json');
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ scenario: 'tiny', ok: true, seedRange: { first: 1, last: 3 }, seedsUsed: 3, failures: [] });
+    expect(result.comparison.baseline).toBe('four-workers');
+    const p50 = result.comparison.figures.find((figure: { key: string }) => figure.key === 'latencyMs.p50');
+    expect(p50.variants.map((variant: { variant: string; values: unknown[] }) => [variant.variant, variant.values.length])).toEqual([['one-worker', 3], ['four-workers', 3]]);
+    expect(p50.differences).toHaveLength(1);
+    expect(p50.differences[0]).toMatchObject({ variant: 'one-worker', verdict: 'worse' });
+  });
+
+  it('compare --precision stops at the same number of seeds whatever the worker count, and --report writes the charts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-compare-'));
+    const one = await sim('compare', TINY, '--seeds', '1..12', '--precision', '0.5', '--workers', '1', '--json');
+    const two = await sim('compare', TINY, '--seeds', '1..12', '--precision', '0.5', '--workers', '2', '--report', dir);
+    const result = JSON.parse(one.stdout);
+    expect(result.precision).toMatchObject({ target: 0.5, reached: true, holdingOut: [] });
+    expect(result.seedsUsed).toBeGreaterThanOrEqual(5);
+    expect(result.seedsUsed).toBeLessThan(12);
+    expect(two.stdout).toContain(`precision 0.5 reached after ${result.seedsUsed} seeds`);
+    const html = readFileSync(join(dir, 'compare.html'), 'utf8');
+    expect(html.match(/<svg/g)!.length).toBe(result.comparison.figures.length);
+    expect(JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8')).seedsUsed).toBe(result.seedsUsed);
+  });
+});
+
+describe.concurrent('bad input to compare and slo: one line, exit 2', () => {
+  it('--seeds with fewer than 2 seeds', async () => expectBadInput(await sim('compare', TINY, '--seeds', '5..5'), /--seeds 5\.\.5 holds 1 seed: a comparison needs at least 2/));
+  it('no --seeds (and --seed points to sim run)', async () => expectBadInput(await sim('compare', TINY, '--seed', '5'), /sim compare needs --seeds A\.\.B.*use sim run <scenario> --seed 5/));
+  it('--baseline naming no variant', async () => expectBadInput(await sim('compare', TINY, '--seeds', '1..2', '--baseline', 'nope'), /--baseline 'nope' names no variant of tiny: it has one-worker, four-workers/));
+  it('--confidence outside (0, 1)', async () => {
+    expectBadInput(await sim('compare', TINY, '--seeds', '1..2', '--confidence', '1'), /--confidence must be a fraction strictly between 0 and 1, got '1'/);
+    expectBadInput(await sim('compare', TINY, '--seeds', '1..2', '--confidence', '95'), /--confidence must be a fraction strictly between 0 and 1, got '95'/);
+  });
+  it('--precision not a positive fraction', async () => {
+    expectBadInput(await sim('compare', TINY, '--seeds', '1..2', '--precision', '0'), /--precision must be a fraction strictly between 0 and 1, got '0'/);
+    expectBadInput(await sim('compare', TINY, '--seeds', '1..2', '--precision', 'five'), /--precision must be a fraction strictly between 0 and 1, got 'five'/);
+  });
+  it('an slo naming an endpoint the workload never sends', async () =>
+    expectBadInput(await sim('run', 'test/fixtures/slo-unknown-endpoint.ts', '--seed', '1'), /slo POST \/orders p99<=200ms: the workload never sends endpoint 'POST \/orders' \(it sends 'echo'\)/));
+  it('an slo with no target', async () => expectBadInput(await sim('run', 'test/fixtures/slo-no-target.ts', '--seed', '1'), /slo for 'echo' has no target: give p50Ms, p99Ms, p999Ms or availability/));
 });

@@ -37,14 +37,18 @@ describe.concurrent('sim sweep', () => {
     const run = await sim(['sweep', PLANTED, '--seeds', '1..6', '--workers', '1', '--swarm', '--json']);
     expect(run.status).toBe(1);
     const result = JSON.parse(run.stdout);
-    expect(Object.keys(result)).toEqual(['scenario', 'file', 'swarm', 'seeds', 'passed', 'failed', 'results', 'coverage', 'failingChecks']);
+    expect(Object.keys(result)).toEqual(['scenario', 'file', 'swarm', 'seeds', 'passed', 'failed', 'results', 'coverage', 'failingChecks', 'figures']);
     expect(result).toMatchObject({ scenario: 'planted-bug', file: PLANTED, swarm: true, seeds: { first: 1, last: 6 } });
     expect(result.results.map((entry: { seed: number }) => entry.seed)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(result.passed + result.failed).toBe(6);
     expect(result.failingChecks['money is conserved']).toBe(result.failed);
     const first = result.results[0];
     expect(Object.keys(first)).toEqual(['seed', 'ok', 'traceHash', 'variants', 'coverage']);
-    expect(Object.keys(first.variants[0])).toEqual(['name', 'ok', 'traceHash', 'failures', 'faults', 'options']);
+    expect(Object.keys(first.variants[0])).toEqual(['name', 'ok', 'traceHash', 'failures', 'faults', 'options', 'figures']);
+    // Each seed keeps its headline figures; per variant, a summary across the seeds.
+    const availability = result.results.map((entry: { variants: { figures: { availability: number } }[] }) => entry.variants[0]!.figures.availability);
+    expect(result.figures[first.variants[0].name].availability).toMatchObject({ min: Math.min(...availability), max: Math.max(...availability) });
+    expect(Object.keys(result.figures[first.variants[0].name])).toContain('latencyMs.p99');
     // Swarm: every seed draws its own option values, and every variant of a seed shares them.
     const delays = result.results.map((entry: { variants: { options: { checkDelayMs: number } }[] }) => entry.variants[0]!.options.checkDelayMs);
     expect(new Set(delays).size).toBe(6);

@@ -1,5 +1,7 @@
 // Checks observe a running system from outside: `always` must hold at every sample point,
-// `eventually` must come true once faults heal, `sometimes` records coverage across seeds.
+// `eventually` must come true once faults heal, `sometimes` records coverage across seeds,
+// `slo` (slo.ts) is judged at the end from the request figures.
+import type { SloSpec } from './slo-spec.ts';
 
 /** What a check predicate returns: true when it holds, false or a message saying why it does not, or a violation with its evidence. */
 export type CheckVerdict = boolean | string | CheckViolation;
@@ -39,11 +41,14 @@ export type CheckPredicate<S> = (system: S, nowMs: number) => CheckVerdict;
 /** A check as data. */
 export interface Check<S = unknown> {
   name: string;
-  kind: 'always' | 'eventually' | 'sometimes';
+  /** `slo`: judged once, at the end, from the workload's request figures (see slo.ts). */
+  kind: 'always' | 'eventually' | 'sometimes' | 'slo';
   // Method syntax on purpose: a Check<Shop> is then usable where a Check<SystemHandle> is expected.
   predicate(system: S, nowMs: number): CheckVerdict;
   /** eventually: how long after faults heal it may take to come true (default: the scenario's quiesceMs). */
   withinMs?: number;
+  /** slo: the targets (set by `slo()`). */
+  slo?: SloSpec;
 }
 
 /** Kinds of failure a run can report. */

@@ -439,6 +439,8 @@ export interface EndpointSummary {
   availability: number;
   /** Latency over every completed request, ok or failed. */
   latencyMs: LatencySummary;
+  /** Latency over the successful requests only. */
+  successLatencyMs?: LatencySummary;
   /** Failed requests by error code, in first-seen order; failures without a code count as "unknown". Sums to `failed`. */
   errors: Record<string, number>;
 }
@@ -451,6 +453,7 @@ interface EndpointEntry {
   ok: number;
   failed: number;
   latency: LatencyHistogram;
+  successLatency: LatencyHistogram;
   // Map, not a plain object: codes like "__proto__" or "constructor" must count like any other.
   errors: Map<string, number>;
 }
@@ -474,12 +477,13 @@ export class EndpointStats {
     checkLatencyMs(latencyMs);
     let entry = this.byEndpoint.get(endpoint);
     if (entry === undefined) {
-      entry = { ok: 0, failed: 0, latency: new LatencyHistogram(), errors: new Map() };
+      entry = { ok: 0, failed: 0, latency: new LatencyHistogram(), successLatency: new LatencyHistogram(), errors: new Map() };
       this.byEndpoint.set(endpoint, entry);
     }
     entry.latency.record(latencyMs);
     if (ok) {
       entry.ok++;
+      entry.successLatency.record(latencyMs);
       this.okTotal++;
     } else {
       entry.failed++;
@@ -501,6 +505,7 @@ export class EndpointStats {
         failed: entry.failed,
         availability: entry.ok / total,
         latencyMs: entry.latency.summary(),
+        successLatencyMs: entry.successLatency.summary(),
         // fromEntries defines own properties, so "__proto__" stays an ordinary key.
         errors: Object.fromEntries(entry.errors),
       });

@@ -3,12 +3,18 @@
 import type { Failure, WitnessOperation } from './checks.ts';
 import type { LatencySummary, EndpointSummary, TimeBucket } from './metrics.ts';
 import type { ScheduledFault } from './faults.ts';
+import type { NodeFigures } from './node-figures.ts';
 
 /** Request figures of one variant. */
 export interface VariantMetrics {
   requests: { total: number; ok: number; failed: number };
-  /** Client-observed latency of finished requests, ms. */
+  /** Client-observed latency of every finished request (ok or failed), ms: instant rejections pull it down. */
   latencyMs: Omit<LatencySummary, 'count'>;
+  /**
+   * Client-observed latency of the successful requests only, ms: what a user who got an answer
+   * waited. Absent in results saved before it existed (as is `nodes`).
+   */
+  successLatencyMs?: Omit<LatencySummary, 'count'>;
   /** ok / total (1 when no request was sent). */
   availability: number;
   /** ok requests per virtual second of the run (without the quiesce phase). */
@@ -22,6 +28,8 @@ export interface VariantMetrics {
   consistency: Record<string, number>;
   /** Errors thrown by service code outside requests. */
   processErrors: number;
+  /** What each node was doing, time-averaged over its uptime, in the order nodes were added. */
+  nodes?: NodeFigures[];
 }
 
 /** Result of one variant on one seed. */

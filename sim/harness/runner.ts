@@ -8,8 +8,12 @@ import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault,
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, errorMessage } from '../engine/errors.ts';
-import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import type { ScenarioResult, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
+import { SloMonitor } from './slo.ts';
+import { nodeFigures } from './node-figures.ts';
+import { SERVICE_EVENT_KINDS } from './service-events.ts';
+import { TimelineRecorder } from './timeline.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -35,7 +39,7 @@ export interface RunObservers {
   filteredSinks?: { kinds: readonly string[]; sink: TraceSink }[];
 }
 
-/** Trace kinds kept in a result's timeline for charts. */
+/** Trace kinds kept in a result's timeline for charts: node and fault events, then every service event. */
 export const TIMELINE_KINDS = [
   'fault',
   'fault.end',
@@ -43,14 +47,8 @@ export const TIMELINE_KINDS = [
   'node.restart',
   'node.pause',
   'node.resume',
-  'breaker.state',
-  'saga.compensate',
-  'saga.done',
-  'scale',
-  'deploy',
-  'rollback',
+  ...SERVICE_EVENT_KINDS,
 ];
-const MAX_TIMELINE_ENTRIES = 2000;
 
 /** Finds a variant by name; a ConfigError lists the names when there is none. */
 export function findVariant<S extends SystemHandle>(definition: Scenario<S>, name: string): VariantDefinition<S> {
@@ -100,18 +98,16 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const sim = world.sim;
   for (const sink of observers.sinks ?? []) sim.trace.addSink(sink);
   for (const { kinds, sink } of observers.filteredSinks ?? []) sim.trace.addFilteredSink(kinds, sink);
-  const timeline: TimelineEntry[] = [];
-  sim.trace.addFilteredSink(TIMELINE_KINDS, (event) => {
-    if (timeline.length < MAX_TIMELINE_ENTRIES) {
-      timeline.push({ atMs: event.atMs, kind: event.kind, node: event.node, detail: event.detail ?? event.peer ?? '' });
-    }
-  });
+  const timeline = new TimelineRecorder();
+  sim.trace.addFilteredSink(TIMELINE_KINDS, timeline.sink);
   const guardRandom = sim.rng.fork('Math.random');
   const uninstall = installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
   const failures: Failure[] = [];
   const failedChecks = new Set<string>();
   const coverage: Record<string, boolean> = {};
   const metrics = new WorkloadMetrics(definition.bucketMs);
+  const slos = new SloMonitor(definition.checks, plan.faults, plan.durationMs);
+  slos.attach(metrics);
   let system: SystemHandle | undefined;
   try {
     system = variant.build(world, { seed: plan.seed, rng: sim.rng.fork('build'), options: plan.options, variant: variant.name });
@@ -179,7 +175,10 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const finished = metrics.ok + metrics.failed;
   // Requests still open at the very end never answered: they count as failed.
   totals.failed += Math.max(0, metrics.sent - finished);
+  const endpoints = metrics.endpoints.endpoints();
+  failures.push(...slos.evaluate(sim.nowMs, endpoints.map((entry) => entry.endpoint), plan.maxRequests === undefined));
   const latency = metrics.latency.summary();
+  const successLatency = metrics.successLatency.summary();
   const costMs = world.allNodes().reduce((sum, node) => sum + node.uptimeMs(), 0);
   let consistency: Record<string, number> = {};
   if (system?.metrics) {
@@ -199,20 +198,22 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     metrics: {
       requests: totals,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, mean: latency.mean },
+      successLatencyMs: { p50: successLatency.p50, p90: successLatency.p90, p99: successLatency.p99, p999: successLatency.p999, max: successLatency.max, mean: successLatency.mean },
       availability: totals.total === 0 ? 1 : totals.ok / totals.total,
       throughputPerSec: totals.ok / (plan.durationMs / 1000),
       costInstanceSeconds: costMs / 1000,
       errors: Object.fromEntries(metrics.errors),
-      endpoints: metrics.endpoints.endpoints(),
+      endpoints,
       consistency,
       processErrors: world.processErrors,
+      nodes: nodeFigures(world.allNodes(), sim.nowMs),
     },
     faultSchedule: plan.faults,
     faults: plan.faults.map(describeScheduledFault),
     coverage,
     options: plan.options,
     series: metrics.series.buckets(),
-    timeline,
+    timeline: timeline.entries,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
   if (system?.history) {

@@ -66,6 +66,7 @@ describe('scenario validation', () => {
     ['a zero event budget', { maxEvents: 0 }, "scenario 'shop': maxEvents is 0; use a finite number > 0"],
     ['a zero check interval', { checkIntervalMs: 0 }, /checkIntervalMs is 0/],
     ['a zero bucket', { bucketMs: 0 }, /bucketMs is 0/],
+    ['a figure direction that is no direction', { figures: { orders: 'up' as never } }, "scenario 'shop': figures.orders is 'up'; use 'higher', 'lower' or 'neither'"],
   ])('refuses %s with a one-line ConfigError', (_why, change, message) => {
     let thrown: unknown;
     try {

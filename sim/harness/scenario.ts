@@ -79,6 +79,12 @@ export interface ScenarioDefinition<S extends SystemHandle = SystemHandle> {
   checks?: Check<S>[];
   /** Swarm options: each seed draws its own values (see `sim sweep --swarm`). */
   options?: Record<string, OptionRange>;
+  /**
+   * Which way each custom figure (a key of `SystemHandle.metrics()`) is better, for `sim compare`'s
+   * verdicts: `{ ordersConfirmed: 'higher', compensations: 'lower' }`. Undeclared ones are only
+   * called higher or lower.
+   */
+  figures?: Record<string, 'higher' | 'lower' | 'neither'>;
 }
 
 /** A validated scenario with its defaults filled in. */
@@ -120,6 +126,9 @@ export function scenario<S extends SystemHandle>(definition: ScenarioDefinition<
   for (const check of definition.checks ?? []) {
     if (checkNames.has(check.name)) throw new ConfigError(`${where}: check name '${check.name}' is used twice; names must be unique`);
     checkNames.add(check.name);
+  }
+  for (const [name, better] of Object.entries(definition.figures ?? {})) {
+    if (better !== 'higher' && better !== 'lower' && better !== 'neither') throw new ConfigError(`${where}: figures.${name} is '${String(better)}'; use 'higher', 'lower' or 'neither'`);
   }
   for (const [name, range] of Object.entries(definition.options ?? {})) {
     if (!(range.min <= range.max) || !Number.isFinite(range.min) || !Number.isFinite(range.max)) {

@@ -51,13 +51,18 @@ export type WorkloadSpec = OpenWorkload | ClosedWorkload;
 
 /** What a workload measured. Bounded memory: histograms and fixed time buckets only. */
 export class WorkloadMetrics {
+  /** Latency of every finished request, ok or failed. */
   readonly latency = new LatencyHistogram();
+  /** Latency of the successful requests only. */
+  readonly successLatency = new LatencyHistogram();
   readonly endpoints = new EndpointStats();
   readonly series: TimeSeries;
   readonly errors = new Map<string, number>();
   sent = 0;
   ok = 0;
   failed = 0;
+  /** Called for every finished request (SLO checks keep their own figures from it). */
+  readonly listeners: ((endpoint: string, startMs: number, endMs: number, ok: boolean) => void)[] = [];
 
   constructor(bucketMs: number) {
     this.series = new TimeSeries({ bucketMs });
@@ -68,8 +73,10 @@ export class WorkloadMetrics {
     const latencyMs = endMs - startMs;
     this.latency.record(latencyMs);
     this.series.record(endMs, latencyMs, outcome.ok);
+    for (const listener of this.listeners) listener(endpoint, startMs, endMs, outcome.ok);
     if (outcome.ok) {
       this.ok++;
+      this.successLatency.record(latencyMs);
       this.endpoints.record(endpoint, latencyMs, true);
     } else {
       this.failed++;

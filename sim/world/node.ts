@@ -6,6 +6,7 @@ import { Rng } from '../engine/rng.ts';
 import { ConfigError, RpcError, errorMessage, type RpcErrorCode } from '../engine/errors.ts';
 import type { CallOutcome } from './rpc.ts';
 import type { NodeContext } from './context.ts';
+import { NodeLoadMeter } from './node-load.ts';
 
 /** Handles one request; may be async. What it returns is the response; what it throws fails the request. */
 export type Handler = (payload: any, request: Request) => unknown;
@@ -183,6 +184,8 @@ export class SimNode {
   readonly options: ResolvedNodeOptions;
   /** Counters for reports. */
   readonly stats = { admitted: 0, shed: 0, completed: 0, failed: 0, crashes: 0, restarts: 0 };
+  /** Busy workers and queue length integrated over time (advanced before every change of either). */
+  readonly loadMeter = new NodeLoadMeter();
 
   constructor(
     readonly name: string,
@@ -238,6 +241,7 @@ export class SimNode {
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */
   crash(wipeDurable = false): void {
     if (this.status === 'down') return;
+    this.loadMeter.advance(this.host.sim.nowMs, this.busyWorkers, this.waiting.length);
     this.stopAccounting();
     this.status = 'down';
     this.draining = false;
@@ -397,6 +401,7 @@ export class SimNode {
    * The caller has checked that the node is up and not paused.
    */
   admit(request: Request): void {
+    this.loadMeter.advance(this.host.sim.nowMs, this.busyWorkers, this.waiting.length);
     if (this.draining) {
       request.finished = true;
       request.reply({ ok: false, code: 'refused', message: `${this.name} is shutting down`, source: this.name });
@@ -421,6 +426,7 @@ export class SimNode {
     if (request.finished || request.generation !== this.generation) return;
     request.finished = true;
     const sim = this.host.sim;
+    this.loadMeter.advance(sim.nowMs, this.busyWorkers, this.waiting.length);
     if (outcome.ok) this.stats.completed++;
     else this.stats.failed++;
     sim.trace.recordSpan(
