@@ -16,3 +16,4 @@ export { scenario, isScenario, type Scenario, type ScenarioDefinition, type Vari
 export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './workload.ts';
 export { LatencyHistogram, TimeSeries, EndpointStats } from './metrics.ts';
 export type { ScenarioResult, VariantResult, VariantMetrics } from './result.ts';
+export { runScenario, describeFailures, type RunScenarioOptions } from './harness/run-scenario.ts';
