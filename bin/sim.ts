@@ -9,6 +9,8 @@ import { reportCommand } from './commands/report.ts';
 import { sweepCommand } from './commands/sweep.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { initCommand } from './commands/init.ts';
+import { packageVersion } from './package-root.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -16,6 +18,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .name('sim')
     .description('A deterministic distributed-systems simulator: run microservice scenarios under latency, partitions and crashes.')
+    .version(packageVersion(), '-V, --version', 'print the version of dsim')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -81,6 +84,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <file>', 'write the merged result JSON')
     .option('--junit <file>', 'write JUnit XML for the merged sweep')
     .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
+
+  program
+    .command('init')
+    .description('write a starter into a project: a scenario, a vitest test over seeds, a CI workflow (never overwrites a file)')
+    .argument('[dir]', 'the project folder', '.')
+    .action(async (dir: string) => setExitCode(await initCommand(dir)));
 
   program
     .command('list')
