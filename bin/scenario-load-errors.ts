@@ -1,7 +1,7 @@
 // Turns an error thrown while importing a scenario file into one line naming the problem, the
 // `file:line:column` where it is and the fix, plus a code frame of that spot when it is known.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeFrameColumns } from '@babel/code-frame';
 import { ConfigError } from '../sim/errors.ts';
@@ -43,12 +43,24 @@ export async function describeLoadError(file: string, error: unknown): Promise<U
 function missingModule(file: string, error: Error): UsageError {
   const { specifier, importer } = notFoundParts(error);
   if (specifier === undefined) return new UsageError(`${file} imports a module that cannot be found: ${oneLine(error.message)}`);
-  const spot = findImport(importer ?? resolvePath(file), specifier);
-  if (isBareSpecifier(specifier)) {
-    const name = packageName(specifier);
+  const importerPath = importer ?? resolvePath(file);
+  const written = isAbsolute(specifier) ? (relativeSpecifierFor(importerPath, specifier) ?? specifier) : specifier;
+  const spot = findImport(importerPath, written);
+  if (isBareSpecifier(written)) {
+    const name = packageName(written);
     return atSpot(`imports the package '${name}', which is not installed (install it: npm install --save-dev ${name})`, spot, file);
   }
-  return atSpot(`imports '${specifier}', which does not exist (check the path and its extension)`, spot, file);
+  return atSpot(`imports '${written}', which does not exist (check the path and its extension)`, spot, file);
+}
+
+/** Node names a missing relative import by its absolute path: find the specifier the file wrote. */
+function relativeSpecifierFor(importer: string, absolute: string): string | undefined {
+  const source = readSource(importer);
+  if (source === undefined) return undefined;
+  for (const match of source.matchAll(/(?:from|import|require)\s*\(?\s*(['"])(\.{1,2}\/[^'"]*)\1/g)) {
+    if (resolve(dirname(importer), match[2]!) === absolute) return match[2]!;
+  }
+  return undefined;
 }
 
 /** The specifier and the importing file, from Node's ES module or CommonJS "not found" message. */
@@ -138,7 +150,7 @@ function readSource(path: string): string | undefined {
 }
 
 function resolvePath(file: string): string {
-  return isAbsolute(file) ? file : `${process.cwd()}/${file}`;
+  return resolve(file);
 }
 
 /** A path as the user would type it: relative to the current folder when inside it. */
