@@ -123,14 +123,16 @@ function userFrame(error: Error): Spot | undefined {
     const frame = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/.exec(line.trim());
     if (!frame) continue;
     const path = frame[1]!.startsWith('file:') ? fileURLToPath(frame[1]!) : frame[1]!;
-    if (path.includes('/node_modules/') || path.startsWith(DSIM_ROOT)) continue;
+    if (path.includes('/node_modules/') || DSIM_FOLDERS.some((folder) => path.startsWith(folder))) continue;
     return { path, line: Number(frame[2]), column: Number(frame[3]) };
   }
   return undefined;
 }
 
-/** dsim's own files (this package's root), skipped when looking for the user's frame. */
-const DSIM_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../' : '../../', import.meta.url));
+/** dsim's own code, skipped when looking for the user's frame (in this repository, scenarios/ and test/ are users' files). */
+const DSIM_FOLDERS = ['bin/', 'sim/', 'services/', 'reports/', 'dist/'].map((folder) =>
+  fileURLToPath(new URL(`${import.meta.url.endsWith('.ts') ? '../' : '../../'}${folder}`, import.meta.url)),
+);
 
 /** The error to report: `where: problem` on one line, and a code frame when the spot is known. */
 function atSpot(problem: string, spot: Spot | undefined, file?: string): UsageError {
