@@ -67,7 +67,7 @@ describe.concurrent('scenario files: bad input', () => {
   });
 
   it('an error thrown while a .ts file loads names its line in the TypeScript source', async () =>
-    expectBadInputWithFrame(await sim('run', 'test/fixtures/throws-on-load.ts', '--seed', '1'), /^sim: test\/fixtures\/throws-on-load\.ts:3:78: failed to load: Cannot read properties of undefined \(reading 'rate'\)$/));
+    expectBadInputWithFrame(await sim('run', 'test/fixtures/throws-on-load.ts', '--seed', '1'), /^sim: test\/fixtures\/throws-on-load\.ts:4:78: failed to load: Cannot read properties of undefined \(reading 'rate'\)$/));
 
   // Decision: a type-only import is erased when the file loads (as tsc's own output erases it), so
   // a missing package behind one is not an error at run time; `tsc --noEmit` reports the missing types.
