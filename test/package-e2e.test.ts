@@ -2,7 +2,8 @@
 // project outside it with no network (npm's cache only), `sim init` there, run the starter
 // scenario with `npx sim run`, run its vitest test, sweep it as the CI workflow does, load a .js
 // scenario from a folder with no package.json, and type-check against the shipped declarations.
-// One pack and one install serve every case: they are the slow part.
+// One pack, one install and one init serve every case (they are the slow part); the cases then
+// run side by side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,9 +45,10 @@ function expectSuccess(outcome: Outcome): void {
   expect(outcome.status, `stdout:\n${outcome.stdout}\nstderr:\n${outcome.stderr}`).toBe(0);
 }
 
-describe('the packed package in a fresh project, offline', () => {
+describe.concurrent('the packed package in a fresh project, offline', () => {
   let work: string;
   let project: string;
+  let init: Outcome;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'dsim-e2e-'));
@@ -57,7 +59,8 @@ describe('the packed package in a fresh project, offline', () => {
     mkdirSync(project);
     writeOfflineProject(project, tarball, ['vitest']);
     expectSuccess(await run(project, 'npm', ['ci', '--offline']));
-  }, 2 * COMMAND_TIMEOUT_MS);
+    init = await run(project, 'npx', ['sim', 'init']);
+  }, 3 * COMMAND_TIMEOUT_MS);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -70,7 +73,6 @@ describe('the packed package in a fresh project, offline', () => {
   });
 
   it('sim init writes the starter, and the starter scenario runs with npx sim run', async () => {
-    const init = await run(project, 'npx', ['sim', 'init']);
     expectSuccess(init);
     expect(init.stdout).toContain('scenarios/checkout.ts');
     const outcome = await run(project, 'npx', ['sim', 'run', 'scenarios/checkout.ts', '--seed', '1']);
