@@ -113,6 +113,15 @@ export default scenario({
     expect(JSON.parse(outcome.stdout)).toMatchObject({ scenario: 'echo', seed: 2, ok: true });
   });
 
+  it('a syntax error in a scenario names file:line:column with a code frame', async () => {
+    mkdirSync(join(project, 'broken'));
+    writeFileSync(join(project, 'broken/scenario.mjs'), `import { scenario } from 'dsim';\nexport default scenario({ name: 'x'\n  durationMs: 1000 });\n`);
+    const outcome = await run(project, 'npx', ['sim', 'run', 'broken/scenario.mjs', '--seed', '1']);
+    expect(outcome.status, outcome.stderr).toBe(2);
+    expect(outcome.stderr).toMatch(/^sim: broken\/scenario\.mjs:3:3: syntax error: .*durationMs.* \(fix the file and run again\)\n/);
+    expect(outcome.stderr).toContain('> 3 |   durationMs: 1000 });');
+  });
+
   it("TypeScript type-checks the starter against the package's declarations for 'dsim' and 'dsim/services'", async () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
