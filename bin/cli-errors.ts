@@ -13,12 +13,21 @@ export const EXIT = {
 /** Bad usage or bad input: printed as one line on stderr, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+
+  /** Lines printed after the one-line message, e.g. the code frame of a syntax error. */
+  readonly detail: string | undefined;
+
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail;
+  }
 }
 
 /** Maps an error to its exit code and prints one line for it (no stack trace for input errors). */
 export function reportError(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`sim: ${oneLine(error.message)}\n`);
+    if (error instanceof UsageError && error.detail) process.stderr.write(`${error.detail.trimEnd()}\n`);
     return EXIT.badInput;
   }
   if (error instanceof NondeterminismError) {

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Launcher for the `sim` CLI: registers tsx once (so scenario files load as TypeScript), then runs
-// bin/sim.ts. Starting through `node --import tsx` costs ~0.2 s; `npx tsx` would cost ~0.8 s.
-import { register } from 'tsx/esm/api';
+// Launcher for the `sim` CLI. In this repository (bin/sim.ts beside this file) it registers tsx and
+// runs the TypeScript sources, so an edit takes effect at once; in the installed package (only
+// dist/ is shipped) it runs the compiled JavaScript, which registers tsx itself, and only when a
+// scenario file needs it (see bin/load-scenario.ts). Measured start-up: docs/packaging.md.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./sim.ts');
+if (existsSync(new URL('./sim.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./sim.ts');
+} else {
+  await import('../dist/bin/sim.js');
+}

@@ -11,6 +11,8 @@ import { sweepCommand } from './commands/sweep.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { fromTracesCommand } from './commands/model.ts';
+import { initCommand } from './commands/init.ts';
+import { packageVersion } from './package-root.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -19,6 +21,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .name('sim')
     .description('A deterministic distributed-systems simulator: run microservice scenarios under latency, partitions and crashes.')
     .addHelpText('after', '\nScenario files are code: sim imports them and they run with your rights (sim list imports every file it lists). Run only files you trust.\nExit codes: 0 all checks hold, 1 a check failed, 2 bad usage or input, 3 nondeterminism, 4 internal error, 130/143 a sweep interrupted by SIGINT/SIGTERM (partial results written; --resume continues).')
+    .version(packageVersion(), '-V, --version', 'print the version of dsim')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -86,6 +89,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--junit <file>', 'write JUnit XML for the merged sweep')
     .option('--allow-partial', 'merge even when the files overlap or leave seeds of their ranges uncovered (warns instead of refusing)')
     .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
+
+  program
+    .command('init')
+    .description('write a starter into a project: a scenario, a vitest test over seeds, a CI workflow (never overwrites a file)')
+    .argument('[dir]', 'the project folder', '.')
+    .action(async (dir: string) => setExitCode(await initCommand(dir)));
 
   program
     .command('list')

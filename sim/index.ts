@@ -18,3 +18,4 @@ export { scenario, isScenario, type Scenario, type ScenarioDefinition, type Vari
 export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './harness/workload.ts';
 export { LatencyHistogram, TimeSeries, EndpointStats } from './harness/metrics.ts';
 export type { ScenarioResult, VariantResult, VariantMetrics } from './harness/result.ts';
+export { runScenario, describeFailures, type RunScenarioOptions } from './harness/run-scenario.ts';

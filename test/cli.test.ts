@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSim, expectBadInput, type CliRun } from './run-cli.ts';
+import { runSim, expectBadInput, expectBadInputWithFrame, type CliRun } from './run-cli.ts';
 
 /** Runs the bin like a user. */
 const sim = (...args: string[]): Promise<CliRun> => runSim(args);
@@ -96,7 +96,7 @@ describe.concurrent('sim run: output', () => {
 
 describe.concurrent('sim run: bad input gets one line on stderr and exit code 2', () => {
   it('a missing scenario file', async () => expectBadInput(await sim('run', 'scenarios/nope.ts', '--seed', '1'), /scenario file not found: scenarios\/nope\.ts/));
-  it('a file with a syntax error', async () => expectBadInput(await sim('run', 'test/fixtures/syntax-error.ts', '--seed', '1'), /syntax error/));
+  it('a file with a syntax error', async () => expectBadInputWithFrame(await sim('run', 'test/fixtures/syntax-error.ts', '--seed', '1'), /^sim: test\/fixtures\/syntax-error\.ts:3:1: syntax error: Expected "}" but found end of file/));
   it('a file with no default export', async () => expectBadInput(await sim('run', 'test/fixtures/no-default.ts', '--seed', '1'), /no default export/));
   it('a default export that is not a scenario', async () => expectBadInput(await sim('run', 'test/fixtures/not-scenario.ts', '--seed', '1'), /not a scenario/));
   it('--seed abc', async () => expectBadInput(await sim('run', TINY, '--seed', 'abc'), /--seed must be a whole number >= 0, got 'abc'/));

@@ -33,3 +33,18 @@ export function expectBadInput(run: CliRun, mentions: RegExp): void {
   expect(lines[0]).toMatch(mentions);
   expect(run.stderr).not.toMatch(/\n\s+at /);
 }
+
+/**
+ * Bad input in a file: exit 2, one line on stderr naming the problem at `file:line:column`, then
+ * only the code frame of that spot (`> 3 | …` and `  | ^` lines), no stack trace.
+ */
+export function expectBadInputWithFrame(run: CliRun, mentions: RegExp): void {
+  expect(run.status).toBe(2);
+  const [first, ...frame] = run.stderr.trimEnd().split('\n');
+  expect(first).toMatch(/^sim: \S+:\d+:\d+: /);
+  expect(first).toMatch(mentions);
+  expect(frame.length).toBeGreaterThan(0);
+  for (const line of frame) expect(line).toMatch(/^[> ] +\d* \|/);
+  expect(frame.some((line) => /^\s+\| +\^/.test(line))).toBe(true);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
