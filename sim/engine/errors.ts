@@ -39,7 +39,9 @@ export type RpcErrorCode =
   | 'not-found'
   | 'bad-request'
   | 'conflict'
-  | 'application';
+  | 'application'
+  // A service's own codes (`declined`, `out-of-stock`…), thrown with `ServiceError`.
+  | (string & {});
 
 /**
  * An error that is data about the simulated system (a failed call, a declined saga step, a rolled
@@ -66,6 +68,31 @@ export class RpcError extends SimulatedError {
   ) {
     super(message);
   }
+}
+
+/**
+ * A deliberate failure thrown by service code: `throw new ServiceError('declined', 'card declined')`.
+ * It fails only the request it was thrown in; the caller's `await` rejects with an RpcError of the
+ * same code and message. This is how a service says "on purpose": anything else it throws (a
+ * `TypeError`, a plain `Error`, a string) is treated as a bug and fails the run (see
+ * `isDeliberateError`). Subclasses of `SimulatedError` (RpcError, saga and procedure errors) count
+ * as deliberate too.
+ */
+export class ServiceError extends RpcError {
+  override name = 'ServiceError';
+  constructor(code: RpcErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/**
+ * True for an error a service throws on purpose (a `SimulatedError`: ServiceError, RpcError, saga
+ * and procedure errors): it fails its request and nothing more. Anything else thrown by service
+ * code (TypeError, ReferenceError, RangeError, NondeterminismError, ConfigError, a plain Error, a
+ * string) is a programmer error and fails the run unless the scenario sets `tolerateServiceErrors`.
+ */
+export function isDeliberateError(error: unknown): boolean {
+  return error instanceof SimulatedError;
 }
 
 /** Type guard for RpcError, optionally of one code. */

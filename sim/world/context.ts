@@ -26,7 +26,7 @@ export interface ContextNode {
   localNowMs(): number;
   hasMethod(method: string): boolean;
   schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes?: boolean, daemon?: boolean): number;
-  runHook(hook: () => void | Promise<void>): void;
+  runHook(hook: () => void | Promise<void>, where: string): void;
 }
 
 /** What a context needs from the world around its node. */
@@ -35,7 +35,11 @@ export interface ContextHost {
   newTraceId(): string;
   sendRequest(from: string, to: string, body: RequestBody): void;
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void;
-  reportProcessError(node: ContextNode, error: unknown): void;
+  reportProcessError(node: ContextNode, error: unknown, where: string): void;
+  /** Why service code may not call `to` (`method`), or undefined: an unknown node or method is a bug. */
+  callTargetProblem(from: string, to: string, method: string | undefined): string | undefined;
+  /** Records a programmer error found by the world (an unknown node or method). */
+  recordServiceError(node: string, method: string, error: unknown): void;
 }
 
 interface PendingCall {
@@ -158,6 +162,8 @@ export class NodeContext {
     if (!(timeoutMs > 0)) {
       return Promise.reject(new RpcError('timeout', `deadline passed before calling ${to}.${method}`, this.name));
     }
+    const problem = this.host.callTargetProblem(this.name, to, method);
+    if (problem !== undefined) return Promise.reject(this.targetError(problem));
     const callId = this.host.nextCallId();
     const traceId = options.traceId ?? this.host.newTraceId();
     return new Promise<T>((resolve, reject) => {
@@ -178,6 +184,8 @@ export class NodeContext {
 
   /** Sends a one-way message; delivery is not confirmed. */
   send(to: string, payload: unknown, label = 'message'): void {
+    const problem = this.host.callTargetProblem(this.name, to, undefined);
+    if (problem !== undefined) throw this.targetError(problem);
     this.host.sendMessage(this.name, to, payload, label);
   }
 
@@ -188,7 +196,7 @@ export class NodeContext {
   spawn(body: () => Promise<void>): void {
     const sim = this.node.host.sim;
     sim.wake();
-    body().catch((error: unknown) => this.host.reportProcessError(this.node, error));
+    body().catch((error: unknown) => this.host.reportProcessError(this.node, error, 'spawn'));
   }
 
   /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
@@ -241,6 +249,15 @@ export class NodeContext {
     call.reject(new RpcError('timeout', `${call.to}.${call.method} did not answer in time`, this.name));
   }
 
+  /** A call to an unknown node or method: a programmer error, recorded here so a catch can't hide it. */
+  private targetError(problem: string): ReferenceError {
+    const error = new ReferenceError(problem);
+    this.host.recordServiceError(this.name, 'call', error);
+    // The caller's continuation must run now, at this virtual time.
+    this.node.host.sim.wake();
+    return error;
+  }
+
   private localToTrueMs(localMs: number): number {
     if (!(localMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${localMs}`);
     const drift = this.node.clockDriftPpm;
@@ -261,7 +278,7 @@ function runTimer(arg: unknown): void {
   const timer = arg as TimerArg;
   if (timer.cleared) return;
   timer.timers.delete(timer.handle);
-  timer.node.runHook(timer.callback);
+  timer.node.runHook(timer.callback, 'timer');
 }
 
 /** Message text of an error, re-exported for service code. */

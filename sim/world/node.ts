@@ -3,11 +3,15 @@
 import type { Simulation } from '../engine/simulation.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
-import { ConfigError, RpcError, errorMessage, type RpcErrorCode } from '../engine/errors.ts';
+import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
 import type { CallOutcome } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 
-/** Handles one request; may be async. What it returns is the response; what it throws fails the request. */
+/**
+ * Handles one request; may be async. What it returns is the response. A deliberate failure
+ * (`throw new ServiceError(code, message)`, or an RpcError) fails the request; anything else it
+ * throws (a TypeError, a plain Error…) is a bug: the request fails and so does the run.
+ */
 export type Handler = (payload: any, request: Request) => unknown;
 
 /** A handler with a fixed CPU cost drawn before it runs (cheaper than `await request.cpu(ms)`). */
@@ -75,8 +79,13 @@ export interface NodeHost {
   makeContext(node: SimNode): NodeContext;
   /** Records a span that ended. */
   nextSpanId(): string;
-  /** Records an error thrown by node code outside a request. */
-  reportProcessError(node: SimNode, error: unknown): void;
+  /**
+   * Records an error thrown by node code outside a request; `where` says what threw it (`factory`,
+   * `onStart`, `onStop`, `onMessage`, `timer`, `spawn`).
+   */
+  reportProcessError(node: SimNode, error: unknown, where: string): void;
+  /** Records a programmer error (not a deliberate one) thrown by a handler. */
+  reportHandlerBug(node: SimNode, method: string, error: unknown): void;
 }
 
 /** One request being served: the handler's view of it (`request.call`, `request.cpu`…). */
@@ -86,6 +95,9 @@ export class Request {
   readonly startMs: number;
   /** Set when the answer has been sent; later answers are ignored. */
   finished = false;
+  /** Neighbours in the node's list of running requests (no allocation per request to keep it). */
+  olderRunning: Request | undefined = undefined;
+  newerRunning: Request | undefined = undefined;
 
   constructor(
     readonly node: SimNode,
@@ -171,6 +183,10 @@ export class SimNode {
 
   busyWorkers = 0;
   readonly waiting: Request[] = [];
+  /** The newest running request; the list links through `Request.olderRunning`. */
+  private newestRunning: Request | undefined = undefined;
+  /** False while the service could not be built (crash-on-start, a factory that threw): it has no handlers. */
+  serviceBuilt = false;
   ctx!: NodeContext;
   service: ServiceDefinition = {};
   /** Instance-seconds accounting: virtual ms this node was up. */
@@ -211,6 +227,7 @@ export class SimNode {
     this.upSinceMs = this.host.sim.nowMs;
     this.ctx = this.host.makeContext(this);
     this.handlers.clear();
+    this.serviceBuilt = false;
     if (this.crashOnStarts > 0) {
       // A crash-looping start dies while starting up: its service is never built (it does not
       // register anywhere, it answers nothing), and the process exits `crashOnStartAfterMs` later.
@@ -225,14 +242,15 @@ export class SimNode {
     }
     try {
       this.service = this.factory(this.ctx);
+      this.serviceBuilt = true;
     } catch (error) {
       // A configuration error (e.g. opening another service's database) stops the run with exit 2.
-      if (error instanceof ConfigError) throw error;
-      this.host.reportProcessError(this, error);
+      if (error instanceof ConfigError || error instanceof EngineInvariantError) throw error;
+      this.host.reportProcessError(this, error, 'factory');
       this.service = {};
     }
     for (const [method, handler] of Object.entries(this.service.handlers ?? {})) this.handlers.set(method, handler);
-    if (this.service.onStart) this.runHook(this.service.onStart);
+    if (this.service.onStart) this.runHook(this.service.onStart, 'onStart');
   }
 
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */
@@ -244,6 +262,7 @@ export class SimNode {
     this.onStopped = undefined;
     this.generation++;
     this.busyWorkers = 0;
+    this.newestRunning = undefined;
     this.waiting.length = 0;
     this.deferred = [];
     this.backlog = [];
@@ -275,14 +294,14 @@ export class SimNode {
             this.finishDrainIfIdle();
           };
           result.then(done, (error: unknown) => {
-            this.host.reportProcessError(this, error);
+            this.host.reportProcessError(this, error, 'onStop');
             done();
           });
         } else {
           this.stopHookDone = true;
         }
       } catch (error) {
-        this.host.reportProcessError(this, error);
+        this.host.reportProcessError(this, error, 'onStop');
         this.stopHookDone = true;
       }
     }
@@ -382,6 +401,16 @@ export class SimNode {
     return this.busyWorkers + this.waiting.length;
   }
 
+  /** The running service's method names. */
+  methods(): IterableIterator<string> {
+    return this.handlers.keys();
+  }
+
+  /** Requests in a worker slot right now, newest first. */
+  *runningRequests(): IterableIterator<Request> {
+    for (let request = this.newestRunning; request !== undefined; request = request.olderRunning) yield request;
+  }
+
   /** True if the method exists on the running service. */
   hasMethod(method: string): boolean {
     return this.handlers.has(method);
@@ -420,6 +449,7 @@ export class SimNode {
   finish(request: Request, outcome: CallOutcome): void {
     if (request.finished || request.generation !== this.generation) return;
     request.finished = true;
+    this.unlinkRunning(request);
     const sim = this.host.sim;
     if (outcome.ok) this.stats.completed++;
     else this.stats.failed++;
@@ -456,6 +486,10 @@ export class SimNode {
 
   private begin(request: Request): void {
     this.busyWorkers++;
+    const newest = this.newestRunning;
+    if (newest !== undefined) newest.newerRunning = request;
+    request.olderRunning = newest;
+    this.newestRunning = request;
     const handler = this.handlers.get(request.method);
     if (handler === undefined) {
       this.finish(request, { ok: false, code: 'not-found', message: `${this.name} has no method ${request.method}`, source: this.name });
@@ -475,39 +509,70 @@ export class SimNode {
     try {
       result = handler(request.payload, request);
     } catch (error) {
-      this.finish(request, failureOutcome(error, this.name));
+      this.fail(request, error);
       return;
     }
     if (isPromiseLike(result)) {
       this.host.sim.wake();
       result.then(
         (value) => this.finish(request, { ok: true, value }),
-        (error: unknown) => this.finish(request, failureOutcome(error, this.name)),
+        (error: unknown) => this.fail(request, error),
       );
     } else {
       this.finish(request, { ok: true, value: result });
     }
   }
 
-  /** Runs a lifecycle hook or message handler; errors are reported, never thrown into the engine. */
-  runHook(hook: () => void | Promise<void>): void {
+  /**
+   * A handler threw: the request fails either way; a programmer error is also reported (it fails
+   * the run), and a broken engine invariant stops the run at once.
+   */
+  private fail(request: Request, error: unknown): void {
+    if (error instanceof EngineInvariantError) {
+      this.host.sim.fail(error);
+      return;
+    }
+    if (!isDeliberateError(error)) this.host.reportHandlerBug(this, request.method, error);
+    this.finish(request, failureOutcome(error, this.name));
+  }
+
+  /**
+   * Runs a lifecycle hook, timer or message handler (`where` names which, for error reports);
+   * errors are reported, never thrown into the engine, except a broken engine invariant.
+   */
+  runHook(hook: () => void | Promise<void>, where: string): void {
     // Service code may start async work without returning it: always drain after it.
     this.host.sim.wake();
     try {
       const result = hook.call(this.service);
       if (isPromiseLike(result)) {
-        result.then(undefined, (error: unknown) => this.host.reportProcessError(this, error));
+        result.then(undefined, (error: unknown) => this.hookFailed(error, where));
       }
     } catch (error) {
-      this.host.reportProcessError(this, error);
+      this.hookFailed(error, where);
     }
+  }
+
+  private hookFailed(error: unknown, where: string): void {
+    if (error instanceof EngineInvariantError) this.host.sim.fail(error);
+    else this.host.reportProcessError(this, error, where);
   }
 
   /** Delivers a one-way message to the service. */
   deliverMessage(payload: unknown, from: string): void {
     const onMessage = this.service.onMessage;
     if (!onMessage) return;
-    this.runHook(() => onMessage.call(this.service, payload, from));
+    this.runHook(() => onMessage.call(this.service, payload, from), 'onMessage');
+  }
+
+  private unlinkRunning(request: Request): void {
+    const older = request.olderRunning;
+    const newer = request.newerRunning;
+    if (older !== undefined) older.newerRunning = newer;
+    if (newer !== undefined) newer.olderRunning = older;
+    else if (this.newestRunning === request) this.newestRunning = older;
+    request.olderRunning = undefined;
+    request.newerRunning = undefined;
   }
 
   private stopAccounting(): void {
@@ -558,7 +623,6 @@ export function failureOutcome(error: unknown, source: string): CallOutcome {
   return { ok: false, code: 'application', message: errorMessage(error), source };
 }
 
-/** Builds the RpcError a caller sees from a failed outcome. */
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -4,7 +4,8 @@ import { Simulation } from '../engine/simulation.ts';
 import { Network, type LinkOptions, type Envelope } from './network.ts';
 import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, type ResolvedNodeOptions } from './node.ts';
 import { NodeContext, type ContextHost } from './context.ts';
-import { ConfigError, RpcError, errorMessage } from '../engine/errors.ts';
+import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../engine/errors.ts';
+import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, RequestBody, WireBody } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
 
@@ -52,6 +53,10 @@ export class World implements ContextHost {
   processErrors = 0;
   /** The first such error, for failure messages. */
   firstProcessError: string | undefined;
+  /** Errors thrown by service code, grouped by message; programmer errors fail the run. */
+  readonly serviceErrors = new ServiceErrorLog();
+  /** Errors already recorded (one rethrown or seen by several catch sites counts once). */
+  private readonly recordedErrors = new WeakSet<object>();
 
   constructor(seed: number, options: WorldOptions = {}) {
     this.sim = new Simulation(seed);
@@ -61,7 +66,8 @@ export class World implements ContextHost {
       sim: this.sim,
       makeContext: (node: SimNode) => new NodeContext(node, this),
       nextSpanId: () => `s${(this.nextSpan++).toString(16)}`,
-      reportProcessError: (node: SimNode, error: unknown) => this.reportProcessError(node, error),
+      reportProcessError: (node: SimNode, error: unknown, where: string) => this.reportProcessError(node, error, where),
+      reportHandlerBug: (node: SimNode, method: string, error: unknown) => this.recordServiceError(node.name, method, error),
     };
   }
 
@@ -247,6 +253,7 @@ export class World implements ContextHost {
     const timeoutMs = options.timeoutMs ?? 1000;
     const node = this.nodes.get(to);
     const state: IngressState = { done: false, timerHandle: -1, onDone };
+    if (!node || (node.status === 'up' && node.serviceBuilt && !node.hasMethod(method))) this.unknownIngressTarget(to, method);
     if (!node || node.status === 'down' || this.network.blocked(CLIENT, to)) {
       const code = node && node.status === 'down' ? 'refused' : 'unavailable';
       onDone({ ok: false, code, message: node ? `${to} is ${node.status === 'down' ? 'down' : 'unreachable'}` : `no node ${to}`, source: to });
@@ -267,6 +274,12 @@ export class World implements ContextHost {
     });
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
+  }
+
+  /** Workload traffic to an unknown node or method: the scenario's bug, recorded as one. */
+  private unknownIngressTarget(to: string, method: string): void {
+    const problem = this.callTargetProblem(CLIENT, to, method)!;
+    this.recordServiceError(CLIENT, 'workload', new ReferenceError(problem.replace(/^client calls/, 'the workload calls')));
   }
 
   /** The promise form of `request`: resolves with the answer or rejects with an RpcError. */
@@ -298,13 +311,64 @@ export class World implements ContextHost {
     this.network.send(from, to, label, { type: 'message', payload, traceId });
   }
 
-  reportProcessError(node: SimNode, error: unknown): void {
+  reportProcessError(node: SimNode, error: unknown, where: string): void {
+    if (error instanceof EngineInvariantError) {
+      this.sim.fail(error);
+      return;
+    }
+    this.recordServiceError(node.name, where, error);
     this.processErrors++;
     const message = `${node.name}: ${errorMessage(error)}`;
     this.firstProcessError ??= message;
     this.sim.trace.emit(this.sim.nowMs, 'process.error', node.name, undefined, undefined, errorMessage(error));
   }
 
+
+  /**
+   * Why a call or message from service code to `to` (and `method`, for a call) cannot be right, or
+   * undefined: no such node, or the node runs a service without that method. A node that is down
+   * or could not build its service is not judged (its handlers are unknown).
+   */
+  callTargetProblem(from: string, to: string, method: string | undefined): string | undefined {
+    const target = this.nodes.get(to);
+    if (target === undefined) {
+      if (to === CLIENT) return undefined;
+      return `${from} calls unknown node '${to}'${suggestion(to, this.nodes.keys())}`;
+    }
+    if (method === undefined || target.status !== 'up' || !target.serviceBuilt || target.hasMethod(method)) return undefined;
+    return `${from} calls ${to}.${method}, but ${to} has no method '${method}'${suggestion(method, target.methods())}`;
+  }
+
+  /** Records an error thrown by service code on `node` in `method` (once per error object). */
+  recordServiceError(node: string, method: string, error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      if (this.recordedErrors.has(error)) return;
+      this.recordedErrors.add(error);
+    }
+    this.serviceErrors.record(node, method, error, this.sim.nowMs);
+  }
+
+  /**
+   * Requests still running (a worker busy on them) at least `afterDeadlineMs` after their caller's
+   * deadline, per node and method: a handler that never resolves shows up here.
+   */
+  hungRequests(afterDeadlineMs: number): HungRequests[] {
+    const byKey = new Map<string, HungRequests>();
+    for (const node of this.nodes.values()) {
+      for (const request of node.runningRequests()) {
+        if (this.sim.nowMs - request.deadlineMs < afterDeadlineMs) continue;
+        const key = `${node.name}\u0000${request.method}`;
+        const entry = byKey.get(key);
+        if (entry) {
+          entry.count++;
+          entry.oldestStartMs = Math.min(entry.oldestStartMs, request.startMs);
+        } else {
+          byKey.set(key, { node: node.name, method: request.method, count: 1, oldestStartMs: request.startMs });
+        }
+      }
+    }
+    return [...byKey.values()];
+  }
 
   // ---- delivery ----------------------------------------------------------------------------
 
@@ -358,6 +422,15 @@ export class World implements ContextHost {
       node.deliverMessage(body.payload, envelope.from);
     }
   }
+}
+
+/** Requests of one node and method that are still running long after their caller gave up. */
+export interface HungRequests {
+  node: string;
+  method: string;
+  count: number;
+  /** When the oldest of them started, virtual ms. */
+  oldestStartMs: number;
 }
 
 const DEFAULT_NODE_OPTIONS: ResolvedNodeOptions = { workers: 4, queueCapacity: 64, defaultTimeoutMs: 1000, labels: {} };
