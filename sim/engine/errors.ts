@@ -14,9 +14,21 @@ export class NondeterminismError extends Error {
   override name = 'NondeterminismError';
 }
 
-/** A broken engine invariant: a bug in the simulator, reported with the seed and virtual time. */
+/**
+ * A broken engine invariant: a bug in the simulator (exit 4), never a request failure. Give the
+ * seed and virtual time so the message says how to reproduce it.
+ */
 export class EngineInvariantError extends Error {
   override name = 'EngineInvariantError';
+  constructor(
+    message: string,
+    /** The run's seed, when known. */
+    readonly seed?: number,
+    /** Virtual time of the violation, ms. */
+    readonly atMs?: number,
+  ) {
+    super(seed === undefined ? message : `${message} (seed ${seed}, at ${atMs} ms)`);
+  }
 }
 
 /**

@@ -3,8 +3,8 @@
 import type { Simulation } from '../engine/simulation.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
-import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
-import type { CallOutcome } from './rpc.ts';
+import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
+import { earliestDeadline, type CallSettler, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 
 /**
@@ -59,8 +59,8 @@ export interface ResolvedNodeOptions {
 /** Node state as the world sees it. */
 export type NodeStatus = 'up' | 'down';
 
-/** Where a finished request's answer goes. */
-export type ReplyFn = (outcome: CallOutcome) => void;
+/** Where a finished request's answer goes, once its outcome fields are written. */
+export type ReplyFn = (request: Request) => void;
 
 /** A node-scoped event: dropped if the node restarted since, deferred while it is paused. */
 interface NodeEvent {
@@ -88,32 +88,70 @@ export interface NodeHost {
   reportHandlerBug(node: SimNode, method: string, error: unknown): void;
 }
 
-/** One request being served: the handler's view of it (`request.call`, `request.cpu`…). */
-export class Request {
-  readonly spanId: string;
+/**
+ * One request: the callee's view of a call (`request.call`, `request.cpu`…) and, for RPC, the
+ * call's one envelope end to end (`RpcCall`): the caller fills the call, the callee the outcome,
+ * and the same record travels back as the response.
+ */
+export class Request implements RpcCall {
+  /** The node serving it; set when the callee takes it. */
+  node!: SimNode;
+  spanId = '';
   /** True virtual time the request was admitted. */
-  readonly startMs: number;
+  startMs = 0;
+  /** The serving node's generation when it took the request. */
+  generation = 0;
+  /** Taken by a callee (or refused for one): a second delivery of the same call gets its own copy. */
+  claimed = false;
   /** Set when the answer has been sent; later answers are ignored. */
   finished = false;
   /** Neighbours in the node's list of running requests (no allocation per request to keep it). */
   olderRunning: Request | undefined = undefined;
   newerRunning: Request | undefined = undefined;
 
+  ok = false;
+  value: unknown = undefined;
+  code: RpcErrorCode | undefined = undefined;
+  message: string | undefined = undefined;
+  source: string | undefined = undefined;
+
+  caller: CallSettler | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: RpcError) => void) | undefined = undefined;
+  timerHandle = -1;
+  settled = false;
+
   constructor(
-    readonly node: SimNode,
-    readonly method: string,
-    readonly payload: unknown,
+    /** Correlates the answer with the call (0 for workload traffic). */
+    readonly callId: number,
     /** The calling node, or `client` for workload traffic. */
     readonly from: string,
+    readonly to: string,
+    readonly method: string,
+    readonly payload: unknown,
     /** Absolute true virtual time after which the caller no longer waits. */
     readonly deadlineMs: number,
     readonly traceId: string,
     readonly parentSpanId: string | undefined,
-    readonly generation: number,
+    /** Where the answer goes once the outcome is written. */
     readonly reply: ReplyFn,
-  ) {
+    readonly original: RpcCall | undefined = undefined,
+  ) {}
+
+  /** @internal The callee `node` takes the request: its span starts now. */
+  claim(node: SimNode): void {
+    this.claimed = true;
+    this.node = node;
+    this.generation = node.generation;
     this.spanId = node.host.nextSpanId();
     this.startMs = node.host.sim.nowMs;
+  }
+
+  /** @internal A second delivery of a call already taken (the network duplicated it): its own record. */
+  duplicate(): Request {
+    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceId, this.parentSpanId, this.reply, this.original ?? this);
+    copy.caller = this.caller;
+    return copy;
   }
 
   /** The node's context (clock, rng, durable store…). */
@@ -133,7 +171,7 @@ export class Request {
   call<T = unknown>(to: string, method: string, payload?: unknown, options: { timeoutMs?: number; deadlineMs?: number } = {}): Promise<T> {
     return this.node.ctx.call<T>(to, method, payload, {
       timeoutMs: options.timeoutMs,
-      deadlineMs: options.deadlineMs === undefined ? this.deadlineMs : Math.min(options.deadlineMs, this.deadlineMs),
+      deadlineMs: earliestDeadline(this.deadlineMs, options.deadlineMs),
       traceId: this.traceId,
       parentSpanId: this.spanId,
     });
@@ -426,9 +464,9 @@ export class SimNode {
    * The caller has checked that the node is up and not paused.
    */
   admit(request: Request): void {
+    if (this.status !== 'up') this.invariantBroken(`${this.name} admitted ${request.method} while down`);
     if (this.draining) {
-      request.finished = true;
-      request.reply({ ok: false, code: 'refused', message: `${this.name} is shutting down`, source: this.name });
+      this.answerAtOnce(request, 'refused', `${this.name} is shutting down`);
       return;
     }
     if (this.busyWorkers < this.options.workers) {
@@ -440,18 +478,44 @@ export class SimNode {
     } else {
       this.stats.shed++;
       this.host.sim.trace.emit(this.host.sim.nowMs, 'request.shed', this.name, request.from, undefined, request.method);
-      request.finished = true;
-      request.reply({ ok: false, code: 'overloaded', message: `${this.name} queue full (${this.options.queueCapacity})`, source: this.name });
+      this.answerAtOnce(request, 'overloaded', `${this.name} queue full (${this.options.queueCapacity})`);
     }
   }
 
-  /** Ends a request with a value or an error; frees its worker and starts the next one. */
-  finish(request: Request, outcome: CallOutcome): void {
+  /** Answers a request that never reached a worker (refused while draining, shed): no span. */
+  private answerAtOnce(request: Request, code: RpcErrorCode, message: string): void {
+    request.finished = true;
+    request.ok = false;
+    request.code = code;
+    request.message = message;
+    request.source = this.name;
+    request.reply(request);
+  }
+
+  /** Ends a request with its handler's value; frees its worker and starts the next one. */
+  succeed(request: Request, value: unknown): void {
     if (request.finished || request.generation !== this.generation) return;
+    request.ok = true;
+    request.value = value;
+    this.complete(request);
+  }
+
+  /** Ends a request with a typed error; frees its worker and starts the next one. */
+  failWith(request: Request, code: RpcErrorCode, message: string, source: string): void {
+    if (request.finished || request.generation !== this.generation) return;
+    request.ok = false;
+    request.code = code;
+    request.message = message;
+    request.source = source;
+    this.complete(request);
+  }
+
+  private complete(request: Request): void {
     request.finished = true;
     this.unlinkRunning(request);
     const sim = this.host.sim;
-    if (outcome.ok) this.stats.completed++;
+    const ok = request.ok;
+    if (ok) this.stats.completed++;
     else this.stats.failed++;
     sim.trace.recordSpan(
       request.traceId,
@@ -461,11 +525,12 @@ export class SimNode {
       request.method,
       request.startMs,
       sim.nowMs,
-      outcome.ok ? 'ok' : 'error',
-      outcome.ok ? undefined : outcome.code,
+      ok ? 'ok' : 'error',
+      ok ? undefined : request.code,
     );
-    request.reply(outcome);
+    request.reply(request);
     this.busyWorkers--;
+    if (this.busyWorkers < 0) this.invariantBroken(`${this.name} has ${this.busyWorkers} busy workers after ${request.method}`);
     this.startNext();
     if (this.draining) this.finishDrainIfIdle();
   }
@@ -492,7 +557,7 @@ export class SimNode {
     this.newestRunning = request;
     const handler = this.handlers.get(request.method);
     if (handler === undefined) {
-      this.finish(request, { ok: false, code: 'not-found', message: `${this.name} has no method ${request.method}`, source: this.name });
+      this.failWith(request, 'not-found', `${this.name} has no method ${request.method}`, this.name);
       return;
     }
     if (typeof handler === 'function') {
@@ -515,11 +580,11 @@ export class SimNode {
     if (isPromiseLike(result)) {
       this.host.sim.wake();
       result.then(
-        (value) => this.finish(request, { ok: true, value }),
+        (value) => this.succeed(request, value),
         (error: unknown) => this.fail(request, error),
       );
     } else {
-      this.finish(request, { ok: true, value: result });
+      this.succeed(request, result);
     }
   }
 
@@ -533,7 +598,8 @@ export class SimNode {
       return;
     }
     if (!isDeliberateError(error)) this.host.reportHandlerBug(this, request.method, error);
-    this.finish(request, failureOutcome(error, this.name));
+    if (error instanceof RpcError) this.failWith(request, error.code, error.message, error.source ?? this.name);
+    else this.failWith(request, 'application', errorMessage(error), this.name);
   }
 
   /**
@@ -563,6 +629,12 @@ export class SimNode {
     const onMessage = this.service.onMessage;
     if (!onMessage) return;
     this.runHook(() => onMessage.call(this.service, payload, from), 'onMessage');
+  }
+
+  /** Stops the run: an engine invariant does not hold (a bug in dsim, reported with seed and time). */
+  invariantBroken(message: string): never {
+    const sim = this.host.sim;
+    throw new EngineInvariantError(message, sim.seed, sim.nowMs);
   }
 
   private unlinkRunning(request: Request): void {
@@ -615,12 +687,6 @@ function dispatchNodeEvent(event: NodeEvent, replay: boolean): void {
   }
   if (event.wakes) node.host.sim.wake();
   event.callback(event.arg);
-}
-
-/** Turns anything a handler threw into a typed outcome; RpcErrors keep their code. */
-export function failureOutcome(error: unknown, source: string): CallOutcome {
-  if (error instanceof RpcError) return { ok: false, code: error.code, message: error.message, source: error.source ?? source };
-  return { ok: false, code: 'application', message: errorMessage(error), source };
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

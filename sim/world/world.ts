@@ -6,7 +6,7 @@ import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, ty
 import { NodeContext, type ContextHost } from './context.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../engine/errors.ts';
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
-import type { CallOutcome, RequestBody, WireBody } from './rpc.ts';
+import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
 
 /** The name workload traffic comes from. No node may take it. */
@@ -261,7 +261,7 @@ export class World implements ContextHost {
     }
     state.timerHandle = sim.schedule(timeoutMs, ingressTimeout, state);
     const traceId = options.traceId ?? this.newTraceId();
-    const request = new Request(node, method, payload, CLIENT, sim.nowMs + timeoutMs, traceId, undefined, node.generation, (outcome) => {
+    const request = new Request(0, CLIENT, to, method, payload, sim.nowMs + timeoutMs, traceId, undefined, (answered) => {
       if (state.done) return;
       if (this.network.blocked(to, CLIENT)) {
         // The answer would cross a partition (isolate cuts the clients off too): the client times out.
@@ -270,8 +270,9 @@ export class World implements ContextHost {
       }
       state.done = true;
       sim.cancel(state.timerHandle);
-      onDone(outcome);
+      onDone(outcomeOf(answered));
     });
+    request.claim(node);
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
   }
@@ -303,9 +304,18 @@ export class World implements ContextHost {
     return `t${(this.nextTrace++).toString(16)}`;
   }
 
-  sendRequest(from: string, to: string, body: RequestBody): void {
-    this.network.send(from, to, body.method, body);
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceId: string, parentSpanId: string | undefined): RpcCall {
+    return new Request(callId, from, to, method, payload, deadlineMs, traceId, parentSpanId, this.replyOverNetwork);
   }
+
+  sendCall(call: RpcCall): void {
+    this.network.send(call.from, call.to, call.method, call);
+  }
+
+  /** Sends an answered call back to its caller: the same record, now carrying its outcome. */
+  private readonly replyOverNetwork = (request: Request): void => {
+    this.network.send(request.to, request.from, request.ok ? 'reply' : 'reply-error', request, true);
+  };
 
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void {
     this.network.send(from, to, label, { type: 'message', payload, traceId });
@@ -374,20 +384,18 @@ export class World implements ContextHost {
 
   private deliver(envelope: Envelope): void {
     const sim = this.sim;
-    const body = envelope.body as WireBody;
+    const body = envelope.body;
     const node = this.nodes.get(envelope.to);
     if (!node || node.status === 'down') {
       sim.trace.emit(sim.nowMs, 'msg.dropped', envelope.from, envelope.to, envelope.id, 'node-down');
-      if (node && body.type === 'request') {
+      if (node && !envelope.response && body instanceof Request) {
         // The process is gone but its host answers: connection refused.
-        this.network.send(envelope.to, envelope.from, 'refused', {
-          type: 'response',
-          callId: body.callId,
-          ok: false,
-          value: undefined,
-          errorCode: 'refused',
-          errorMessage: `${envelope.to} refused the connection (down)`,
-        });
+        const refused = body.claimed ? body.duplicate() : body;
+        refused.claimed = true;
+        refused.ok = false;
+        refused.code = 'refused';
+        refused.message = `${envelope.to} refused the connection (down)`;
+        this.network.send(envelope.to, envelope.from, 'refused', refused, true);
       }
       return;
     }
@@ -397,29 +405,17 @@ export class World implements ContextHost {
 
   /** @internal */
   handleArrivalNow(node: SimNode, envelope: Envelope): void {
-    const body = envelope.body as WireBody;
-    if (body.type === 'request') {
-      const from = envelope.from;
-      const callId = body.callId;
-      const request = new Request(node, body.method, body.payload, from, body.deadlineMs, body.traceId, body.parentSpanId, node.generation, (outcome) => {
-        this.network.send(node.name, from, outcome.ok ? 'reply' : 'reply-error', {
-          type: 'response',
-          callId,
-          ok: outcome.ok,
-          value: outcome.ok ? outcome.value : undefined,
-          errorCode: outcome.ok ? undefined : outcome.code,
-          errorMessage: outcome.ok ? undefined : outcome.message,
-        });
-      });
-      node.admit(request);
-    } else if (body.type === 'response') {
-      node.ctx.receiveResponse(
-        body.ok
-          ? { ok: true, value: body.value, callId: body.callId }
-          : { ok: false, code: body.errorCode ?? 'application', message: body.errorMessage ?? 'error', source: envelope.from, callId: body.callId },
-      );
+    const body = envelope.body;
+    if (!(body instanceof Request)) {
+      node.deliverMessage((body as MessageBody).payload, envelope.from);
+    } else if (envelope.response) {
+      // Only the context that made the call settles it; one from before a restart died with it.
+      if (body.caller === node.ctx) node.ctx.receiveResponse(body);
     } else {
-      node.deliverMessage(body.payload, envelope.from);
+      // A call the network duplicated arrives twice: each delivery answers in its own record.
+      const request = body.claimed ? body.duplicate() : body;
+      request.claim(node);
+      node.admit(request);
     }
   }
 }
@@ -460,6 +456,12 @@ function ingressTimeout(arg: unknown): void {
   if (state.done) return;
   state.done = true;
   state.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT });
+}
+
+/** The ingress answer as a value (one object per workload request, as the callback keeps it). */
+function outcomeOf(request: Request): CallOutcome {
+  if (request.ok) return { ok: true, value: request.value };
+  return { ok: false, code: request.code ?? 'application', message: request.message ?? 'error', source: request.source };
 }
 
 function admitDeferred(arg: unknown): void {
