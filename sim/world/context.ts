@@ -232,6 +232,8 @@ export class NodeContext {
 
   /** @internal The call's timer fired before an answer. */
   timeOut(call: RpcCall): void {
+    // Answered already: a timer deferred by a pause fires late, as cancel cannot reach it.
+    if (call.settled) return;
     if (this.pending.get(call.callId) !== call) this.invariantBroken(`${this.name}: call ${call.callId} timed out but is not pending`);
     this.pending.delete(call.callId);
     call.settled = true;
