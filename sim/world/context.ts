@@ -4,7 +4,7 @@ import type { Rng } from '../engine/rng.ts';
 import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, RpcCall } from './rpc.ts';
 import { callError, timeoutWithinDeadline } from './rpc.ts';
-import { EngineInvariantError, RpcError, errorMessage } from '../engine/errors.ts';
+import { EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
 
 /**
  * What a context needs from its node. `SimNode` implements it; the context depends on this
@@ -183,6 +183,16 @@ export class NodeContext {
     const sim = this.node.host.sim;
     sim.wake();
     body().catch((error: unknown) => this.host.reportProcessError(this.node, error, 'spawn'));
+  }
+
+  /**
+   * For patterns that catch errors from code they run on a user's behalf (a consumer's handler, a
+   * saga step, a fallback's operation, an outbox's publish): a programmer error (a TypeError, a
+   * plain Error…) is recorded as a bug in `where` and fails the run, though the pattern goes on
+   * handling it (nack, compensate, fall back); a deliberate error (ServiceError, RpcError) is not.
+   */
+  reportCaught(error: unknown, where: string): void {
+    if (!isDeliberateError(error)) this.host.recordServiceError(this.name, where, error);
   }
 
   /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
