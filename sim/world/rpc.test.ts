@@ -257,6 +257,19 @@ describe('unreachable callees', () => {
   });
 });
 
+describe('pauses', () => {
+  it('an answer and the timeout both deferred by a pause of the caller: the answer wins, the late timer is ignored', async () => {
+    const { world, log, trace, start } = withCaller(async (ctx, log, world) => logged(log, world, 'get', ctx.call('db', 'get', undefined, { timeoutMs: 30 })));
+    world.addNode('db', () => ({ handlers: { get: () => 'v' } }));
+    start();
+    world.sim.schedule(1, () => world.pause('caller'));
+    world.sim.schedule(50, () => world.resume('caller'));
+    await world.sim.run();
+    expect(log).toEqual(['get:"v"@50']);
+    expect(trace.filter((event) => event.kind === 'rpc.timeout')).toEqual([]);
+  });
+});
+
 describe('duplicates', () => {
   it('a duplicated request runs the handler twice but the caller settles once, with the first answer', async () => {
     let served = 0;
