@@ -115,6 +115,21 @@ function variant(result: VariantResult): VariantResult {
     series: result.series.map(bucket),
     timeline: result.timeline.map((entry) => ({ atMs: roundMs(entry.atMs), kind: entry.kind, node: entry.node, detail: entry.detail })),
   };
+  if (result.errors !== undefined) {
+    out.errors = result.errors.map((group) => ({
+      code: group.code,
+      node: group.node,
+      method: group.method,
+      message: group.message,
+      where: group.where,
+      count: group.count,
+      firstAtMs: roundMs(group.firstAtMs),
+      bug: group.bug,
+    }));
+  }
+  if (result.hungRequests !== undefined) {
+    out.hungRequests = result.hungRequests.map((hung) => ({ ...hung, oldestStartMs: roundMs(hung.oldestStartMs) }));
+  }
   if (result.maxRequests !== undefined) out.maxRequests = result.maxRequests;
   if (result.history !== undefined) out.history = result.history.map(historyOperation);
   return out;

@@ -162,6 +162,30 @@ function runFigures(variants: readonly VariantResult[]): string {
   return variants.map((variant) => `${variant.name}: ${formatMs(variant.simulatedMs)} ms simulated, ${formatCount(variant.events)} events`).join('; ');
 }
 
+/** Error groups shown under the table per variant; the JSON result has them all. */
+const ERRORS_SHOWN = 3;
+
+/** The three most frequent service errors and any hung requests of each variant, under the table. */
+function serviceErrorLines(variants: readonly VariantResult[], chalk: ChalkInstance): string[] {
+  const lines: string[] = [];
+  for (const variant of variants) {
+    const errors = variant.errors ?? [];
+    if (errors.length > 0) {
+      const more = errors.length > ERRORS_SHOWN ? ` (top ${ERRORS_SHOWN} of ${errors.length} kinds)` : '';
+      lines.push(chalk.bold(`${variant.name}: errors in service code${more}`));
+      for (const group of errors.slice(0, ERRORS_SHOWN)) {
+        const where = group.where === '' ? '' : ` at ${group.where}`;
+        const mark = group.bug ? chalk.red('bug') : chalk.dim('deliberate');
+        lines.push(`  ${formatCount(group.count)}× ${group.node}.${group.method} ${mark} ${group.code}: ${group.message}${where}`);
+      }
+    }
+    for (const hung of variant.hungRequests ?? []) {
+      lines.push(chalk.bold(`${variant.name}: ${formatCount(hung.count)} hung request${hung.count === 1 ? '' : 's'} in ${hung.node}.${hung.method}`) + chalk.dim(' (still running long after the caller\'s deadline)'));
+    }
+  }
+  return lines;
+}
+
 /**
  * Renders a scenario result for the terminal: header (scenario, seed, verdict), the side-by-side
  * table (requests, latency, availability, throughput, cost, consistency, errors, checks, faults),
@@ -173,6 +197,7 @@ export function renderTerminal(result: ScenarioResult, options: TerminalOptions)
   const parts = [...header(result, chalk), table(result, rows, chalk, options.widthColumns ?? DEFAULT_WIDTH_COLUMNS)];
   parts.push(...sharedRows(rows.filter((row) => row.spanning), chalk));
   parts.push(chalk.dim(runFigures(result.variants)));
+  parts.push(...serviceErrorLines(result.variants, chalk));
   const blocks = failureBlocks(result, chalk, options.replayCommand);
   if (blocks.length > 0) parts.push('', chalk.bold('Failures'), blocks.join('\n\n'));
   return `${parts.join('\n')}\n`;

@@ -6,7 +6,7 @@ export { NodeContext } from './world/context.ts';
 export { Network, type LinkOptions } from './world/network.ts';
 export { Rng, validateDistribution, describeDistribution, distributionMean, type Distribution } from './engine/rng.ts';
 export { Trace, describeEvent, type TraceEvent, type TraceSink, type Span } from './engine/trace.ts';
-export { RpcError, SimulatedError, ConfigError, NondeterminismError, isRpcError, isTransientRpcError, errorMessage, type RpcErrorCode } from './engine/errors.ts';
+export { RpcError, ServiceError, SimulatedError, ConfigError, NondeterminismError, EngineInvariantError, isRpcError, isDeliberateError, isTransientRpcError, errorMessage, type RpcErrorCode } from './engine/errors.ts';
 export { always, eventually, sometimes, type Check, type Failure, type FailureKind, type CheckVerdict, type CheckViolation, type HistoryWitness, type WitnessOperation } from './harness/checks.ts';
 export { slo, type SloSpec, type SloPhase } from './harness/slo.ts';
 export type { NodeFigures, NodeLoadPoint } from './harness/node-figures.ts';

@@ -55,12 +55,12 @@ describe.concurrent('sim run: output', () => {
     expect(json.variants[1].failures[0]).toMatchObject({ kind: 'correctness', check: 'served at most the limit' });
   });
 
-  it('fails the request, not the run, when service code throws', async () => {
+  it('fails the request, not the run, when service code throws a ServiceError on purpose', async () => {
     const run = await sim('run', 'test/fixtures/throwing-service.ts', '--seed', '1', '--json');
     expect(run.status).toBe(0);
     const metrics = JSON.parse(run.stdout).variants[0].metrics;
     expect(metrics.requests.failed).toBeGreaterThan(0);
-    expect(metrics.errors).toEqual({ application: metrics.requests.failed });
+    expect(metrics.errors).toEqual({ 'bad-request': metrics.requests.failed });
     expect(metrics.requests.failed).toBe(Math.ceil(metrics.requests.total / 3));
   });
 

@@ -161,6 +161,7 @@ export class OutboxRelay {
       try {
         await this.options.publish(message.topic, message.key, message.event, { id: message.id });
       } catch (error) {
+        this.ctx.reportCaught(error, 'outbox publish');
         this.stats.publishFailures++;
         this.ctx.emit('outbox.publish-failed', `${message.id}: ${errorMessage(error)}`);
         await this.ctx.sleep(this.options.retryDelayMs);

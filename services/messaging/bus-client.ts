@@ -145,6 +145,8 @@ export function busClient(ctx: NodeContext, options: BusClientOptions): BusClien
     try {
       await entry.handler(event, meta as DeliveryMeta);
     } catch (error) {
+      // A bug in the handler fails the run even though the message is nacked (and redelivered).
+      ctx.reportCaught(error, `consumer ${payload.topic}`);
       // Always a plain nack: an RpcError the handler let through (say `refused` from its own
       // downstream call) must not look to the broker like this consumer being down.
       throw new RpcError('application', errorMessage(error), ctx.name);

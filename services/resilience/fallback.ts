@@ -5,7 +5,7 @@ import { ConfigError, errorMessage, RpcError } from '../../sim/engine/errors.ts'
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
 
 /** What a fallback policy needs from its node: NodeContext satisfies it. */
-export type FallbackContext = Pick<NodeContext, 'emit'>;
+export type FallbackContext = Pick<NodeContext, 'emit'> & Partial<Pick<NodeContext, 'reportCaught'>>;
 
 /**
  * Options of {@link FallbackPolicy}: exactly one of `value` and `fallback`. The fallback answer
@@ -55,6 +55,8 @@ export class FallbackPolicy implements Policy {
       return await operation(attempt);
     } catch (error) {
       if (!this.shouldHandle(error)) throw error;
+      // Falling back must not hide a bug in the operation.
+      this.ctx.reportCaught?.(error, 'fallback');
       this.usedCount++;
       this.ctx.emit('fallback.used', error instanceof RpcError ? error.code : errorMessage(error));
       return (await this.fallback(error, attempt)) as T;

@@ -2,6 +2,7 @@
 // on (so RPCs carry it to the next hop), and rejects at the deadline even if the operation hangs.
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
+import { earliestDeadline } from '../../sim/world/rpc.ts';
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
 
 /** What a timeout policy needs from its node: NodeContext satisfies it. */
@@ -45,8 +46,7 @@ export class TimeoutPolicy implements Policy {
     const ctx = this.ctx;
     // Deadlines are true virtual time: a skewed node clock must not stretch or cut them.
     const ownDeadlineMs = ctx.deadlineIn(this.timeoutMs);
-    const outer = attempt.deadlineMs;
-    const deadlineMs = outer !== undefined && outer < ownDeadlineMs ? outer : ownDeadlineMs;
+    const deadlineMs = earliestDeadline(ownDeadlineMs, attempt.deadlineMs)!;
     const remainingMs = ctx.remainingMs(deadlineMs);
     if (!(remainingMs > 0)) {
       this.expiredCount++;

@@ -3,6 +3,7 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { Request } from '../../sim/world/node.ts';
 import { RpcError } from '../../sim/engine/errors.ts';
+import { earliestDeadline } from '../../sim/world/rpc.ts';
 import type { Attempt, Policy } from '../resilience/policy.ts';
 import type { DiscoveryClient } from './discovery-client.ts';
 import type { ServiceInstance } from './instance.ts';
@@ -63,9 +64,7 @@ export class ServiceClient {
   /** Calls `method` on one instance of the service and resolves with its answer. */
   call<T = unknown>(method: string, payload?: unknown, options: ServiceCallOptions = NO_OPTIONS): Promise<T> {
     const policy = this.policy;
-    let deadlineMs = options.deadlineMs;
-    const parent = options.parent;
-    if (parent !== undefined && (deadlineMs === undefined || parent.deadlineMs < deadlineMs)) deadlineMs = parent.deadlineMs;
+    const deadlineMs = earliestDeadline(options.deadlineMs, options.parent?.deadlineMs);
     if (policy === undefined) return this.attempt<T>(method, payload, options, deadlineMs);
     return policy.execute<T>(
       (attempt: Attempt) => this.attempt<T>(method, payload, options, attempt.deadlineMs === undefined ? deadlineMs : attempt.deadlineMs),

@@ -308,6 +308,8 @@ export class SagaOrchestrator<D> {
       try {
         await this.runStep(step, step.action, record, deferrals + 1);
       } catch (error) {
+        // Compensating must not hide a bug in the step.
+        this.ctx.reportCaught(error, `saga step ${step.name}`);
         if (error instanceof SagaStepDeferred) {
           deferrals++;
           this.ctx.emit('saga.deferred', `${record.id} ${step.name}: ${error.message}`);
@@ -340,6 +342,7 @@ export class SagaOrchestrator<D> {
             this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
             await this.runStep(step, step.compensation, record, failedTries + 1);
           } catch (error) {
+            this.ctx.reportCaught(error, `saga compensation ${step.name}`);
             if (!(error instanceof SagaStepDeclined)) {
               // A compensation must eventually succeed: try again, backing off.
               failedTries++;

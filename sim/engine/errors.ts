@@ -14,9 +14,21 @@ export class NondeterminismError extends Error {
   override name = 'NondeterminismError';
 }
 
-/** A broken engine invariant: a bug in the simulator, reported with the seed and virtual time. */
+/**
+ * A broken engine invariant: a bug in the simulator (exit 4), never a request failure. Give the
+ * seed and virtual time so the message says how to reproduce it.
+ */
 export class EngineInvariantError extends Error {
   override name = 'EngineInvariantError';
+  constructor(
+    message: string,
+    /** The run's seed, when known. */
+    readonly seed?: number,
+    /** Virtual time of the violation, ms. */
+    readonly atMs?: number,
+  ) {
+    super(seed === undefined ? message : `${message} (seed ${seed}, at ${atMs} ms)`);
+  }
 }
 
 /**
@@ -39,7 +51,9 @@ export type RpcErrorCode =
   | 'not-found'
   | 'bad-request'
   | 'conflict'
-  | 'application';
+  | 'application'
+  // A service's own codes (`declined`, `out-of-stock`…), thrown with `ServiceError`.
+  | (string & {});
 
 /**
  * An error that is data about the simulated system (a failed call, a declined saga step, a rolled
@@ -68,6 +82,31 @@ export class RpcError extends SimulatedError {
   }
 }
 
+/**
+ * A deliberate failure thrown by service code: `throw new ServiceError('declined', 'card declined')`.
+ * It fails only the request it was thrown in; the caller's `await` rejects with an RpcError of the
+ * same code and message. This is how a service says "on purpose": anything else it throws (a
+ * `TypeError`, a plain `Error`, a string) is treated as a bug and fails the run (see
+ * `isDeliberateError`). Subclasses of `SimulatedError` (RpcError, saga and procedure errors) count
+ * as deliberate too.
+ */
+export class ServiceError extends RpcError {
+  override name = 'ServiceError';
+  constructor(code: RpcErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/**
+ * True for an error a service throws on purpose (a `SimulatedError`: ServiceError, RpcError, saga
+ * and procedure errors): it fails its request and nothing more. Anything else thrown by service
+ * code (TypeError, ReferenceError, RangeError, NondeterminismError, ConfigError, a plain Error, a
+ * string) is a programmer error and fails the run unless the scenario sets `tolerateServiceErrors`.
+ */
+export function isDeliberateError(error: unknown): boolean {
+  return error instanceof SimulatedError;
+}
+
 /** Type guard for RpcError, optionally of one code. */
 export function isRpcError(error: unknown, code?: RpcErrorCode): error is RpcError {
   return error instanceof RpcError && (code === undefined || error.code === code);
@@ -85,4 +124,20 @@ export function isTransientRpcError(error: unknown): boolean {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * `instanceof` for dsim's error classes that also knows instances made by another copy of dsim's
+ * modules. A CommonJS scenario that requires the installed package gets a copy of its own beside
+ * the CLI's ES modules; an error crossing between the two must keep its kind (a deliberate
+ * RpcError must not turn into a bug, a ConfigError must stay bad input).
+ */
+function sameKindInAnyCopy(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[Symbol.for(`dsim.error.${this.name}`)] === true;
+}
+
+for (const kind of [ConfigError, NondeterminismError, EngineInvariantError, SimulatedError, RpcError, ServiceError]) {
+  Object.defineProperty(kind.prototype, Symbol.for(`dsim.error.${kind.name}`), { value: true });
+  Object.defineProperty(kind, Symbol.hasInstance, { value: sameKindInAnyCopy });
 }

@@ -381,7 +381,8 @@ async function checkExactlyOnce(ops: RpcOp[], link: LinkOptions): Promise<string
           } else {
             caller.ctx.call(op.to, op.method, id, { timeoutMs: op.timeoutMs }).then(
               (value) => settle(id, startMs, op.timeoutMs, true, value),
-              (error: unknown) => settle(id, startMs, op.timeoutMs, false, error),
+              // Calling a method the (running) callee lacks is a bug: it rejects at once, untyped.
+              (error: unknown) => settle(id, startMs, op.timeoutMs, false, error instanceof ReferenceError && op.method === 'missing' ? { code: 'not-found' } : error),
             );
           }
           break;

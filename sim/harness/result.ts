@@ -4,6 +4,8 @@ import type { Failure, WitnessOperation } from './checks.ts';
 import type { LatencySummary, EndpointSummary, TimeBucket } from './metrics.ts';
 import type { ScheduledFault } from './faults.ts';
 import type { NodeFigures } from './node-figures.ts';
+import type { ServiceErrorGroup } from '../world/service-errors.ts';
+import type { HungRequests } from '../world/world.ts';
 
 /** Request figures of one variant. */
 export interface VariantMetrics {
@@ -54,6 +56,13 @@ export interface VariantResult {
   series: TimeBucket[];
   /** State-change timeline for charts (breaker states, compensations…), bounded. */
   timeline: TimelineEntry[];
+  /**
+   * Errors thrown by service code, grouped by node, method, code and message, most frequent first:
+   * `{ code, node, method, message, where, count, firstAtMs, bug }` (`bug`: a programmer error).
+   */
+  errors?: ServiceErrorGroup[];
+  /** Requests still running long after their caller's deadline when the run ended, per node and method. */
+  hungRequests?: HungRequests[];
   /** Workload requests that were limited (for shrinking), when set. */
   maxRequests?: number;
   /** The client-side history of operations, when the system records one (`SystemHandle.history`). */

@@ -7,8 +7,9 @@ import { evaluate, type Failure } from './checks.ts';
 import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault, type ScheduledFault } from './faults.ts';
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
-import { ConfigError, errorMessage } from '../engine/errors.ts';
-import type { ScenarioResult, VariantResult } from './result.ts';
+import { ConfigError, EngineInvariantError, errorMessage } from '../engine/errors.ts';
+import { serviceFailures, serviceFigures } from './service-failures.ts';
+import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
 import { SloMonitor } from './slo.ts';
 import { nodeFigures } from './node-figures.ts';
@@ -165,11 +166,13 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
       await quiesce(definition, world, built, failures, failedChecks, sample, () => metrics.sent - metrics.ok - metrics.failed);
     }
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (error instanceof ConfigError || error instanceof EngineInvariantError) throw error;
     failures.push({ kind: 'crash', check: 'simulator', atMs: sim.nowMs, message: errorMessage(error) });
   } finally {
     uninstall();
   }
+  const service = serviceFigures(world);
+  failures.push(...serviceFailures(world, service, definition.tolerateServiceErrors ?? false));
 
   const totals = { total: metrics.sent, ok: metrics.ok, failed: metrics.failed };
   const finished = metrics.ok + metrics.failed;
@@ -214,6 +217,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     options: plan.options,
     series: metrics.series.buckets(),
     timeline: timeline.entries,
+    errors: service.errors,
+    hungRequests: service.hungRequests,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
   if (system?.history) {

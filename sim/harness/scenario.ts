@@ -85,6 +85,12 @@ export interface ScenarioDefinition<S extends SystemHandle = SystemHandle> {
    * called higher or lower.
    */
   figures?: Record<string, 'higher' | 'lower' | 'neither'>;
+  /**
+   * Programmer errors thrown by service code (a TypeError, a plain Error…: anything but a
+   * ServiceError or RpcError) fail the run by default. Set true only for a scenario that plants
+   * such bugs on purpose: they then fail just their requests and are still listed in `errors`.
+   */
+  tolerateServiceErrors?: boolean;
 }
 
 /** A validated scenario with its defaults filled in. */

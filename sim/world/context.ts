@@ -2,9 +2,9 @@
 // come from here, never from the host, so a service behaves the same on every run of a seed.
 import type { Rng } from '../engine/rng.ts';
 import type { Simulation } from '../engine/simulation.ts';
-import type { CallOptions, CallOutcome, RequestBody } from './rpc.ts';
-import { outcomeError } from './rpc.ts';
-import { RpcError, errorMessage } from '../engine/errors.ts';
+import type { CallOptions, RpcCall } from './rpc.ts';
+import { callError, timeoutWithinDeadline } from './rpc.ts';
+import { EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
 
 /**
  * What a context needs from its node. `SimNode` implements it; the context depends on this
@@ -26,29 +26,23 @@ export interface ContextNode {
   localNowMs(): number;
   hasMethod(method: string): boolean;
   schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes?: boolean, daemon?: boolean): number;
-  runHook(hook: () => void | Promise<void>): void;
+  runHook(hook: () => void | Promise<void>, where: string): void;
 }
 
 /** What a context needs from the world around its node. */
 export interface ContextHost {
   nextCallId(): number;
   newTraceId(): string;
-  sendRequest(from: string, to: string, body: RequestBody): void;
+  /** Makes the record of a call (its one envelope, which the callee answers in). */
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceId: string, parentSpanId: string | undefined): RpcCall;
+  /** Puts a call on the network. */
+  sendCall(call: RpcCall): void;
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void;
-  reportProcessError(node: ContextNode, error: unknown): void;
-}
-
-interface PendingCall {
-  resolve: (value: unknown) => void;
-  reject: (error: RpcError) => void;
-  timerHandle: number;
-  to: string;
-  method: string;
-}
-
-interface TimeoutArg {
-  ctx: NodeContext;
-  callId: number;
+  reportProcessError(node: ContextNode, error: unknown, where: string): void;
+  /** Why service code may not call `to` (`method`), or undefined: an unknown node or method is a bug. */
+  callTargetProblem(from: string, to: string, method: string | undefined): string | undefined;
+  /** Records a programmer error found by the world (an unknown node or method). */
+  recordServiceError(node: string, method: string, error: unknown): void;
 }
 
 interface TimerArg {
@@ -66,7 +60,8 @@ interface TimerArg {
  * volatile; `durable` is the exception and survives crashes.
  */
 export class NodeContext {
-  private readonly pending = new Map<number, PendingCall>();
+  /** Calls waiting for an answer, by call id: the one count of calls in flight from this node. */
+  private readonly pending = new Map<number, RpcCall>();
   /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
   private readonly timers = new Map<number, TimerArg>();
 
@@ -153,31 +148,30 @@ export class NodeContext {
    */
   call<T = unknown>(to: string, method: string, payload?: unknown, options: CallOptions = {}): Promise<T> {
     const sim = this.node.host.sim;
-    let timeoutMs = options.timeoutMs ?? this.node.options.defaultTimeoutMs;
-    if (options.deadlineMs !== undefined) timeoutMs = Math.min(timeoutMs, options.deadlineMs - sim.nowMs);
+    const timeoutMs = timeoutWithinDeadline(options.timeoutMs ?? this.node.options.defaultTimeoutMs, options.deadlineMs, sim.nowMs);
     if (!(timeoutMs > 0)) {
       return Promise.reject(new RpcError('timeout', `deadline passed before calling ${to}.${method}`, this.name));
     }
+    const problem = this.host.callTargetProblem(this.name, to, method);
+    if (problem !== undefined) return Promise.reject(this.targetError(problem));
     const callId = this.host.nextCallId();
     const traceId = options.traceId ?? this.host.newTraceId();
     return new Promise<T>((resolve, reject) => {
-      const timeoutArg: TimeoutArg = { ctx: this, callId };
-      const timerHandle = this.node.schedule(timeoutMs, onCallTimeout, timeoutArg);
-      this.pending.set(callId, { resolve: resolve as (value: unknown) => void, reject, timerHandle, to, method });
-      this.host.sendRequest(this.name, to, {
-        type: 'request',
-        callId,
-        method,
-        payload,
-        deadlineMs: sim.nowMs + timeoutMs,
-        traceId,
-        parentSpanId: options.parentSpanId,
-      });
+      // The call's one record is also its pending entry and its timer's argument.
+      const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceId, options.parentSpanId);
+      call.caller = this;
+      call.resolve = resolve as (value: unknown) => void;
+      call.reject = reject;
+      call.timerHandle = this.node.schedule(timeoutMs, onCallTimeout, call);
+      this.pending.set(callId, call);
+      this.host.sendCall(call);
     });
   }
 
   /** Sends a one-way message; delivery is not confirmed. */
   send(to: string, payload: unknown, label = 'message'): void {
+    const problem = this.host.callTargetProblem(this.name, to, undefined);
+    if (problem !== undefined) throw this.targetError(problem);
     this.host.sendMessage(this.name, to, payload, label);
   }
 
@@ -188,7 +182,17 @@ export class NodeContext {
   spawn(body: () => Promise<void>): void {
     const sim = this.node.host.sim;
     sim.wake();
-    body().catch((error: unknown) => this.host.reportProcessError(this.node, error));
+    body().catch((error: unknown) => this.host.reportProcessError(this.node, error, 'spawn'));
+  }
+
+  /**
+   * For patterns that catch errors from code they run on a user's behalf (a consumer's handler, a
+   * saga step, a fallback's operation, an outbox's publish): a programmer error (a TypeError, a
+   * plain Error…) is recorded as a bug in `where` and fails the run, though the pattern goes on
+   * handling it (nack, compensate, fall back); a deliberate error (ServiceError, RpcError) is not.
+   */
+  reportCaught(error: unknown, where: string): void {
+    if (!isDeliberateError(error)) this.host.recordServiceError(this.name, where, error);
   }
 
   /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
@@ -219,26 +223,48 @@ export class NodeContext {
     return this.pending.size;
   }
 
-  /** @internal A response arrived for one of this context's calls. */
-  receiveResponse(outcome: CallOutcome & { callId: number }): void {
-    const call = this.pending.get(outcome.callId);
-    if (!call) return; // late: it already timed out
-    this.pending.delete(outcome.callId);
+  /** @internal The answer to one of this context's calls arrived (the call's record, or a duplicate's). */
+  receiveResponse(response: RpcCall): void {
+    const call = this.pending.get(response.callId);
+    if (call === undefined) {
+      // Late (it timed out, or a duplicate already answered it); an answer to a call never made is a bug.
+      if (!(response.original ?? response).settled) this.invariantBroken(`${this.name} got a reply to call ${response.callId} (${response.to}.${response.method}) it is not waiting for`);
+      return;
+    }
+    this.pending.delete(response.callId);
+    call.settled = true;
     const sim = this.node.host.sim;
     sim.cancel(call.timerHandle);
     sim.wake();
-    if (outcome.ok) call.resolve(outcome.value);
-    else call.reject(outcomeError(outcome));
+    if (response.ok) call.resolve!(response.value);
+    else call.reject!(callError(response));
   }
 
   /** @internal The call's timer fired before an answer. */
-  timeOut(callId: number): void {
-    const call = this.pending.get(callId);
-    if (!call) return;
-    this.pending.delete(callId);
+  timeOut(call: RpcCall): void {
+    // Answered already: a timer deferred by a pause fires late, as cancel cannot reach it.
+    if (call.settled) return;
+    if (this.pending.get(call.callId) !== call) this.invariantBroken(`${this.name}: call ${call.callId} timed out but is not pending`);
+    this.pending.delete(call.callId);
+    call.settled = true;
+    const sim = this.node.host.sim;
+    sim.wake();
+    sim.trace.emit(sim.nowMs, 'rpc.timeout', this.name, call.to, call.callId, call.method);
+    call.reject!(new RpcError('timeout', `${call.to}.${call.method} did not answer in time`, this.name));
+  }
+
+  private invariantBroken(message: string): never {
+    const sim = this.node.host.sim;
+    throw new EngineInvariantError(message, sim.seed, sim.nowMs);
+  }
+
+  /** A call to an unknown node or method: a programmer error, recorded here so a catch can't hide it. */
+  private targetError(problem: string): ReferenceError {
+    const error = new ReferenceError(problem);
+    this.host.recordServiceError(this.name, 'call', error);
+    // The caller's continuation must run now, at this virtual time.
     this.node.host.sim.wake();
-    this.node.host.sim.trace.emit(this.node.host.sim.nowMs, 'rpc.timeout', this.name, call.to, callId, call.method);
-    call.reject(new RpcError('timeout', `${call.to}.${call.method} did not answer in time`, this.name));
+    return error;
   }
 
   private localToTrueMs(localMs: number): number {
@@ -253,15 +279,15 @@ function resumeWith(resolve: unknown): void {
 }
 
 function onCallTimeout(arg: unknown): void {
-  const { ctx, callId } = arg as TimeoutArg;
-  ctx.timeOut(callId);
+  const call = arg as RpcCall;
+  (call.caller as NodeContext).timeOut(call);
 }
 
 function runTimer(arg: unknown): void {
   const timer = arg as TimerArg;
   if (timer.cleared) return;
   timer.timers.delete(timer.handle);
-  timer.node.runHook(timer.callback);
+  timer.node.runHook(timer.callback, 'timer');
 }
 
 /** Message text of an error, re-exported for service code. */

@@ -34,7 +34,7 @@ describe('latency', () => {
     const { sim, network, arrivals } = testNetwork();
     sim.schedule(3, () => expect(network.send('a', 'b', 'rpc get', { x: 1 })).toBe(1));
     await sim.run();
-    expect(arrivals).toEqual([{ atMs: 4, envelope: { id: 1, from: 'a', to: 'b', label: 'rpc get', body: { x: 1 } } }]);
+    expect(arrivals).toEqual([{ atMs: 4, envelope: { id: 1, from: 'a', to: 'b', label: 'rpc get', body: { x: 1 }, response: false } }]);
   });
 
   it('samples the latency distribution once per message, from the network stream', async () => {

@@ -34,6 +34,8 @@ export interface Envelope {
   to: string;
   label: string;
   body: unknown;
+  /** The body travels back to whoever sent it first (an RPC answer), not out to a receiver. */
+  response: boolean;
 }
 
 /** Where delivered envelopes go. */
@@ -191,9 +193,9 @@ export class Network {
     return this.held.length;
   }
 
-  /** Sends a message; returns its id. Loss, partitions and holds are decided here and on arrival. */
-  send(from: string, to: string, label: string, body: unknown): number {
-    const envelope: Envelope = { id: this.nextEnvelopeId++, from, to, label, body };
+  /** Sends a message (`response` marks an answer travelling back); returns its id. Loss, partitions and holds are decided here and on arrival. */
+  send(from: string, to: string, label: string, body: unknown, response = false): number {
+    const envelope: Envelope = { id: this.nextEnvelopeId++, from, to, label, body, response };
     const trace = this.sim.trace;
     if (this.blocked(from, to)) {
       trace.emit(this.sim.nowMs, 'msg.dropped', from, to, envelope.id, 'partition');

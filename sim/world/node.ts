@@ -3,12 +3,16 @@
 import type { Simulation } from '../engine/simulation.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
-import { ConfigError, RpcError, errorMessage, type RpcErrorCode } from '../engine/errors.ts';
-import type { CallOutcome } from './rpc.ts';
+import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
+import { earliestDeadline, type CallSettler, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 import { NodeLoadMeter } from './node-load.ts';
 
-/** Handles one request; may be async. What it returns is the response; what it throws fails the request. */
+/**
+ * Handles one request; may be async. What it returns is the response. A deliberate failure
+ * (`throw new ServiceError(code, message)`, or an RpcError) fails the request; anything else it
+ * throws (a TypeError, a plain Error…) is a bug: the request fails and so does the run.
+ */
 export type Handler = (payload: any, request: Request) => unknown;
 
 /** A handler with a fixed CPU cost drawn before it runs (cheaper than `await request.cpu(ms)`). */
@@ -56,8 +60,8 @@ export interface ResolvedNodeOptions {
 /** Node state as the world sees it. */
 export type NodeStatus = 'up' | 'down';
 
-/** Where a finished request's answer goes. */
-export type ReplyFn = (outcome: CallOutcome) => void;
+/** Where a finished request's answer goes, once its outcome fields are written. */
+export type ReplyFn = (request: Request) => void;
 
 /** A node-scoped event: dropped if the node restarted since, deferred while it is paused. */
 interface NodeEvent {
@@ -76,33 +80,79 @@ export interface NodeHost {
   makeContext(node: SimNode): NodeContext;
   /** Records a span that ended. */
   nextSpanId(): string;
-  /** Records an error thrown by node code outside a request. */
-  reportProcessError(node: SimNode, error: unknown): void;
+  /**
+   * Records an error thrown by node code outside a request; `where` says what threw it (`factory`,
+   * `onStart`, `onStop`, `onMessage`, `timer`, `spawn`).
+   */
+  reportProcessError(node: SimNode, error: unknown, where: string): void;
+  /** Records a programmer error (not a deliberate one) thrown by a handler. */
+  reportHandlerBug(node: SimNode, method: string, error: unknown): void;
 }
 
-/** One request being served: the handler's view of it (`request.call`, `request.cpu`…). */
-export class Request {
-  readonly spanId: string;
+/**
+ * One request: the callee's view of a call (`request.call`, `request.cpu`…) and, for RPC, the
+ * call's one envelope end to end (`RpcCall`): the caller fills the call, the callee the outcome,
+ * and the same record travels back as the response.
+ */
+export class Request implements RpcCall {
+  /** The node serving it; set when the callee takes it. */
+  node!: SimNode;
+  spanId = '';
   /** True virtual time the request was admitted. */
-  readonly startMs: number;
+  startMs = 0;
+  /** The serving node's generation when it took the request. */
+  generation = 0;
+  /** Taken by a callee (or refused for one): a second delivery of the same call gets its own copy. */
+  claimed = false;
   /** Set when the answer has been sent; later answers are ignored. */
   finished = false;
+  /** Neighbours in the node's list of running requests (no allocation per request to keep it). */
+  olderRunning: Request | undefined = undefined;
+  newerRunning: Request | undefined = undefined;
+
+  ok = false;
+  value: unknown = undefined;
+  code: RpcErrorCode | undefined = undefined;
+  message: string | undefined = undefined;
+  source: string | undefined = undefined;
+
+  caller: CallSettler | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: RpcError) => void) | undefined = undefined;
+  timerHandle = -1;
+  settled = false;
 
   constructor(
-    readonly node: SimNode,
-    readonly method: string,
-    readonly payload: unknown,
+    /** Correlates the answer with the call (0 for workload traffic). */
+    readonly callId: number,
     /** The calling node, or `client` for workload traffic. */
     readonly from: string,
+    readonly to: string,
+    readonly method: string,
+    readonly payload: unknown,
     /** Absolute true virtual time after which the caller no longer waits. */
     readonly deadlineMs: number,
     readonly traceId: string,
     readonly parentSpanId: string | undefined,
-    readonly generation: number,
+    /** Where the answer goes once the outcome is written. */
     readonly reply: ReplyFn,
-  ) {
+    readonly original: RpcCall | undefined = undefined,
+  ) {}
+
+  /** @internal The callee `node` takes the request: its span starts now. */
+  claim(node: SimNode): void {
+    this.claimed = true;
+    this.node = node;
+    this.generation = node.generation;
     this.spanId = node.host.nextSpanId();
     this.startMs = node.host.sim.nowMs;
+  }
+
+  /** @internal A second delivery of a call already taken (the network duplicated it): its own record. */
+  duplicate(): Request {
+    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceId, this.parentSpanId, this.reply, this.original ?? this);
+    copy.caller = this.caller;
+    return copy;
   }
 
   /** The node's context (clock, rng, durable store…). */
@@ -122,7 +172,7 @@ export class Request {
   call<T = unknown>(to: string, method: string, payload?: unknown, options: { timeoutMs?: number; deadlineMs?: number } = {}): Promise<T> {
     return this.node.ctx.call<T>(to, method, payload, {
       timeoutMs: options.timeoutMs,
-      deadlineMs: options.deadlineMs === undefined ? this.deadlineMs : Math.min(options.deadlineMs, this.deadlineMs),
+      deadlineMs: earliestDeadline(this.deadlineMs, options.deadlineMs),
       traceId: this.traceId,
       parentSpanId: this.spanId,
     });
@@ -172,6 +222,10 @@ export class SimNode {
 
   busyWorkers = 0;
   readonly waiting: Request[] = [];
+  /** The newest running request; the list links through `Request.olderRunning`. */
+  private newestRunning: Request | undefined = undefined;
+  /** False while the service could not be built (crash-on-start, a factory that threw): it has no handlers. */
+  serviceBuilt = false;
   ctx!: NodeContext;
   service: ServiceDefinition = {};
   /** Instance-seconds accounting: virtual ms this node was up. */
@@ -214,6 +268,7 @@ export class SimNode {
     this.upSinceMs = this.host.sim.nowMs;
     this.ctx = this.host.makeContext(this);
     this.handlers.clear();
+    this.serviceBuilt = false;
     if (this.crashOnStarts > 0) {
       // A crash-looping start dies while starting up: its service is never built (it does not
       // register anywhere, it answers nothing), and the process exits `crashOnStartAfterMs` later.
@@ -228,14 +283,15 @@ export class SimNode {
     }
     try {
       this.service = this.factory(this.ctx);
+      this.serviceBuilt = true;
     } catch (error) {
       // A configuration error (e.g. opening another service's database) stops the run with exit 2.
-      if (error instanceof ConfigError) throw error;
-      this.host.reportProcessError(this, error);
+      if (error instanceof ConfigError || error instanceof EngineInvariantError) throw error;
+      this.host.reportProcessError(this, error, 'factory');
       this.service = {};
     }
     for (const [method, handler] of Object.entries(this.service.handlers ?? {})) this.handlers.set(method, handler);
-    if (this.service.onStart) this.runHook(this.service.onStart);
+    if (this.service.onStart) this.runHook(this.service.onStart, 'onStart');
   }
 
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */
@@ -248,6 +304,7 @@ export class SimNode {
     this.onStopped = undefined;
     this.generation++;
     this.busyWorkers = 0;
+    this.newestRunning = undefined;
     this.waiting.length = 0;
     this.deferred = [];
     this.backlog = [];
@@ -279,14 +336,14 @@ export class SimNode {
             this.finishDrainIfIdle();
           };
           result.then(done, (error: unknown) => {
-            this.host.reportProcessError(this, error);
+            this.host.reportProcessError(this, error, 'onStop');
             done();
           });
         } else {
           this.stopHookDone = true;
         }
       } catch (error) {
-        this.host.reportProcessError(this, error);
+        this.host.reportProcessError(this, error, 'onStop');
         this.stopHookDone = true;
       }
     }
@@ -386,6 +443,16 @@ export class SimNode {
     return this.busyWorkers + this.waiting.length;
   }
 
+  /** The running service's method names. */
+  methods(): IterableIterator<string> {
+    return this.handlers.keys();
+  }
+
+  /** Requests in a worker slot right now, newest first. */
+  *runningRequests(): IterableIterator<Request> {
+    for (let request = this.newestRunning; request !== undefined; request = request.olderRunning) yield request;
+  }
+
   /** True if the method exists on the running service. */
   hasMethod(method: string): boolean {
     return this.handlers.has(method);
@@ -401,10 +468,10 @@ export class SimNode {
    * The caller has checked that the node is up and not paused.
    */
   admit(request: Request): void {
+    if (this.status !== 'up') this.invariantBroken(`${this.name} admitted ${request.method} while down`);
     this.loadMeter.advance(this.host.sim.nowMs, this.busyWorkers, this.waiting.length);
     if (this.draining) {
-      request.finished = true;
-      request.reply({ ok: false, code: 'refused', message: `${this.name} is shutting down`, source: this.name });
+      this.answerAtOnce(request, 'refused', `${this.name} is shutting down`);
       return;
     }
     if (this.busyWorkers < this.options.workers) {
@@ -416,18 +483,45 @@ export class SimNode {
     } else {
       this.stats.shed++;
       this.host.sim.trace.emit(this.host.sim.nowMs, 'request.shed', this.name, request.from, undefined, request.method);
-      request.finished = true;
-      request.reply({ ok: false, code: 'overloaded', message: `${this.name} queue full (${this.options.queueCapacity})`, source: this.name });
+      this.answerAtOnce(request, 'overloaded', `${this.name} queue full (${this.options.queueCapacity})`);
     }
   }
 
-  /** Ends a request with a value or an error; frees its worker and starts the next one. */
-  finish(request: Request, outcome: CallOutcome): void {
-    if (request.finished || request.generation !== this.generation) return;
+  /** Answers a request that never reached a worker (refused while draining, shed): no span. */
+  private answerAtOnce(request: Request, code: RpcErrorCode, message: string): void {
     request.finished = true;
+    request.ok = false;
+    request.code = code;
+    request.message = message;
+    request.source = this.name;
+    request.reply(request);
+  }
+
+  /** Ends a request with its handler's value; frees its worker and starts the next one. */
+  succeed(request: Request, value: unknown): void {
+    if (request.finished || request.generation !== this.generation) return;
+    request.ok = true;
+    request.value = value;
+    this.complete(request);
+  }
+
+  /** Ends a request with a typed error; frees its worker and starts the next one. */
+  failWith(request: Request, code: RpcErrorCode, message: string, source: string): void {
+    if (request.finished || request.generation !== this.generation) return;
+    request.ok = false;
+    request.code = code;
+    request.message = message;
+    request.source = source;
+    this.complete(request);
+  }
+
+  private complete(request: Request): void {
+    request.finished = true;
+    this.unlinkRunning(request);
     const sim = this.host.sim;
     this.loadMeter.advance(sim.nowMs, this.busyWorkers, this.waiting.length);
-    if (outcome.ok) this.stats.completed++;
+    const ok = request.ok;
+    if (ok) this.stats.completed++;
     else this.stats.failed++;
     sim.trace.recordSpan(
       request.traceId,
@@ -437,11 +531,12 @@ export class SimNode {
       request.method,
       request.startMs,
       sim.nowMs,
-      outcome.ok ? 'ok' : 'error',
-      outcome.ok ? undefined : outcome.code,
+      ok ? 'ok' : 'error',
+      ok ? undefined : request.code,
     );
-    request.reply(outcome);
+    request.reply(request);
     this.busyWorkers--;
+    if (this.busyWorkers < 0) this.invariantBroken(`${this.name} has ${this.busyWorkers} busy workers after ${request.method}`);
     this.startNext();
     if (this.draining) this.finishDrainIfIdle();
   }
@@ -462,9 +557,13 @@ export class SimNode {
 
   private begin(request: Request): void {
     this.busyWorkers++;
+    const newest = this.newestRunning;
+    if (newest !== undefined) newest.newerRunning = request;
+    request.olderRunning = newest;
+    this.newestRunning = request;
     const handler = this.handlers.get(request.method);
     if (handler === undefined) {
-      this.finish(request, { ok: false, code: 'not-found', message: `${this.name} has no method ${request.method}`, source: this.name });
+      this.failWith(request, 'not-found', `${this.name} has no method ${request.method}`, this.name);
       return;
     }
     if (typeof handler === 'function') {
@@ -481,39 +580,77 @@ export class SimNode {
     try {
       result = handler(request.payload, request);
     } catch (error) {
-      this.finish(request, failureOutcome(error, this.name));
+      this.fail(request, error);
       return;
     }
     if (isPromiseLike(result)) {
       this.host.sim.wake();
       result.then(
-        (value) => this.finish(request, { ok: true, value }),
-        (error: unknown) => this.finish(request, failureOutcome(error, this.name)),
+        (value) => this.succeed(request, value),
+        (error: unknown) => this.fail(request, error),
       );
     } else {
-      this.finish(request, { ok: true, value: result });
+      this.succeed(request, result);
     }
   }
 
-  /** Runs a lifecycle hook or message handler; errors are reported, never thrown into the engine. */
-  runHook(hook: () => void | Promise<void>): void {
+  /**
+   * A handler threw: the request fails either way; a programmer error is also reported (it fails
+   * the run), and a broken engine invariant stops the run at once.
+   */
+  private fail(request: Request, error: unknown): void {
+    if (error instanceof EngineInvariantError) {
+      this.host.sim.fail(error);
+      return;
+    }
+    if (!isDeliberateError(error)) this.host.reportHandlerBug(this, request.method, error);
+    if (error instanceof RpcError) this.failWith(request, error.code, error.message, error.source ?? this.name);
+    else this.failWith(request, 'application', errorMessage(error), this.name);
+  }
+
+  /**
+   * Runs a lifecycle hook, timer or message handler (`where` names which, for error reports);
+   * errors are reported, never thrown into the engine, except a broken engine invariant.
+   */
+  runHook(hook: () => void | Promise<void>, where: string): void {
     // Service code may start async work without returning it: always drain after it.
     this.host.sim.wake();
     try {
       const result = hook.call(this.service);
       if (isPromiseLike(result)) {
-        result.then(undefined, (error: unknown) => this.host.reportProcessError(this, error));
+        result.then(undefined, (error: unknown) => this.hookFailed(error, where));
       }
     } catch (error) {
-      this.host.reportProcessError(this, error);
+      this.hookFailed(error, where);
     }
+  }
+
+  private hookFailed(error: unknown, where: string): void {
+    if (error instanceof EngineInvariantError) this.host.sim.fail(error);
+    else this.host.reportProcessError(this, error, where);
   }
 
   /** Delivers a one-way message to the service. */
   deliverMessage(payload: unknown, from: string): void {
     const onMessage = this.service.onMessage;
     if (!onMessage) return;
-    this.runHook(() => onMessage.call(this.service, payload, from));
+    this.runHook(() => onMessage.call(this.service, payload, from), 'onMessage');
+  }
+
+  /** Stops the run: an engine invariant does not hold (a bug in dsim, reported with seed and time). */
+  invariantBroken(message: string): never {
+    const sim = this.host.sim;
+    throw new EngineInvariantError(message, sim.seed, sim.nowMs);
+  }
+
+  private unlinkRunning(request: Request): void {
+    const older = request.olderRunning;
+    const newer = request.newerRunning;
+    if (older !== undefined) older.newerRunning = newer;
+    if (newer !== undefined) newer.olderRunning = older;
+    else if (this.newestRunning === request) this.newestRunning = older;
+    request.olderRunning = undefined;
+    request.newerRunning = undefined;
   }
 
   private stopAccounting(): void {
@@ -558,13 +695,6 @@ function dispatchNodeEvent(event: NodeEvent, replay: boolean): void {
   event.callback(event.arg);
 }
 
-/** Turns anything a handler threw into a typed outcome; RpcErrors keep their code. */
-export function failureOutcome(error: unknown, source: string): CallOutcome {
-  if (error instanceof RpcError) return { ok: false, code: error.code, message: error.message, source: error.source ?? source };
-  return { ok: false, code: 'application', message: errorMessage(error), source };
-}
-
-/** Builds the RpcError a caller sees from a failed outcome. */
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

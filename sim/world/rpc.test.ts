@@ -2,7 +2,7 @@
 // timeouts and deadlines, typed errors, exactly-once settlement under duplicates, trace context.
 import { describe, expect, it } from 'vitest';
 import { World } from './world.ts';
-import { RpcError } from '../engine/errors.ts';
+import { RpcError, ServiceError } from '../engine/errors.ts';
 import type { Request } from './node.ts';
 import type { NodeContext } from './context.ts';
 import type { Span, TraceEvent } from '../engine/trace.ts';
@@ -61,7 +61,7 @@ describe('request and response', () => {
   it('carries typed errors back: the code and message of the callee, with the callee as source', async () => {
     const errors: RpcError[] = [];
     const { world, start } = withCaller(async (ctx) => {
-      for (const method of ['unavailable', 'boom', 'missing']) await ctx.call('db', method).catch((error: RpcError) => errors.push(error));
+      for (const method of ['unavailable', 'boom', 'declined']) await ctx.call('db', method).catch((error: RpcError) => errors.push(error));
     });
     world.addNode('db', () => ({
       handlers: {
@@ -71,6 +71,9 @@ describe('request and response', () => {
         boom: () => {
           throw new Error('kaput');
         },
+        declined: () => {
+          throw new ServiceError('declined', 'card declined');
+        },
       },
     }));
     start();
@@ -78,9 +81,26 @@ describe('request and response', () => {
     expect(errors.map((error) => [error.code, error.message, error.source])).toEqual([
       ['unavailable', 'no replica', 'db'],
       ['application', 'kaput', 'db'],
-      ['not-found', 'db has no method missing', 'db'],
+      ['declined', 'card declined', 'db'],
     ]);
     expect(errors.every((error) => error instanceof RpcError)).toBe(true);
+    // The plain Error is a bug, recorded with its place; the deliberate ones are not.
+    expect(world.serviceErrors.bugs().map((group) => [group.code, group.node, group.method, group.message, group.count])).toEqual([['Error', 'db', 'boom', 'kaput', 1]]);
+  });
+
+  it('a call to a method the callee does not have rejects at once with a ReferenceError naming the nearest method', async () => {
+    const errors: unknown[] = [];
+    const { world, start } = withCaller(async (ctx) => {
+      await ctx.call('db', 'gett').catch((error: unknown) => errors.push(error));
+    });
+    world.addNode('db', () => ({ handlers: { get: () => 1, put: () => 2 } }));
+    start();
+    await world.sim.run();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ReferenceError);
+    expect((errors[0] as Error).message).toBe("caller calls db.gett, but db has no method 'gett' (did you mean 'get'?)");
+    expect(world.serviceErrors.bugs().map((group) => [group.node, group.method, group.code])).toEqual([['caller', 'call', 'ReferenceError']]);
+    expect(world.nowMs).toBe(0);
   });
 
   it('one-way send reaches onMessage with the sender after the latency, and expects no reply', async () => {
@@ -211,11 +231,16 @@ describe('unreachable callees', () => {
     expect(served).toBe(1);
   });
 
-  it('a call to a node that does not exist times out (no host answers)', async () => {
-    const { world, log, start } = withCaller(async (ctx, log, world) => logged(log, world, 'get', ctx.call('ghost', 'get', undefined, { timeoutMs: 25 })));
+  it('a call to a node that does not exist is a bug: it rejects at once naming the nearest node', async () => {
+    const errors: unknown[] = [];
+    const { world, start } = withCaller(async (ctx) => {
+      await ctx.call('dbb', 'get', undefined, { timeoutMs: 25 }).catch((error: unknown) => errors.push(error));
+    });
+    world.addNode('db', () => ({ handlers: { get: () => 1 } }));
     start();
     await world.sim.run();
-    expect(log).toEqual(['get:timeout@25']);
+    expect((errors[0] as Error).message).toBe("caller calls unknown node 'dbb' (did you mean 'db'?)");
+    expect(world.serviceErrors.bugs()).toHaveLength(1);
   });
 
   it('a callee that crashes mid-call leaves the caller to time out; after restart new calls succeed', async () => {
@@ -229,6 +254,19 @@ describe('unreachable callees', () => {
     world.sim.schedule(20, () => world.restart('db'));
     await world.sim.run();
     expect(log).toEqual(['first:timeout@50', 'second:"v"@64']);
+  });
+});
+
+describe('pauses', () => {
+  it('an answer and the timeout both deferred by a pause of the caller: the answer wins, the late timer is ignored', async () => {
+    const { world, log, trace, start } = withCaller(async (ctx, log, world) => logged(log, world, 'get', ctx.call('db', 'get', undefined, { timeoutMs: 30 })));
+    world.addNode('db', () => ({ handlers: { get: () => 'v' } }));
+    start();
+    world.sim.schedule(1, () => world.pause('caller'));
+    world.sim.schedule(50, () => world.resume('caller'));
+    await world.sim.run();
+    expect(log).toEqual(['get:"v"@50']);
+    expect(trace.filter((event) => event.kind === 'rpc.timeout')).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
-// The wire format of RPC and one-way messages, and the server-side view of one request.
+// The RPC path's one envelope: a call travels to its callee and back as the same record, which
+// carries the call, the caller's side of it and its outcome; plus deadline tightening, in one place.
 import { RpcError, type RpcErrorCode } from '../engine/errors.ts';
 
 /** Options of one remote call. */
@@ -13,25 +14,47 @@ export interface CallOptions {
   parentSpanId?: string;
 }
 
-/** A request on the wire. */
-export interface RequestBody {
-  type: 'request';
-  callId: number;
-  method: string;
-  payload: unknown;
-  deadlineMs: number;
-  traceId: string;
-  parentSpanId: string | undefined;
+/** The caller's end of a call: the context that made it and settles it. */
+export interface CallSettler {
+  /** The answer came back: settle the call with the outcome it carries. */
+  receiveResponse(response: RpcCall): void;
 }
 
-/** A response on the wire: a value, or a typed error. */
-export interface ResponseBody {
-  type: 'response';
-  callId: number;
+/**
+ * One call and its outcome, end to end: the caller fills the call, the callee (or the engine, for a
+ * refusal) fills the outcome, and the same record travels back as the response. The caller keeps it
+ * as its pending entry and timeout argument, so a call costs one record, not one per stage.
+ * Implemented by `Request` (node.ts), which is also the callee's view of it.
+ */
+export interface RpcCall {
+  readonly callId: number;
+  /** The calling node, or `client` for workload traffic. */
+  readonly from: string;
+  readonly to: string;
+  readonly method: string;
+  readonly payload: unknown;
+  /** Absolute true virtual time after which the caller no longer waits. */
+  readonly deadlineMs: number;
+  readonly traceId: string;
+  readonly parentSpanId: string | undefined;
+
+  // The outcome, written once by whoever answers.
   ok: boolean;
   value: unknown;
-  errorCode: RpcErrorCode | undefined;
-  errorMessage: string | undefined;
+  code: RpcErrorCode | undefined;
+  message: string | undefined;
+  /** Where a failure came from (the node that threw, or the one that refused). */
+  source: string | undefined;
+
+  // The caller's side.
+  caller: CallSettler | undefined;
+  resolve: ((value: unknown) => void) | undefined;
+  reject: ((error: RpcError) => void) | undefined;
+  timerHandle: number;
+  /** Set when the caller has settled it (answer or timeout); later answers are late. */
+  settled: boolean;
+  /** The record a duplicate delivery was copied from (settlement is tracked on the original). */
+  readonly original: RpcCall | undefined;
 }
 
 /** A one-way message on the wire. */
@@ -41,15 +64,38 @@ export interface MessageBody {
   traceId: string | undefined;
 }
 
-/** Anything a node may receive. */
-export type WireBody = RequestBody | ResponseBody | MessageBody;
-
-/** What a caller learns at the end of a call: exactly one of these, exactly once. */
+/** What an ingress caller learns at the end of a request: exactly one of these, exactly once. */
 export type CallOutcome =
   | { ok: true; value: unknown }
   | { ok: false; code: RpcErrorCode; message: string; source: string | undefined };
 
-/** The typed error a failed call's outcome becomes at the caller's `await`. */
+/** The typed error a failed ingress outcome becomes at the caller's `await`. */
 export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>): RpcError {
-  return new RpcError(outcome.code as RpcErrorCode, outcome.message, outcome.source);
+  return new RpcError(outcome.code, outcome.message, outcome.source);
+}
+
+/** The typed error a failed call becomes at the caller's `await`; the callee is its source. */
+export function callError(call: RpcCall): RpcError {
+  return new RpcError(call.code ?? 'application', call.message ?? 'error', call.to);
+}
+
+/**
+ * Deadline tightening, the one place it is done: the earlier of two absolute deadlines (true
+ * virtual ms), either of which may be absent. A call's own timeout, its request's deadline, a
+ * client's option and a timeout policy all combine through this.
+ */
+export function earliestDeadline(first: number | undefined, second: number | undefined): number | undefined {
+  if (first === undefined) return second;
+  if (second === undefined) return first;
+  return second < first ? second : first;
+}
+
+/**
+ * A call's timeout cut to its deadline (the same rule as `earliestDeadline`, in ms from now, so the
+ * timer fires at exactly `nowMs + timeoutMs` with no rounding through an absolute time).
+ */
+export function timeoutWithinDeadline(timeoutMs: number, deadlineMs: number | undefined, nowMs: number): number {
+  if (deadlineMs === undefined) return timeoutMs;
+  const remainingMs = deadlineMs - nowMs;
+  return remainingMs < timeoutMs ? remainingMs : timeoutMs;
 }

@@ -4,8 +4,9 @@ import { Simulation } from '../engine/simulation.ts';
 import { Network, type LinkOptions, type Envelope } from './network.ts';
 import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, type ResolvedNodeOptions } from './node.ts';
 import { NodeContext, type ContextHost } from './context.ts';
-import { ConfigError, RpcError, errorMessage } from '../engine/errors.ts';
-import type { CallOutcome, RequestBody, WireBody } from './rpc.ts';
+import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../engine/errors.ts';
+import { ServiceErrorLog, suggestion } from './service-errors.ts';
+import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
 
 /** The name workload traffic comes from. No node may take it. */
@@ -52,6 +53,10 @@ export class World implements ContextHost {
   processErrors = 0;
   /** The first such error, for failure messages. */
   firstProcessError: string | undefined;
+  /** Errors thrown by service code, grouped by message; programmer errors fail the run. */
+  readonly serviceErrors = new ServiceErrorLog();
+  /** Errors already recorded (one rethrown or seen by several catch sites counts once). */
+  private readonly recordedErrors = new WeakSet<object>();
 
   constructor(seed: number, options: WorldOptions = {}) {
     this.sim = new Simulation(seed);
@@ -61,7 +66,8 @@ export class World implements ContextHost {
       sim: this.sim,
       makeContext: (node: SimNode) => new NodeContext(node, this),
       nextSpanId: () => `s${(this.nextSpan++).toString(16)}`,
-      reportProcessError: (node: SimNode, error: unknown) => this.reportProcessError(node, error),
+      reportProcessError: (node: SimNode, error: unknown, where: string) => this.reportProcessError(node, error, where),
+      reportHandlerBug: (node: SimNode, method: string, error: unknown) => this.recordServiceError(node.name, method, error),
     };
   }
 
@@ -247,6 +253,7 @@ export class World implements ContextHost {
     const timeoutMs = options.timeoutMs ?? 1000;
     const node = this.nodes.get(to);
     const state: IngressState = { done: false, timerHandle: -1, onDone };
+    if (!node || (node.status === 'up' && node.serviceBuilt && !node.hasMethod(method))) this.unknownIngressTarget(to, method);
     if (!node || node.status === 'down' || this.network.blocked(CLIENT, to)) {
       const code = node && node.status === 'down' ? 'refused' : 'unavailable';
       onDone({ ok: false, code, message: node ? `${to} is ${node.status === 'down' ? 'down' : 'unreachable'}` : `no node ${to}`, source: to });
@@ -254,7 +261,7 @@ export class World implements ContextHost {
     }
     state.timerHandle = sim.schedule(timeoutMs, ingressTimeout, state);
     const traceId = options.traceId ?? this.newTraceId();
-    const request = new Request(node, method, payload, CLIENT, sim.nowMs + timeoutMs, traceId, undefined, node.generation, (outcome) => {
+    const request = new Request(0, CLIENT, to, method, payload, sim.nowMs + timeoutMs, traceId, undefined, (answered) => {
       if (state.done) return;
       if (this.network.blocked(to, CLIENT)) {
         // The answer would cross a partition (isolate cuts the clients off too): the client times out.
@@ -263,10 +270,17 @@ export class World implements ContextHost {
       }
       state.done = true;
       sim.cancel(state.timerHandle);
-      onDone(outcome);
+      onDone(outcomeOf(answered));
     });
+    request.claim(node);
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
+  }
+
+  /** Workload traffic to an unknown node or method: the scenario's bug, recorded as one. */
+  private unknownIngressTarget(to: string, method: string): void {
+    const problem = this.callTargetProblem(CLIENT, to, method)!;
+    this.recordServiceError(CLIENT, 'workload', new ReferenceError(problem.replace(/^client calls/, 'the workload calls')));
   }
 
   /** The promise form of `request`: resolves with the answer or rejects with an RpcError. */
@@ -290,15 +304,29 @@ export class World implements ContextHost {
     return `t${(this.nextTrace++).toString(16)}`;
   }
 
-  sendRequest(from: string, to: string, body: RequestBody): void {
-    this.network.send(from, to, body.method, body);
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceId: string, parentSpanId: string | undefined): RpcCall {
+    return new Request(callId, from, to, method, payload, deadlineMs, traceId, parentSpanId, this.replyOverNetwork);
   }
+
+  sendCall(call: RpcCall): void {
+    this.network.send(call.from, call.to, call.method, call);
+  }
+
+  /** Sends an answered call back to its caller: the same record, now carrying its outcome. */
+  private readonly replyOverNetwork = (request: Request): void => {
+    this.network.send(request.to, request.from, request.ok ? 'reply' : 'reply-error', request, true);
+  };
 
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void {
     this.network.send(from, to, label, { type: 'message', payload, traceId });
   }
 
-  reportProcessError(node: SimNode, error: unknown): void {
+  reportProcessError(node: SimNode, error: unknown, where: string): void {
+    if (error instanceof EngineInvariantError) {
+      this.sim.fail(error);
+      return;
+    }
+    this.recordServiceError(node.name, where, error);
     this.processErrors++;
     const message = `${node.name}: ${errorMessage(error)}`;
     this.firstProcessError ??= message;
@@ -306,24 +334,68 @@ export class World implements ContextHost {
   }
 
 
+  /**
+   * Why a call or message from service code to `to` (and `method`, for a call) cannot be right, or
+   * undefined: no such node, or the node runs a service without that method. A node that is down
+   * or could not build its service is not judged (its handlers are unknown).
+   */
+  callTargetProblem(from: string, to: string, method: string | undefined): string | undefined {
+    const target = this.nodes.get(to);
+    if (target === undefined) {
+      if (to === CLIENT) return undefined;
+      return `${from} calls unknown node '${to}'${suggestion(to, this.nodes.keys())}`;
+    }
+    if (method === undefined || target.status !== 'up' || !target.serviceBuilt || target.hasMethod(method)) return undefined;
+    return `${from} calls ${to}.${method}, but ${to} has no method '${method}'${suggestion(method, target.methods())}`;
+  }
+
+  /** Records an error thrown by service code on `node` in `method` (once per error object). */
+  recordServiceError(node: string, method: string, error: unknown): void {
+    if (typeof error === 'object' && error !== null) {
+      if (this.recordedErrors.has(error)) return;
+      this.recordedErrors.add(error);
+    }
+    this.serviceErrors.record(node, method, error, this.sim.nowMs);
+  }
+
+  /**
+   * Requests still running (a worker busy on them) at least `afterDeadlineMs` after their caller's
+   * deadline, per node and method: a handler that never resolves shows up here.
+   */
+  hungRequests(afterDeadlineMs: number): HungRequests[] {
+    const byKey = new Map<string, HungRequests>();
+    for (const node of this.nodes.values()) {
+      for (const request of node.runningRequests()) {
+        if (this.sim.nowMs - request.deadlineMs < afterDeadlineMs) continue;
+        const key = `${node.name}\u0000${request.method}`;
+        const entry = byKey.get(key);
+        if (entry) {
+          entry.count++;
+          entry.oldestStartMs = Math.min(entry.oldestStartMs, request.startMs);
+        } else {
+          byKey.set(key, { node: node.name, method: request.method, count: 1, oldestStartMs: request.startMs });
+        }
+      }
+    }
+    return [...byKey.values()];
+  }
+
   // ---- delivery ----------------------------------------------------------------------------
 
   private deliver(envelope: Envelope): void {
     const sim = this.sim;
-    const body = envelope.body as WireBody;
+    const body = envelope.body;
     const node = this.nodes.get(envelope.to);
     if (!node || node.status === 'down') {
       sim.trace.emit(sim.nowMs, 'msg.dropped', envelope.from, envelope.to, envelope.id, 'node-down');
-      if (node && body.type === 'request') {
+      if (node && !envelope.response && body instanceof Request) {
         // The process is gone but its host answers: connection refused.
-        this.network.send(envelope.to, envelope.from, 'refused', {
-          type: 'response',
-          callId: body.callId,
-          ok: false,
-          value: undefined,
-          errorCode: 'refused',
-          errorMessage: `${envelope.to} refused the connection (down)`,
-        });
+        const refused = body.claimed ? body.duplicate() : body;
+        refused.claimed = true;
+        refused.ok = false;
+        refused.code = 'refused';
+        refused.message = `${envelope.to} refused the connection (down)`;
+        this.network.send(envelope.to, envelope.from, 'refused', refused, true);
       }
       return;
     }
@@ -333,31 +405,28 @@ export class World implements ContextHost {
 
   /** @internal */
   handleArrivalNow(node: SimNode, envelope: Envelope): void {
-    const body = envelope.body as WireBody;
-    if (body.type === 'request') {
-      const from = envelope.from;
-      const callId = body.callId;
-      const request = new Request(node, body.method, body.payload, from, body.deadlineMs, body.traceId, body.parentSpanId, node.generation, (outcome) => {
-        this.network.send(node.name, from, outcome.ok ? 'reply' : 'reply-error', {
-          type: 'response',
-          callId,
-          ok: outcome.ok,
-          value: outcome.ok ? outcome.value : undefined,
-          errorCode: outcome.ok ? undefined : outcome.code,
-          errorMessage: outcome.ok ? undefined : outcome.message,
-        });
-      });
-      node.admit(request);
-    } else if (body.type === 'response') {
-      node.ctx.receiveResponse(
-        body.ok
-          ? { ok: true, value: body.value, callId: body.callId }
-          : { ok: false, code: body.errorCode ?? 'application', message: body.errorMessage ?? 'error', source: envelope.from, callId: body.callId },
-      );
+    const body = envelope.body;
+    if (!(body instanceof Request)) {
+      node.deliverMessage((body as MessageBody).payload, envelope.from);
+    } else if (envelope.response) {
+      // Only the context that made the call settles it; one from before a restart died with it.
+      if (body.caller === node.ctx) node.ctx.receiveResponse(body);
     } else {
-      node.deliverMessage(body.payload, envelope.from);
+      // A call the network duplicated arrives twice: each delivery answers in its own record.
+      const request = body.claimed ? body.duplicate() : body;
+      request.claim(node);
+      node.admit(request);
     }
   }
+}
+
+/** Requests of one node and method that are still running long after their caller gave up. */
+export interface HungRequests {
+  node: string;
+  method: string;
+  count: number;
+  /** When the oldest of them started, virtual ms. */
+  oldestStartMs: number;
 }
 
 const DEFAULT_NODE_OPTIONS: ResolvedNodeOptions = { workers: 4, queueCapacity: 64, defaultTimeoutMs: 1000, labels: {} };
@@ -387,6 +456,12 @@ function ingressTimeout(arg: unknown): void {
   if (state.done) return;
   state.done = true;
   state.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT });
+}
+
+/** The ingress answer as a value (one object per workload request, as the callback keeps it). */
+function outcomeOf(request: Request): CallOutcome {
+  if (request.ok) return { ok: true, value: request.value };
+  return { ok: false, code: request.code ?? 'application', message: request.message ?? 'error', source: request.source };
 }
 
 function admitDeferred(arg: unknown): void {
