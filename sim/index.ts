@@ -6,7 +6,7 @@ export { NodeContext } from './world/context.ts';
 export { Network, type LinkOptions } from './world/network.ts';
 export { Rng, validateDistribution, describeDistribution, distributionMean, type Distribution } from './engine/rng.ts';
 export { Trace, describeEvent, type TraceEvent, type TraceSink, type Span } from './engine/trace.ts';
-export { RpcError, SimulatedError, ConfigError, NondeterminismError, isRpcError, isTransientRpcError, errorMessage, type RpcErrorCode } from './engine/errors.ts';
+export { RpcError, SimulatedError, ConfigError, NondeterminismError, isRpcError, isTransientRpcError, errorMessage, registerErrorCode, type RpcErrorCode, type RpcErrorCodes } from './engine/errors.ts';
 export { always, eventually, sometimes, type Check, type Failure, type FailureKind } from './harness/checks.ts';
 export {
   crash, crashLoop, restart, pause, resume, slow, skew, partition, isolate, heal, hold, release, degradeLink,
@@ -14,5 +14,6 @@ export {
 } from './harness/faults.ts';
 export { scenario, isScenario, type Scenario, type ScenarioDefinition, type VariantDefinition, type SystemHandle, type BuildEnv } from './harness/scenario.ts';
 export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './harness/workload.ts';
+export { registerTimelineKinds, timelineKinds } from './harness/timeline.ts';
 export { LatencyHistogram, TimeSeries, EndpointStats } from './harness/metrics.ts';
 export type { ScenarioResult, VariantResult, VariantMetrics } from './harness/result.ts';

@@ -2,10 +2,16 @@
 // one local transaction) for that service's instances only; plus the same procedures run in-process.
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request, SimNode } from '../../sim/world/node.ts';
-import { ConfigError, RpcError, SimulatedError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, SimulatedError, registerErrorCode } from '../../sim/engine/errors.ts';
 import { serviceOf, type Database, type DatabaseOptions, type DatabaseRegistry, type Transaction } from './database.ts';
 import { Outbox, startOutboxRelay } from './outbox.ts';
 import { busClient } from '../messaging/bus-client.ts';
+
+// A database refuses callers other than its owning service.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'unauthorized': true; }
+}
+registerErrorCode('unauthorized');
 
 /** The RPC method a database node serves: `{ procedure, args }` in, the procedure's result out. */
 export const DB_RUN_METHOD = 'db.run';

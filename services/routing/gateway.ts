@@ -3,13 +3,19 @@
 // trace, and forwards through discovery, a balancer and the route's policies.
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request } from '../../sim/world/node.ts';
-import { ConfigError, RpcError, isRpcError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Policy } from '../resilience/policy.ts';
 import type { Balancer, BalancerKind } from './balancer.ts';
 import { DiscoveryClient, type RouteObserver } from './discovery-client.ts';
 import { ServiceClient } from './client.ts';
 import { RateLimiter, validateRateLimiter, type RateLimiterOptions } from './ratelimit.ts';
 import { TtlCache } from './cache.ts';
+
+// The gateway refuses by policy: a client over its rate limit, a request without a valid token.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'rate-limited': true; 'unauthorized': true; }
+}
+registerErrorCode('rate-limited', 'unauthorized');
 
 /** The RPC method workloads call on the gateway node. */
 export const GATEWAY_METHOD = 'request';

@@ -1,10 +1,20 @@
 // The orchestrated saga: a coordinator runs steps in order, records every transition in a durable
 // saga log, and on a failure runs the compensations of the steps done, newest first. After a crash
 // it resumes its unfinished sagas from the log and completes or compensates them.
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
-import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Database } from '../data/database.ts';
 import { TimeoutPolicy } from '../resilience/timeout.ts';
+
+// Compensations and finished sagas show on the timeline.
+registerTimelineKinds('saga.compensate', 'saga.done');
+
+// A saga log save found the log at another version.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'conflict': true; }
+}
+registerErrorCode('conflict');
 
 /**
  * A step refused with no effect (a business failure: insufficient funds, out of stock). Its own

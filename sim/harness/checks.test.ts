@@ -9,7 +9,7 @@ describe('check constructors', () => {
     expect(always('money conserved', predicate)).toEqual({ name: 'money conserved', kind: 'always', predicate });
     expect(eventually('orders final', predicate)).toEqual({ name: 'orders final', kind: 'eventually', predicate });
     expect(eventually('orders final', predicate, { withinMs: 5000 })).toEqual({ name: 'orders final', kind: 'eventually', predicate, withinMs: 5000 });
-    expect(sometimes('breaker opened', predicate)).toEqual({ name: 'breaker opened', kind: 'sometimes', predicate });
+    expect(sometimes('retry gave up', predicate)).toEqual({ name: 'retry gave up', kind: 'sometimes', predicate });
   });
 });
 

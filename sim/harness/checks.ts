@@ -38,7 +38,7 @@ export function eventually<S>(name: string, predicate: CheckPredicate<S>, option
   return { name, kind: 'eventually', predicate, ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}) };
 }
 
-/** Never fails; a sweep reports in how many seeds it was reached (coverage: "a breaker half-opened"). */
+/** Never fails; a sweep reports in how many seeds it was reached (coverage: "a retry gave up"). */
 export function sometimes<S>(name: string, predicate: CheckPredicate<S>): Check<S> {
   return { name, kind: 'sometimes', predicate };
 }

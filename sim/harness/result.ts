@@ -44,7 +44,7 @@ export interface VariantResult {
   options: Record<string, number>;
   /** Throughput, errors and latency over time, for charts. */
   series: TimeBucket[];
-  /** State-change timeline for charts (breaker states, compensations…), bounded. */
+  /** State-change timeline for charts (faults, crashes, and the state changes services register), bounded. */
   timeline: TimelineEntry[];
   /** Workload requests that were limited (for shrinking), when set. */
   maxRequests?: number;

@@ -223,8 +223,8 @@ describe('limits and crashes', () => {
     await expect(runScenario(scenario(noEntry), 1)).rejects.toThrow("variant 'single' build() must return an object with an entry node name");
     const unknownEntry = tiny();
     const build = unknownEntry.variants[0]!.build;
-    unknownEntry.variants[0]!.build = (world, env) => ({ ...build(world, env), entry: 'gateway' });
-    await expect(runScenario(scenario(unknownEntry), 1)).rejects.toThrow("unknown node 'gateway': known nodes are svc");
+    unknownEntry.variants[0]!.build = (world, env) => ({ ...build(world, env), entry: 'frontend' });
+    await expect(runScenario(scenario(unknownEntry), 1)).rejects.toThrow("unknown node 'frontend': known nodes are svc");
     const badFault = tiny({ faults: [{ atMs: 1, fault: partition(['svc'], ['db']) }] });
     await expect(runScenario(scenario(badFault), 1)).rejects.toThrow(ConfigError);
     expect(guardInstalled()).toBe(false);

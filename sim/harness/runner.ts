@@ -9,6 +9,7 @@ import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, errorMessage } from '../engine/errors.ts';
 import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import { timelineKinds } from './timeline.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
@@ -33,21 +34,6 @@ export interface RunObservers {
   filteredSinks?: { kinds: readonly string[]; sink: TraceSink }[];
 }
 
-/** Trace kinds kept in a result's timeline for charts. */
-export const TIMELINE_KINDS = [
-  'fault',
-  'fault.end',
-  'node.crash',
-  'node.restart',
-  'node.pause',
-  'node.resume',
-  'breaker.state',
-  'saga.compensate',
-  'saga.done',
-  'scale',
-  'deploy',
-  'rollback',
-];
 const MAX_TIMELINE_ENTRIES = 2000;
 
 /** Finds a variant by name; a ConfigError lists the names when there is none. */
@@ -99,7 +85,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   for (const sink of observers.sinks ?? []) sim.trace.addSink(sink);
   for (const { kinds, sink } of observers.filteredSinks ?? []) sim.trace.addFilteredSink(kinds, sink);
   const timeline: TimelineEntry[] = [];
-  sim.trace.addFilteredSink(TIMELINE_KINDS, (event) => {
+  sim.trace.addFilteredSink(timelineKinds(), (event) => {
     if (timeline.length < MAX_TIMELINE_ENTRIES) {
       timeline.push({ atMs: event.atMs, kind: event.kind, node: event.node, detail: event.detail ?? event.peer ?? '' });
     }

@@ -14,7 +14,7 @@ import { ConfigError } from '../engine/errors.ts';
 
 /** What a variant's build returns: where traffic enters, plus figures read from outside at the end. */
 export interface SystemHandle {
-  /** The node a workload request goes to when it names none (a gateway, a balancer, the monolith). */
+  /** The node a workload request goes to when it names none (a front door, a balancer, the monolith). */
   entry: string | ((request: RequestSpec) => string);
   /** Consistency figures for the report (orders non-final, stale reads…), read at the end of the run. */
   metrics?(): Record<string, number>;

@@ -191,7 +191,7 @@ export class NodeContext {
     body().catch((error: unknown) => this.host.reportProcessError(this.node, error));
   }
 
-  /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
+  /** Records a service event in the trace (`retry.attempt`, `pod.ready`…). */
   emit(kind: string, detail?: string, peer?: string, id?: number): void {
     this.node.host.sim.trace.emit(this.node.host.sim.nowMs, kind, this.name, peer, id, detail);
   }

@@ -239,7 +239,7 @@ export class World implements ContextHost {
   /**
    * Sends a request from outside (the workload) straight into node `to`'s admission queue and
    * calls `onDone` exactly once: with the answer, an error, or a client-side timeout. The client
-   * sits next to the entry node: no network hop either way (put a gateway node in front to model
+   * sits next to the entry node: no network hop either way (add a proxy node to model
    * one), but a partition that cuts the entry node off from `client` still blocks it.
    */
   request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback): void {
