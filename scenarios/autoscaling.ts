@@ -165,7 +165,7 @@ export default scenario<ScalingSystem>({
     },
   ],
   checks: [
-    always('replicas stay within the autoscaler bounds', (system) => {
+    always('replicas stay within the autoscaler bounds', ({ system }) => {
       for (const [name, { min, max }] of system.bounds) {
         const replicas = system.controlPlane.status(name).replicas;
         if (replicas < min || replicas > max) return `${name} has ${replicas} replicas, outside [${min}, ${max}]`;

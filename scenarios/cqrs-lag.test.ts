@@ -28,7 +28,7 @@ function fakeReadModel(rows: Record<string, { total: number; version: number; ap
 /** The check named `name`, evaluated against a system whose read model is `db`. */
 function checkAgainst(name: string, db: Database | undefined, meter: Record<string, unknown> = {}) {
   const check = cqrsLag.checks.find((candidate) => candidate.name === name)!;
-  return evaluate(check, { entry: 'api', readModel: () => db, meter, metrics: () => ({}) } as never, 0);
+  return evaluate(check, { system: { entry: 'api', readModel: () => db, meter }, nowMs: 0 } as never);
 }
 
 describe('cqrs-lag scenario', () => {

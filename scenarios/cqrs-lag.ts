@@ -269,7 +269,7 @@ export default scenario<CqrsSystem>({
     { atMs: 13_000, durationMs: 2_000, fault: crash('orders-view') },
   ],
   checks: [
-    always('the projection applies each event exactly once', (system) => {
+    always('the projection applies each event exactly once', ({ system }) => {
       const db = system.readModel();
       if (db === undefined) return true; // the view is down: nothing to inspect until it restarts
       let appliedTotal = 0;
@@ -280,7 +280,7 @@ export default scenario<CqrsSystem>({
       const nextPosition = db.peek<{ nextPosition: number }>(CHECKPOINT_TABLE, PROJECTION)?.nextPosition ?? 1;
       return appliedTotal === nextPosition - 1 || `${appliedTotal} applications in the read model, but the checkpoint says ${nextPosition - 1} events`;
     }),
-    eventually('the read model catches up with the write side', (system) => {
+    eventually('the read model catches up with the write side', ({ system }) => {
       const db = system.readModel();
       if (db === undefined) return 'the view is down';
       const nextPosition = db.peek<{ nextPosition: number }>(CHECKPOINT_TABLE, PROJECTION)?.nextPosition ?? 1;
@@ -291,6 +291,6 @@ export default scenario<CqrsSystem>({
       }
       return true;
     }),
-    sometimes('a query read a stale order', (system) => system.meter.tracker.staleReads > 0),
+    sometimes('a query read a stale order', ({ system }) => system.meter.tracker.staleReads > 0),
   ],
 });

@@ -112,13 +112,13 @@ export default scenario<KvSystem>({
     { atMs: 45_000, fault: skew('api', 2_000, 100) },
   ],
   checks: [
-    always('acknowledged writes are durable', (system) => {
+    always('acknowledged writes are durable', ({ system }) => {
       const disk = system.world.node('kv').durable;
       for (const [key] of system.acknowledged) {
         if (!disk.has(key)) return `write to ${key} was acknowledged but is not on the store's disk`;
       }
       return true;
     }),
-    eventually('the store is up after faults heal', (system) => system.world.node('kv').status === 'up'),
+    eventually('the store is up after faults heal', ({ system }) => system.world.node('kv').status === 'up'),
   ],
 });

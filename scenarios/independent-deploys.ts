@@ -197,11 +197,11 @@ export default scenario<DeploySystem>({
     },
   ],
   checks: [
-    always('no request fails once the rolling update has started', (system) => {
+    always('no request fails once the rolling update has started', ({ system }) => {
       const failed = system.outcomes.failedBetween(ROLLOUT_AT_MS, Number.POSITIVE_INFINITY);
       return failed === 0 ? true : `${failed} requests failed since the rollout of ${system.changed} started`;
     }),
-    eventually('the rollout completes: every replica ready on v2', (system) => {
+    eventually('the rollout completes: every replica ready on v2', ({ system }) => {
       const status = system.controlPlane.status(system.changed);
       const rollout = system.controlPlane.rollouts(system.changed)[0];
       return rollout?.outcome === 'complete' && status.updatedReady === status.replicas && status.terminating === 0

@@ -253,14 +253,14 @@ export default scenario<StormSystem>({
   ],
   faults: [{ atMs: FAULT_AT_MS, durationMs: FAULT_DURATION_MS, fault: slow('dep', SLOW_FACTOR) }],
   checks: [
-    always('dep calls stay within the attempt limits', (system) => {
+    always('dep calls stay within the attempt limits', ({ system }) => {
       const limit = system.meter.pages * FRONTEND_ATTEMPTS * API_ATTEMPTS;
       return system.meter.dependencyCalls <= limit || `${system.meter.dependencyCalls} dep calls for ${system.meter.pages} pages exceed ${FRONTEND_ATTEMPTS}×${API_ATTEMPTS} each`;
     }),
-    eventually('every queue drains once the load stops', (system) => {
+    eventually('every queue drains once the load stops', ({ system }) => {
       for (const node of system.world.allNodes()) if (node.load > 0) return `${node.name} still holds ${node.load} requests`;
       return true;
     }),
-    sometimes('a breaker opened', (system) => system.meter.breakerOpenings > 0),
+    sometimes('a breaker opened', ({ system }) => system.meter.breakerOpenings > 0),
   ],
 });

@@ -136,13 +136,13 @@ export default scenario<RolloutSystem>({
     },
   ],
   checks: [
-    always('a rolling update keeps replicas - maxUnavailable pods ready', (system) => {
+    always('a rolling update keeps replicas - maxUnavailable pods ready', ({ system }) => {
       for (const rollout of system.controlPlane.rollouts('catalog')) {
         if (rollout.minReady < rollout.readyFloor) return `${rollout.kind} to ${rollout.toVersion} had ${rollout.minReady} ready pods, below ${rollout.readyFloor}`;
       }
       return true;
     }),
-    eventually('every replica is ready on one version', (system) => {
+    eventually('every replica is ready on one version', ({ system }) => {
       const status = system.controlPlane.status('catalog');
       return status.ready === status.replicas && status.updatedReady === status.replicas && status.terminating === 0
         ? true

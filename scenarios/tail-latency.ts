@@ -172,11 +172,11 @@ export default scenario<FanOutSystem>({
   ],
   faults: [{ atMs: 0, fault: slow(GRAY_REPLICA, GRAY_FACTOR) }],
   checks: [
-    always('a shard call costs at most two backend requests', (system) => {
+    always('a shard call costs at most two backend requests', ({ system }) => {
       const { backendRequests, searches } = system.meter;
       return backendRequests <= 2 * SHARDS * searches || `${backendRequests} backend requests for ${searches} searches`;
     }),
-    eventually('no backend call is left in flight', (system) => {
+    eventually('no backend call is left in flight', ({ system }) => {
       const inFlight = system.meter.replicas.flat().reduce((sum, replica) => sum + replica.inFlight, 0);
       return inFlight === 0 || `${inFlight} backend calls still in flight`;
     }),

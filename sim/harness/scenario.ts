@@ -4,7 +4,7 @@ import type { World, WorldOptions } from '../world/world.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { LinkOptions } from '../world/network.ts';
 import type { NodeOptions } from '../world/node.ts';
-import type { Check } from './checks.ts';
+import type { Check, CheckContext } from './checks.ts';
 import type { ScheduledFault, FaultRegime } from './faults.ts';
 import { validateRegime } from './faults.ts';
 import type { RequestSpec, WorkloadSpec } from './workload.ts';
@@ -17,7 +17,7 @@ export interface SystemHandle {
   /** The node a workload request goes to when it names none (a front door, a balancer, the monolith). */
   entry: string | ((request: RequestSpec) => string);
   /** Consistency figures for the report (orders non-final, stale reads…), read at the end of the run. */
-  metrics?(): Record<string, number>;
+  metrics?(run: CheckContext): Record<string, number>;
   /** Called when the workload stops and faults heal, before the quiesce phase (e.g. to stop a load generator). */
   onQuiesce?(): void;
 }

@@ -7,6 +7,7 @@ import { NodeContext, type ContextHost } from './context.ts';
 import { ConfigError, RpcError, errorMessage } from '../engine/errors.ts';
 import type { CallOutcome, RequestBody, WireBody } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
+import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 
 /** The name workload traffic comes from. No node may take it. */
 export const CLIENT = 'client';
@@ -279,6 +280,22 @@ export class World implements ContextHost {
       });
     });
   }
+
+  /**
+   * Starts a scripted client now: `world.client(async (ctx) => { await ctx.call('api', 'order', …) })`.
+   * Its requests enter like the workload's and count in the run's metrics the same way.
+   */
+  client(script: ClientScript): void {
+    const context = new ClientContext(this, () => this.clientObserver);
+    this.sim.spawn(() => script(context));
+  }
+
+  /** Sets who is told of scripted clients' requests (the harness, to count them as traffic). */
+  observeClients(observer: ClientObserver): void {
+    this.clientObserver = observer;
+  }
+
+  private clientObserver: ClientObserver | undefined;
 
   // ---- ContextHost -------------------------------------------------------------------------
 
