@@ -1,4 +1,4 @@
-// Tests for scenarios/cqrs-lag.ts: it replays exactly from its seed; on seed 1 a slow projection
+// Tests for scenarios/cqrs-lag.ts: on seed 1 a slow projection
 // lags and serves many more stale reads than a fast one, read-your-writes serves none at the cost
 // of write-side reads; the exactly-once and catch-up checks hold, and fail on a broken read model.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,14 +32,6 @@ function checkAgainst(name: string, db: Database | undefined, meter: Record<stri
 }
 
 describe('cqrs-lag scenario', () => {
-  it('replays exactly: the same seed gives the same trace hash, another seed another', async () => {
-    const again = await runScenario(cqrsLag, 1);
-    expect(again.traceHash).toBe(result.traceHash);
-    expect(again.variants.map((v) => v.traceHash)).toEqual(result.variants.map((v) => v.traceHash));
-    const otherSeed = await runScenario(cqrsLag, 2, { variant: 'poll-fast' });
-    expect(otherSeed.variants[0]!.traceHash).not.toBe(variant('poll-fast').traceHash);
-  });
-
   it('runs the three variants on the same traffic; exactly-once and catch-up hold in each', () => {
     expect(result.variants.map((v) => v.name)).toEqual(['poll-fast', 'poll-slow', 'read-your-writes']);
     for (const v of result.variants) expect(v.failures, v.name).toEqual([]);

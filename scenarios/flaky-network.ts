@@ -12,7 +12,6 @@ interface KvSystem {
   entry: string;
   /** Keys the API acknowledged as written, with the value: read from outside by the checks. */
   acknowledged: Map<string, number>;
-  world: World;
   metrics(): Record<string, number>;
 }
 
@@ -71,7 +70,6 @@ function build(attempts: number) {
     return {
       entry: 'api',
       acknowledged,
-      world,
       metrics: () => ({ acknowledgedWrites: acknowledged.size, storedKeys: world.node('kv').durable.size }),
     };
   };
@@ -112,13 +110,13 @@ export default scenario<KvSystem>({
     { atMs: 45_000, fault: skew('api', 2_000, 100) },
   ],
   checks: [
-    always('acknowledged writes are durable', ({ system }) => {
-      const disk = system.world.node('kv').durable;
+    always('acknowledged writes are durable', ({ system, world }) => {
+      const disk = world.node('kv').durable;
       for (const [key] of system.acknowledged) {
         if (!disk.has(key)) return `write to ${key} was acknowledged but is not on the store's disk`;
       }
       return true;
     }),
-    eventually('the store is up after faults heal', ({ system }) => system.world.node('kv').status === 'up'),
+    eventually('the store is up after faults heal', ({ world }) => world.node('kv').status === 'up'),
   ],
 });

@@ -1,5 +1,5 @@
-// Tests for scenarios/monolith-vs-microservices.ts on a shorter run: the same seed gives the same
-// trace, every check holds, and the comparison shows what the scenario is about.
+// Tests for scenarios/monolith-vs-microservices.ts on a shorter run: every check holds, and the
+// comparison shows what the scenario is about (determinism: scenarios/determinism.test.ts).
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../sim/harness/runner.ts';
 import type { VariantResult } from '../sim/harness/result.ts';
@@ -9,12 +9,9 @@ import scenarioFile from './monolith-vs-microservices.ts';
 const availability = (variant: VariantResult, endpoint: string): number => variant.metrics.endpoints.find((entry) => entry.endpoint === endpoint)!.availability;
 
 describe('monolith-vs-microservices', () => {
-  it('is deterministic per seed, holds every check, and shows shared fate against isolation', async () => {
+  it('holds every check and shows shared fate against isolation', async () => {
     const definition = monolithVsMicroservices({ durationMs: 15_000, ratePerSec: 60 });
     const first = await runScenario(definition, 7);
-    const second = await runScenario(definition, 7);
-    expect(second.traceHash).toBe(first.traceHash);
-    expect(second.variants.map((variant) => variant.traceHash)).toEqual(first.variants.map((variant) => variant.traceHash));
     expect(first.variants.map((variant) => `${variant.name}: ${variant.failures.map((failure) => failure.message).join('; ') || 'ok'}`)).toEqual([
       'monolith: ok',
       'microservices: ok',
@@ -28,8 +25,6 @@ describe('monolith-vs-microservices', () => {
     expect(microservices.metrics.consistency.compensations).toBeGreaterThan(0);
     expect(microservices.metrics.consistency.timeToFinalP50Ms).toBeGreaterThan(0);
     expect(monolith.metrics.costInstanceSeconds).toBeLessThan(microservices.metrics.costInstanceSeconds);
-    const other = await runScenario(definition, 8);
-    expect(other.traceHash).not.toBe(first.traceHash);
   });
 
   it('exports the full-size scenario by default', () => {

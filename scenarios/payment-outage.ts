@@ -15,10 +15,9 @@
 // and compensated (ordersCancelled). Self-healing shortens the outage to the back-off sum
 // (~16 s). In every design money is conserved, nothing is charged twice and every order ends
 // CONFIRMED or CANCELLED.
-import { scenario, crash, crashLoop, type Scenario, type World, type BuildEnv } from '../sim/index.ts';
+import { crash, crashLoop, type Scenario } from '../sim/index.ts';
 import { shopVariant } from '../services/shop/build.ts';
-import { shopInvariants } from '../services/shop/invariants.ts';
-import { shopTraffic } from '../services/shop/workload.ts';
+import { shopScenario, shopWith } from '../services/shop/preset.ts';
 import { NodeSupervisor } from '../services/deploy/node-supervisor.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
@@ -31,26 +30,21 @@ export interface PaymentOutageOptions {
 }
 
 /** The sync+breaker shop with a supervisor that restarts payments with back-off. */
-function selfHealing(world: World, env: BuildEnv): ShopSystem {
-  const system = shopVariant('microservices-sync+breaker')(world, env);
+const selfHealing = shopWith('microservices-sync+breaker', {}, (world) => {
   const supervisor = new NodeSupervisor(world, ['payments'], { backoff: { initialMs: 500, capMs: 8000 } });
-  const shopMetrics = system.metrics.bind(system);
-  system.metrics = () => ({ ...shopMetrics(), selfHealingRestarts: supervisor.stats.restarts, longestBackoffMs: supervisor.stats.longestBackoffMs });
-  return system;
-}
+  return () => ({ selfHealingRestarts: supervisor.stats.restarts, longestBackoffMs: supervisor.stats.longestBackoffMs });
+});
 
 /** The scenario at a given size (the default export is the full one). */
 export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 50_000;
   const outage = { atMs: 0.2 * durationMs, durationMs: 0.6 * durationMs, fault: crash('payments') };
-  return scenario<ShopSystem>({
+  return shopScenario({
     name: 'payment-outage',
     description: `Payments is down for ${Math.round(outage.durationMs / 1000)} s in the middle of steady order traffic: sync, sync with breaker and fallback, async over the bus, and a crash-loop healed by restarts with back-off.`,
     durationMs,
+    ratePerSec: options.ratePerSec ?? 20,
     quiesceMs: 30_000,
-    checkIntervalMs: 2000,
-    network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 20, timeoutMs: 2000, request: shopTraffic() },
     variants: [
       { name: 'sync', description: 'orchestrated saga over RPC, no breaker', build: shopVariant('microservices-sync'), faults: [outage] },
       { name: 'sync+breaker', description: 'step calls under fallback(retry with budget(breaker(timeout))); an open circuit parks the saga', build: shopVariant('microservices-sync+breaker'), faults: [outage] },
@@ -62,7 +56,6 @@ export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<Shop
         faults: [{ atMs: outage.atMs, fault: crashLoop('payments', 5) }],
       },
     ],
-    checks: shopInvariants(),
   });
 }
 

@@ -33,7 +33,6 @@ interface BankMemory {
 
 interface BankSystem {
   entry: string;
-  world: World;
   memory: BankMemory;
   metrics(): Record<string, number>;
 }
@@ -152,7 +151,6 @@ function build(durableLog: boolean) {
     const ledgerDisk = (): Map<string, unknown> => world.node('ledger').durable;
     return {
       entry: 'bank',
-      world,
       memory,
       metrics: () => ({
         moneyOnLedger: sum(ledgerDisk().get('balances') as Map<string, number>),
@@ -203,9 +201,9 @@ export default scenario<BankSystem>({
   checks: [
     // Money on the ledger plus the debits the bank still owns (in the memory of its running
     // process, or in its durable saga log) is the opening total; a debit nobody owns is money lost.
-    always('money is conserved', ({ system }) => {
-      const disk = system.world.node('ledger').durable;
-      const bankNode = system.world.node('bank');
+    always('money is conserved', ({ system, world }) => {
+      const disk = world.node('ledger').durable;
+      const bankNode = world.node('bank');
       const saga = bankNode.durable.get('saga') as Map<string, unknown> | undefined;
       const owned = (id: string): boolean => (bankNode.status === 'up' && system.memory.inProgress.has(id)) || (saga?.has(id) ?? false);
       let inTransit = 0;
@@ -219,13 +217,13 @@ export default scenario<BankSystem>({
       const example = lost ? `: transfer ${lost.id} took ${lost.amount} from ${lost.from} at ${Math.round(lost.atMs)} ms and the bank forgot it` : '';
       return `${missing} missing from the ledger${example}`;
     }),
-    sometimes('a bank crash caught a transfer between its steps', ({ system }) => {
-      const bankNode = system.world.node('bank');
-      for (const id of (system.world.node('ledger').durable.get('open') as Map<string, OpenDebit>).keys()) {
+    sometimes('a bank crash caught a transfer between its steps', ({ system, world }) => {
+      const bankNode = world.node('bank');
+      for (const id of (world.node('ledger').durable.get('open') as Map<string, OpenDebit>).keys()) {
         if (bankNode.status !== 'up' || !system.memory.inProgress.has(id)) return true;
       }
       return false;
     }),
-    sometimes('an interrupted transfer was finished after a restart', ({ system }) => ((system.world.node('bank').durable.get('recovered') as number | undefined) ?? 0) > 0),
+    sometimes('an interrupted transfer was finished after a restart', ({ world }) => ((world.node('bank').durable.get('recovered') as number | undefined) ?? 0) > 0),
   ],
 });

@@ -1,4 +1,4 @@
-// Tests for scenarios/retry-storm.ts: it replays exactly from its seed, and on seed 1 it shows what
+// Tests for scenarios/retry-storm.ts: on seed 1 it shows what
 // it claims — naive retries amplify dep's load, collapse availability and never recover while the
 // traffic lasts; a retry budget and a breaker contain the storm, and the breaker's states show it.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,14 +18,6 @@ beforeAll(async () => {
 });
 
 describe('retry-storm scenario', () => {
-  it('replays exactly: the same seed gives the same trace hash, another seed another', async () => {
-    const again = await runScenario(retryStorm, 1);
-    expect(again.traceHash).toBe(result.traceHash);
-    expect(again.variants.map((v) => v.traceHash)).toEqual(result.variants.map((v) => v.traceHash));
-    const otherSeed = await runScenario(retryStorm, 2, { variant: 'breaker+budget' });
-    expect(otherSeed.variants[0]!.traceHash).not.toBe(variant('breaker+budget').traceHash);
-  });
-
   it('runs the three variants on one seed and every check holds', () => {
     expect(result.variants.map((v) => v.name)).toEqual(['naive-retries', 'retry-budget', 'breaker+budget']);
     for (const v of result.variants) expect(v.failures, v.name).toEqual([]);

@@ -14,9 +14,7 @@ import { scenario, always, eventually, sometimes, slow } from '../sim/index.ts';
 import type { NodeContext, Request, World } from '../sim/index.ts';
 import { isTransientRpcError } from '../sim/index.ts';
 import { registryNode } from '../services/routing/discovery.ts';
-import { registered } from '../services/routing/registration.ts';
-import { DiscoveryClient } from '../services/routing/discovery-client.ts';
-import { serviceClient } from '../services/routing/client.ts';
+import { microservice } from '../services/routing/microservice.ts';
 import { retry, RetryBudget } from '../services/resilience/retry.ts';
 import { CircuitBreaker, ConsecutiveFailureStrategy, isBrokenCircuitError } from '../services/resilience/breaker.ts';
 import { timeout } from '../services/resilience/timeout.ts';
@@ -76,7 +74,6 @@ class StormMeter {
 /** The system a variant builds, as checks and metrics see it. */
 interface StormSystem {
   entry: string;
-  world: World;
   meter: StormMeter;
   metrics(): Record<string, number>;
 }
@@ -138,7 +135,7 @@ function build(resilience: Resilience) {
     // how long its callers wait: a deep queue keeps serving calls whose callers gave up long ago.
     world.addNode(
       'dep',
-      registered({ registry: 'registry', service: 'dep' }, (ctx) => {
+      microservice({ registry: 'registry', service: 'dep' }, (ctx) => {
         const pool = bulkhead(ctx, { maxConcurrent: 4, maxQueued: 400 });
         meter.pool = pool;
         return {
@@ -156,10 +153,8 @@ function build(resilience: Resilience) {
     for (const name of API_INSTANCES) {
       world.addNode(
         name,
-        registered({ registry: 'registry', service: 'api' }, (ctx) => {
-          const discovery = new DiscoveryClient(ctx, { registry: 'registry', refreshMs: 1_000 });
+        microservice({ registry: 'registry', service: 'api', calls: { dep: { timeoutMs: DEP_ATTEMPT_TIMEOUT_MS } } }, (ctx, { clients: { dep } }) => {
           const policy = resilience.apiToDep(ctx, meter);
-          const dep = serviceClient(ctx, { service: 'dep', discovery, timeoutMs: DEP_ATTEMPT_TIMEOUT_MS });
           return {
             handlers: {
               page: async (body: { item: number }, request: Request): Promise<Page> => {
@@ -181,29 +176,25 @@ function build(resilience: Resilience) {
     // The frontend is an async proxy: it takes every page at once (no queueing of its own).
     world.addNode(
       'frontend',
-      (ctx) => {
-        const discovery = new DiscoveryClient(ctx, { registry: 'registry', refreshMs: 1_000 });
-        const api = serviceClient(ctx, { service: 'api', discovery, balancer: 'round-robin', policy: resilience.frontendToApi(ctx), timeoutMs: API_ATTEMPT_TIMEOUT_MS });
-        return {
-          handlers: {
-            page: async (body: { item: number }, request: Request): Promise<Page> => {
-              meter.pages++;
-              if (inFault(world.nowMs)) meter.pagesInFault++;
-              let page: Page | undefined;
-              try {
-                page = await api.call<Page>('page', body, { parent: request });
-                return page;
-              } finally {
-                const onTime = world.nowMs < request.deadlineMs;
-                const full = page !== undefined && !page.degraded && onTime;
-                if (full) meter.fullPages++;
-                if (page?.degraded && onTime) meter.degradedPages++;
-                meter.recovery.record(world.nowMs, full);
-              }
-            },
+      microservice({ registry: 'registry', calls: { api: (ctx) => ({ balancer: 'round-robin', policy: resilience.frontendToApi(ctx), timeoutMs: API_ATTEMPT_TIMEOUT_MS }) } }, (_ctx, { clients: { api } }) => ({
+        handlers: {
+          page: async (body: { item: number }, request: Request): Promise<Page> => {
+            meter.pages++;
+            if (inFault(world.nowMs)) meter.pagesInFault++;
+            let page: Page | undefined;
+            try {
+              page = await api.call<Page>('page', body, { parent: request });
+              return page;
+            } finally {
+              const onTime = world.nowMs < request.deadlineMs;
+              const full = page !== undefined && !page.degraded && onTime;
+              if (full) meter.fullPages++;
+              if (page?.degraded && onTime) meter.degradedPages++;
+              meter.recovery.record(world.nowMs, full);
+            }
           },
-        };
-      },
+        },
+      })),
       { workers: 10_000, queueCapacity: 0 },
     );
     world.sim.at(FAULT_END_MS, () => {
@@ -211,7 +202,6 @@ function build(resilience: Resilience) {
     });
     return {
       entry: 'frontend',
-      world,
       meter,
       metrics: () => {
         const recovery = meter.recovery.recoveryAfter(FAULT_END_MS, DURATION_MS, RECOVERY_THRESHOLD);
@@ -257,8 +247,8 @@ export default scenario<StormSystem>({
       const limit = system.meter.pages * FRONTEND_ATTEMPTS * API_ATTEMPTS;
       return system.meter.dependencyCalls <= limit || `${system.meter.dependencyCalls} dep calls for ${system.meter.pages} pages exceed ${FRONTEND_ATTEMPTS}×${API_ATTEMPTS} each`;
     }),
-    eventually('every queue drains once the load stops', ({ system }) => {
-      for (const node of system.world.allNodes()) if (node.load > 0) return `${node.name} still holds ${node.load} requests`;
+    eventually('every queue drains once the load stops', ({ world }) => {
+      for (const node of world.allNodes()) if (node.load > 0) return `${node.name} still holds ${node.load} requests`;
       return true;
     }),
     sometimes('a breaker opened', ({ system }) => system.meter.breakerOpenings > 0),

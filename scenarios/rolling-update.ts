@@ -8,9 +8,9 @@
 // analysis it takes all traffic and keeps failing.
 import { scenario, always, eventually, RpcError } from '../sim/index.ts';
 import type { NodeContext, NodeFactory, SystemHandle, World } from '../sim/index.ts';
-import { registryNode } from '../services/routing/discovery.ts';
-import { gateway, GATEWAY_METHOD } from '../services/routing/gateway.ts';
-import { ControlPlane, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
+import { GATEWAY_METHOD } from '../services/routing/gateway.ts';
+import type { ControlPlane, PodTemplate, RolloutStrategy } from '../services/deploy/index.ts';
+import { cluster } from './lib/store.ts';
 import { GatewayOutcomeLog } from '../services/deploy/outcome-log.ts';
 
 /** Traffic starts once the first pods are warm and in discovery. */
@@ -57,17 +57,8 @@ interface VariantSetup {
 
 function build(setup: VariantSetup) {
   return (world: World): RolloutSystem => {
-    world.addNode('registry', registryNode({ ttlMs: 3000 }));
-    const controlPlane = new ControlPlane(world, { registry: 'registry' });
-    world.addNode(
-      'gateway',
-      gateway({
-        registry: 'registry',
-        refreshMs: 500,
-        routes: [{ prefix: '/catalog', service: 'catalog', rpcMethod: 'browse', public: true, timeoutMs: 500 }],
-      }),
-      { workers: 128, queueCapacity: 1000 },
-    );
+    const route = { prefix: '/catalog', service: 'catalog', rpcMethod: 'browse', public: true, timeoutMs: 500 };
+    const controlPlane = cluster(world, [route], { workers: 128, queueCapacity: 1000 });
     controlPlane.deploy({
       name: 'catalog',
       replicas: REPLICAS,

@@ -18,3 +18,4 @@ export * from './payments.ts';
 export * from './shipping.ts';
 export * from './system.ts';
 export * from './workload.ts';
+export * from './preset.ts';
