@@ -3,6 +3,7 @@
 // it resumes its unfinished sagas from the log and completes or compensates them.
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
+import type { Rng } from '../../sim/engine/rng.ts';
 import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Database } from '../data/database.ts';
 import { TimeoutPolicy } from '../resilience/timeout.ts';
@@ -178,6 +179,8 @@ export class SagaOrchestrator<D> {
   private readonly active = new Map<string, Active>();
   private readonly timeouts = new Map<number, TimeoutPolicy>();
   private recoveryTimer = -1;
+  /** The back-off jitter's own stream. */
+  private readonly rng: Rng;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -186,6 +189,7 @@ export class SagaOrchestrator<D> {
     options: SagaOrchestratorOptions = {},
   ) {
     this.options = resolveOptions(options, definition);
+    this.rng = ctx.stream(`saga/${definition.name}`);
   }
 
   /** Sagas this incarnation is driving now. */
@@ -422,10 +426,10 @@ export class SagaOrchestrator<D> {
     this.active.delete(id);
   }
 
-  /** Exponential backoff with jitter from the node's stream: base × 2^(n-1) × [0.5, 1.5), capped. */
+  /** Exponential backoff with jitter from the orchestrator's stream: base × 2^(n-1) × [0.5, 1.5), capped. */
   private backoffMs(baseMs: number, tries: number): number {
     const exponential = Math.min(this.options.maxRetryDelayMs, baseMs * 2 ** Math.min(tries - 1, 20));
-    return exponential * this.ctx.rng.uniform(0.5, 1.5);
+    return exponential * this.rng.uniform(0.5, 1.5);
   }
 }
 

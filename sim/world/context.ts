@@ -92,6 +92,15 @@ export class NodeContext {
   }
 
   /**
+   * A component's own random stream on this start of the node (`ctx.stream('retry')`, a fork of
+   * `rng`): turning one component on never shifts another's draws, and a restarted node does not
+   * replay the draws of its previous start.
+   */
+  stream(name: string): Rng {
+    return this.node.rng.fork(`${name}#${this.node.generation}`);
+  }
+
+  /**
    * Storage that survives crashes and restarts (unless a crash wipes it). One key space per node,
    * shared by every component on it: prefix keys with the component (`db:orders`, `bus:…`).
    */
