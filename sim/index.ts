@@ -15,5 +15,6 @@ export {
 export { scenario, isScenario, type Scenario, type ScenarioDefinition, type VariantDefinition, type SystemHandle, type BuildEnv } from './harness/scenario.ts';
 export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './harness/workload.ts';
 export { registerTimelineKinds, timelineKinds } from './harness/timeline.ts';
+export { registerFailureEvents, failureEvents } from './harness/failure-events.ts';
 export { LatencyHistogram, TimeSeries, EndpointStats } from './harness/metrics.ts';
 export type { ScenarioResult, VariantResult, VariantMetrics } from './harness/result.ts';

@@ -5,6 +5,7 @@ import { always, eventually, sometimes } from './checks.ts';
 import { ConfigError } from '../engine/errors.ts';
 import { crash, partition } from './faults.ts';
 import { guardInstalled } from '../engine/guard.ts';
+import { registerFailureEvents } from './failure-events.ts';
 import { drawOptions, planFor, runScenario, runVariant, findVariant } from './runner.ts';
 import { scenario, type ScenarioDefinition, type SystemHandle } from './scenario.ts';
 import type { World } from '../world/world.ts';
@@ -186,6 +187,18 @@ describe('the run as checks and metrics see it', () => {
     definition.variants[0]!.build = (world, env) => ({ ...build(world, env), metrics: ({ nowMs, metrics }) => ({ endMs: nowMs, answered: metrics.ok }) });
     const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
     expect(variant.metrics.consistency).toEqual({ endMs: variant.simulatedMs, answered: variant.metrics.requests.ok });
+  });
+});
+
+describe('failure events', () => {
+  it('a registered failure event (a component that gave up) is a failure of its kind, naming node and detail', async () => {
+    registerFailureEvents('liveness', 'test.gave-up');
+    const givesUp = (world: World): void => {
+      world.addNode('worker', (ctx) => ({ onStart: () => void ctx.setTimer(30, () => ctx.emit('test.gave-up', 'job j1: 3 tries failed')) }));
+    };
+    const variant = (await runScenario(scenario(tiny({}, 5, givesUp)), 1)).variants[0]!;
+    expect(variant.failures).toEqual([{ kind: 'liveness', check: 'test.gave-up', atMs: 30, message: 'worker: job j1: 3 tries failed' }]);
+    expect(variant.ok).toBe(false);
   });
 });
 

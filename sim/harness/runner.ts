@@ -11,6 +11,7 @@ import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition 
 import { ConfigError, errorMessage } from '../engine/errors.ts';
 import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { timelineKinds } from './timeline.ts';
+import { failureEvents } from './failure-events.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
@@ -36,6 +37,8 @@ export interface RunObservers {
 }
 
 const MAX_TIMELINE_ENTRIES = 2000;
+/** Failures recorded from failure events; beyond it they are counted in the trace only. */
+const MAX_EVENT_FAILURES = 100;
 
 /** Finds a variant by name; a ConfigError lists the names when there is none. */
 export function findVariant<S extends SystemHandle>(definition: Scenario<S>, name: string): VariantDefinition<S> {
@@ -87,6 +90,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const metrics = new WorkloadMetrics(definition.bucketMs);
   world.observeClients(countScriptedRequests(metrics));
   const checks = new CheckSampler(definition.checks);
+  recordFailureEvents(world, checks);
   const uninstall = guardRun(world);
   let system: SystemHandle | undefined;
   try {
@@ -116,6 +120,17 @@ function recordTimeline(world: World): TimelineEntry[] {
     }
   });
   return timeline;
+}
+
+/** Registered failure events (a component that gave up) become failures, the first MAX_EVENT_FAILURES of them. */
+function recordFailureEvents(world: World, checks: CheckSampler): void {
+  const registered = failureEvents();
+  if (registered.size === 0) return;
+  let recorded = 0;
+  world.sim.trace.addFilteredSink(registered.keys(), (event) => {
+    if (recorded++ >= MAX_EVENT_FAILURES) return;
+    checks.failures.push({ kind: registered.get(event.kind)!, check: event.kind, atMs: event.atMs, message: `${event.node}: ${event.detail ?? ''}`.trim() });
+  });
 }
 
 /** Scripted clients' requests count in the metrics exactly like the workload's. */
