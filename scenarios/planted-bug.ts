@@ -8,6 +8,14 @@
 import { scenario, always, sometimes, RpcError, isTransientRpcError } from '../sim/index.ts';
 import type { NodeContext, Request, World } from '../sim/index.ts';
 
+// The ledger's own trace events.
+declare module '../sim/engine/trace-kinds.ts' {
+  interface TraceKinds {
+    'ledger.debit': true;
+    'ledger.credit': true;
+  }
+}
+
 /** Accounts and their opening balance. */
 const ACCOUNTS = 8;
 const OPENING_BALANCE = 1_000;

@@ -1,5 +1,6 @@
 // A database server node: owns one service's Database and runs named, registered procedures (each
 // one local transaction) for that service's instances only; plus the same procedures run in-process.
+import type { TraceKind } from '../../sim/engine/trace-kinds.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request, SimNode } from '../../sim/world/node.ts';
 import { ConfigError, RpcError, SimulatedError, registerErrorCode } from '../../sim/engine/errors.ts';
@@ -33,7 +34,7 @@ export interface ProcedureContext {
   /** Adds an event to the database's outbox inside this transaction (published only if it commits). */
   publish(topic: string, key: string, event: unknown): Promise<void>;
   /** Records a trace event on the database's node after the commit. */
-  emit(kind: string, detail?: string): void;
+  emit(kind: TraceKind, detail?: string): void;
 }
 
 /**
@@ -177,7 +178,7 @@ class ProcedureCall implements ProcedureContext {
     await this.outbox.add(this.tx, topic, key, event);
   }
 
-  emit(kind: string, detail?: string): void {
+  emit(kind: TraceKind, detail?: string): void {
     this.afterCommit(() => this.ctx.emit(kind, detail));
   }
 

@@ -11,3 +11,4 @@ export * from './microservice.ts';
 export * from './ratelimit.ts';
 export * from './registration.ts';
 export * from './staleness.ts';
+export * from './trace-kinds.ts';

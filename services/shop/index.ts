@@ -19,3 +19,4 @@ export * from './shipping.ts';
 export * from './system.ts';
 export * from './workload.ts';
 export * from './preset.ts';
+export * from './trace-kinds.ts';

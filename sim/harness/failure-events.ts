@@ -2,11 +2,12 @@
 // that ran out) says so with an event, and the run reports it as a failure of the kind registered,
 // with the event's node and detail as the message. Services register their kinds at module load.
 import type { FailureKind } from './checks.ts';
+import type { TraceKind } from '../engine/trace-kinds.ts';
 
 const kinds = new Map<string, FailureKind>();
 
 /** Makes every later run report events of these kinds as failures of `kind`. Registering twice is harmless. */
-export function registerFailureEvents(kind: FailureKind, ...eventKinds: string[]): void {
+export function registerFailureEvents(kind: FailureKind, ...eventKinds: TraceKind[]): void {
   for (const eventKind of eventKinds) kinds.set(eventKind, kind);
 }
 

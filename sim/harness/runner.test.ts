@@ -10,6 +10,13 @@ import { drawOptions, planFor, runScenario, runVariant, findVariant } from './ru
 import { scenario, type ScenarioDefinition, type SystemHandle } from './scenario.ts';
 import type { World } from '../world/world.ts';
 
+// The event a test component emits when it gives up.
+declare module '../engine/trace-kinds.ts' {
+  interface TraceKinds {
+    'test.gave-up': true;
+  }
+}
+
 interface Tiny extends SystemHandle {
   world: World;
   served: () => number;

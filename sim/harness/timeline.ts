@@ -1,6 +1,7 @@
 // Which trace kinds a result keeps in its timeline (the state changes reports draw). The engine
 // and the harness register their own here; each service registers its kinds when its module loads,
 // so the harness never needs to know which services exist.
+import type { TraceKind } from '../engine/trace-kinds.ts';
 
 /** The engine's and harness's own state changes: faults and node lifecycle. */
 const kinds = new Set<string>(['fault', 'fault.end', 'node.crash', 'node.restart', 'node.pause', 'node.resume']);
@@ -10,7 +11,7 @@ const kinds = new Set<string>(['fault', 'fault.end', 'node.crash', 'node.restart
  * they emit for state changes a reader wants to see on a chart (a component changing state, a rollout).
  * Registering a kind twice is harmless.
  */
-export function registerTimelineKinds(...added: string[]): void {
+export function registerTimelineKinds(...added: TraceKind[]): void {
   for (const kind of added) kinds.add(kind);
 }
 

@@ -1,6 +1,7 @@
 // The node context: everything service code may use. Clock, timers, randomness, disk and network all
 // come from here, never from the host, so a service behaves the same on every run of a seed.
 import type { Rng } from '../engine/rng.ts';
+import type { TraceKind } from '../engine/trace-kinds.ts';
 import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, CallOutcome, RequestBody } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
@@ -201,7 +202,7 @@ export class NodeContext {
   }
 
   /** Records a service event in the trace (`retry.attempt`, `pod.ready`…). */
-  emit(kind: string, detail?: string, peer?: string, id?: number): void {
+  emit(kind: TraceKind, detail?: string, peer?: string, id?: number): void {
     this.node.host.sim.trace.emit(this.node.host.sim.nowMs, kind, this.name, peer, id, detail);
   }
 
