@@ -1,7 +1,7 @@
 // Tests for scenarios/monolith-vs-microservices.ts on a shorter run: every check holds, and the
 // comparison shows what the scenario is about (determinism: scenarios/determinism.test.ts).
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/harness/runner.ts';
+import { runOn } from '../test/kit/scenario.ts';
 import type { VariantResult } from '../sim/harness/result.ts';
 import { monolithVsMicroservices } from './monolith-vs-microservices.ts';
 import scenarioFile from './monolith-vs-microservices.ts';
@@ -11,12 +11,9 @@ const availability = (variant: VariantResult, endpoint: string): number => varia
 describe('monolith-vs-microservices', () => {
   it('holds every check and shows shared fate against isolation', async () => {
     const definition = monolithVsMicroservices({ durationMs: 15_000, ratePerSec: 60 });
-    const first = await runScenario(definition, 7);
-    expect(first.variants.map((variant) => `${variant.name}: ${variant.failures.map((failure) => failure.message).join('; ') || 'ok'}`)).toEqual([
-      'monolith: ok',
-      'microservices: ok',
-    ]);
-    const [monolith, microservices] = first.variants as [VariantResult, VariantResult];
+    const run = await runOn(definition, 7);
+    expect(run.failureLines()).toEqual(['monolith: ok', 'microservices: ok']);
+    const [monolith, microservices] = [run.variant('monolith'), run.variant('microservices')];
     // The payments crash takes the catalogue down with the monolith, not with the microservices.
     expect(availability(monolith, 'GET /users/me')).toBeLessThan(availability(microservices, 'GET /users/me'));
     expect(availability(microservices, 'GET /users/me')).toBe(1);

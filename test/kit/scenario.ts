@@ -1,0 +1,39 @@
+// Test kit for scenario tests: runs a scenario once on a seed and looks its variants and figures
+// up by name, so a scenario's test states only what the scenario shows (imported by tests only).
+import { runScenario, type ScenarioRunOptions } from '../../sim/harness/runner.ts';
+import type { Scenario } from '../../sim/harness/scenario.ts';
+import type { ScenarioResult, VariantResult } from '../../sim/harness/result.ts';
+
+/** One scenario run, with lookups by variant name. */
+export class ScenarioRun {
+  constructor(readonly result: ScenarioResult) {}
+
+  /** The variant named `name`; throws when there is none, so a renamed variant fails loudly. */
+  variant(name: string): VariantResult {
+    const found = this.result.variants.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`no variant ${name}: the run has ${this.result.variants.map((variant) => variant.name).join(', ')}`);
+    return found;
+  }
+
+  /** The system figures (`metrics.consistency`) of a variant. */
+  figures(name: string): Record<string, number> {
+    return this.variant(name).metrics.consistency;
+  }
+
+  /** One system figure of a variant; throws when the variant did not report it. */
+  figure(name: string, key: string): number {
+    const value = this.figures(name)[key];
+    if (value === undefined) throw new Error(`variant ${name} reports no figure ${key}`);
+    return value;
+  }
+
+  /** One line per variant: its name and its failures' messages, or `ok`. */
+  failureLines(): string[] {
+    return this.result.variants.map((variant) => `${variant.name}: ${variant.failures.map((failure) => failure.message).join('; ') || 'ok'}`);
+  }
+}
+
+/** Runs every variant of `definition` on `seed`. */
+export async function runOn(definition: Scenario, seed: number, options: ScenarioRunOptions = {}): Promise<ScenarioRun> {
+  return new ScenarioRun(await runScenario(definition, seed, options));
+}
