@@ -12,18 +12,13 @@
 // sagas, whose compensations and time to final show.
 import { crash, slow, type Scenario, type ScheduledFault } from '../sim/index.ts';
 import { serviceDatabaseNode, serviceFaultTargets, shopVariant } from '../services/shop/build.ts';
-import { shopScenario } from '../services/shop/preset.ts';
+import { shopScenario, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface MonolithVsMicroservicesOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 40. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type MonolithVsMicroservicesOptions = ShopScenarioSize;
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 40 requests/s: the default export). */
 export function monolithVsMicroservices(options: MonolithVsMicroservicesOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
   const paymentsBug = (nodes: string[]): ScheduledFault[] => nodes.map((node) => ({ atMs: 0.3 * durationMs, durationMs: Math.min(5_000, durationMs / 8), fault: crash(node) }));

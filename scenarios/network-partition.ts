@@ -9,17 +9,12 @@
 // discoveryDivergedMs / registryExpiries / viewChanges: how long the views disagreed, by
 // registry TTL and client refresh. Every invariant holds in all three.
 import { partition, type Scenario } from '../sim/index.ts';
-import { shopScenario, shopWith } from '../services/shop/preset.ts';
+import { shopScenario, shopWith, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopArchitecture, ShopSystem } from '../services/shop/system.ts';
 import { ViewDivergenceMeter } from './lib/view-divergence.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface NetworkPartitionOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second. Default 25. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type NetworkPartitionOptions = ShopScenarioSize;
 
 const INVENTORY = ['inventory-db', 'inventory-1', 'inventory-2'];
 
@@ -34,7 +29,7 @@ function withDivergence(architecture: Exclude<ShopArchitecture, 'monolith'>) {
   });
 }
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 25 requests/s: the default export). */
 export function networkPartition(options: NetworkPartitionOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
   return shopScenario({

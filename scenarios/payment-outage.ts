@@ -17,17 +17,12 @@
 // CONFIRMED or CANCELLED.
 import { crash, crashLoop, type Scenario } from '../sim/index.ts';
 import { shopVariant } from '../services/shop/build.ts';
-import { shopScenario, shopWith } from '../services/shop/preset.ts';
+import { shopScenario, shopWith, type ShopScenarioSize } from '../services/shop/preset.ts';
 import { NodeSupervisor } from '../services/deploy/node-supervisor.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
-/** Size of the run; the outage sits in the middle and scales with the duration. */
-export interface PaymentOutageOptions {
-  /** Virtual run length. Default 50 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 20. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type PaymentOutageOptions = ShopScenarioSize;
 
 /** The sync+breaker shop with a supervisor that restarts payments with back-off. */
 const selfHealing = shopWith('microservices-sync+breaker', {}, (world) => {
@@ -35,7 +30,7 @@ const selfHealing = shopWith('microservices-sync+breaker', {}, (world) => {
   return () => ({ selfHealingRestarts: supervisor.stats.restarts, longestBackoffMs: supervisor.stats.longestBackoffMs });
 });
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 50 s at 20 requests/s: the default export). */
 export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 50_000;
   const outage = { atMs: 0.2 * durationMs, durationMs: 0.6 * durationMs, fault: crash('payments') };

@@ -13,18 +13,13 @@
 // the others wait. Every invariant holds in all three.
 import { crash, slow, type Scenario } from '../sim/index.ts';
 import { shopVariant } from '../services/shop/build.ts';
-import { shopScenario } from '../services/shop/preset.ts';
+import { shopScenario, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface SyncVsAsyncOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 40. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type SyncVsAsyncOptions = ShopScenarioSize;
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 40 requests/s: the default export). */
 export function syncVsAsync(options: SyncVsAsyncOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
   return shopScenario({

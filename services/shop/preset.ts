@@ -8,6 +8,14 @@ import { shopVariant } from './build.ts';
 import type { ShopOptions } from './options.ts';
 import type { ShopArchitecture, ShopSystem } from './system.ts';
 
+/** The size of a shop scenario's run: tests run a smaller one; fault times scale with the duration. */
+export interface ShopScenarioSize {
+  /** Virtual run length, ms. */
+  durationMs?: number;
+  /** Requests per virtual second (30% of them place orders). */
+  ratePerSec?: number;
+}
+
 /** What a shop scenario declares of its own. */
 export interface ShopScenarioOptions {
   name: string;
