@@ -27,6 +27,11 @@ export class ScenarioRun {
     return value;
   }
 
+  /** True when every variant got the same workload requests (same seed, same workload). */
+  sameTraffic(): boolean {
+    return new Set(this.result.variants.map((variant) => variant.metrics.requests.total)).size === 1;
+  }
+
   /** One line per variant: its name and its failures' messages, or `ok`. */
   failureLines(): string[] {
     return this.result.variants.map((variant) => `${variant.name}: ${variant.failures.map((failure) => failure.message).join('; ') || 'ok'}`);
