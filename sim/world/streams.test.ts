@@ -33,7 +33,7 @@ describe('component streams', () => {
     const world = new World(11);
     const firstDraws: number[][] = [];
     world.addNode('svc', (ctx) => {
-      firstDraws.push([ctx.stream('retry').next(), ctx.stream('retry').next(), ctx.stream('saga').next()]);
+      firstDraws.push([ctx.stream('retry').next(), ctx.stream('retry').next(), ctx.stream('jitter').next()]);
       return {};
     });
     world.sim.schedule(10, () => world.crash('svc'));
