@@ -1,5 +1,6 @@
 // Test kit for scenario tests: runs a scenario once on a seed and looks its variants and figures
 // up by name, so a scenario's test states only what the scenario shows (imported by tests only).
+import { beforeAll, expect, it } from 'vitest';
 import { runScenario, type ScenarioRunOptions } from '../../sim/harness/runner.ts';
 import type { Scenario } from '../../sim/harness/scenario.ts';
 import type { ScenarioResult, VariantResult } from '../../sim/harness/result.ts';
@@ -41,4 +42,24 @@ export class ScenarioRun {
 /** Runs every variant of `definition` on `seed`. */
 export async function runOn(definition: Scenario, seed: number, options: ScenarioRunOptions = {}): Promise<ScenarioRun> {
   return new ScenarioRun(await runScenario(definition, seed, options));
+}
+
+/** Runs the scenario once before the file's tests (one run shared by all); the tests read it by calling the result. */
+export function sharedRun(definition: Scenario, seed: number): () => ScenarioRun {
+  let run: ScenarioRun | undefined;
+  beforeAll(async () => {
+    run = await runOn(definition, seed);
+  });
+  return () => {
+    if (!run) throw new Error('the shared run has not finished: read it inside a test');
+    return run;
+  };
+}
+
+/** A test that the run has exactly these variants, every check held in each, and all got the same traffic. */
+export function itHoldsEveryCheck(run: () => ScenarioRun, variants: readonly string[]): void {
+  it(`runs ${variants.join(', ')} on one seed and one workload, and every check holds`, () => {
+    expect(run().failureLines()).toEqual(variants.map((name) => `${name}: ok`));
+    expect(run().sameTraffic()).toBe(true);
+  });
 }
