@@ -39,11 +39,9 @@ export function ratePerSec(nowMs: number): number {
 }
 
 interface ScalingSystem extends SystemHandle {
-  entry: string;
   controlPlane: ControlPlane;
   /** Deployments and their HPA bounds. */
   bounds: Map<string, { min: number; max: number }>;
-  metrics(): Record<string, number>;
 }
 
 function deployScaled(controlPlane: ControlPlane, bounds: ScalingSystem['bounds'], name: string, handlers: Record<string, Handler | HandlerSpec>, module: ModuleNeeds, min: number, max: number): void {

@@ -11,7 +11,7 @@
 // applies each event exactly once, across the crash (`reapplied` counts events whose first
 // application the crash took back), and the read model catches up after the faults.
 import { scenario, always, eventually, sometimes, crash, pause, degradeLink } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
 import { DatabaseRegistry, type Database } from '../services/data/database.ts';
 import { EventStore, type Reducer } from '../services/data/eventstore.ts';
 import { CHECKPOINT_TABLE, ProjectionMetrics, StaleReadTracker, serveEventFeed, startProjection } from '../services/data/projection.ts';
@@ -74,12 +74,10 @@ class CqrsMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface CqrsSystem {
-  entry: string;
+interface CqrsSystem extends SystemHandle {
   meter: CqrsMeter;
   /** The read model's database, while the view node is up. */
   readModel(): Database | undefined;
-  metrics(): Record<string, number>;
 }
 
 /** What differs between variants. */

@@ -5,14 +5,12 @@
 // turns lost messages and short outages into latency (its p99 grows) and keeps availability up.
 // Both keep the invariant: a write the API acknowledged is on the store's disk.
 import { scenario, always, eventually, crash, pause, partition, skew, degradeLink } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
 import { RpcError, isTransientRpcError } from '../sim/index.ts';
 
-interface KvSystem {
-  entry: string;
+interface KvSystem extends SystemHandle {
   /** Keys the API acknowledged as written, with the value: read from outside by the checks. */
   acknowledged: Map<string, number>;
-  metrics(): Record<string, number>;
 }
 
 /** The store: durable writes (its disk survives crashes), 1–3 ms of CPU per operation. */

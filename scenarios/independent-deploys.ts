@@ -32,12 +32,10 @@ const SETTLE_MS = 2_000;
 const ROLLING: RolloutStrategy = { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 };
 
 interface DeploySystem extends SystemHandle {
-  entry: string;
   controlPlane: ControlPlane;
   /** The deployment the change rolls out to: `checkout`, or `monolith`. */
   changed: string;
   outcomes: GatewayOutcomeLog;
-  metrics(): Record<string, number>;
 }
 
 /**

@@ -6,7 +6,7 @@
 // interrupted transfers when it restarts. Try: `sim sweep scenarios/planted-bug.ts --seeds 1..200`,
 // then `sim shrink scenarios/planted-bug.ts --seed <a failing seed>`.
 import { scenario, always, sometimes, RpcError, isTransientRpcError } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
 
 // The ledger's own trace events.
 declare module '../sim/engine/trace-kinds.ts' {
@@ -39,10 +39,8 @@ interface BankMemory {
   inProgress: Set<string>;
 }
 
-interface BankSystem {
-  entry: string;
+interface BankSystem extends SystemHandle {
   memory: BankMemory;
-  metrics(): Record<string, number>;
 }
 
 const accountName = (index: number): string => `acct-${index % ACCOUNTS}`;

@@ -11,7 +11,7 @@
 // shows `breaker.state` changes), serves degraded pages meanwhile (`degradedAnswers`) and full
 // pages again within one open duration (500 ms) of the fault's end.
 import { scenario, always, eventually, sometimes, slow } from '../sim/index.ts';
-import type { NodeContext, NodeFactory, Request, World } from '../sim/index.ts';
+import type { NodeContext, NodeFactory, Request, World, SystemHandle } from '../sim/index.ts';
 import { isTransientRpcError } from '../sim/index.ts';
 import { registryNode } from '../services/routing/discovery.ts';
 import { microservice } from '../services/routing/microservice.ts';
@@ -72,10 +72,8 @@ class StormMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface StormSystem {
-  entry: string;
+interface StormSystem extends SystemHandle {
   meter: StormMeter;
-  metrics(): Record<string, number>;
 }
 
 /** How a variant protects each hop: the policy each caller runs its calls under. */

@@ -24,10 +24,8 @@ const BAD_ERROR_RATE = 0.2;
 const SETTLE_MS = 2_000;
 
 interface RolloutSystem extends SystemHandle {
-  entry: string;
   controlPlane: ControlPlane;
   outcomes: GatewayOutcomeLog;
-  metrics(): Record<string, number>;
 }
 
 /** The catalog service: 2–6 ms of CPU per browse; `errorRate` of its answers fail (a bad version). */

@@ -9,7 +9,7 @@
 // attempts away from the gray replica (`grayReplicaFirstShare`: ½ for a random pick), so it needs
 // fewer hedges and has a lower median for about the same p99.
 import { scenario, always, eventually, slow } from '../sim/index.ts';
-import type { NodeContext, NodeFactory, Request, World } from '../sim/index.ts';
+import type { NodeContext, NodeFactory, Request, World, SystemHandle } from '../sim/index.ts';
 import { LatencyHistogram } from '../sim/index.ts';
 import { hedge, type HedgePolicy } from '../services/resilience/hedge.ts';
 import { LeastConnectionsBalancer, RandomBalancer, type Balancer } from '../services/routing/balancer.ts';
@@ -49,10 +49,8 @@ class FanOutMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface FanOutSystem {
-  entry: string;
+interface FanOutSystem extends SystemHandle {
   meter: FanOutMeter;
-  metrics(): Record<string, number>;
 }
 
 /** How the frontend picks replicas and whether it hedges. */
