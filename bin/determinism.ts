@@ -23,18 +23,18 @@ export interface DeterminismReport {
   difference: DeterminismDifference | undefined;
 }
 
-/** Runs the scenario's variants twice each on `seed` and compares their traces event by event. */
-export async function checkDeterminism(definition: Scenario, seed: number, variantNames: string[]): Promise<DeterminismReport> {
+/** Runs the scenario's variants twice each on `seed` (swarm options drawn when `swarm`) and compares their traces event by event. */
+export async function checkDeterminism(definition: Scenario, seed: number, variantNames: string[], swarm = false): Promise<DeterminismReport> {
   const results: VariantResult[] = [];
   let difference: DeterminismDifference | undefined;
   for (const name of variantNames) {
     const recorded: string[] = [];
-    const first = await runVariant(definition, planFor(definition, seed, name), {
+    const first = await runVariant(definition, planFor(definition, seed, name, swarm), {
       sinks: [(event: TraceEvent) => { if (recorded.length < MAX_RECORDED_EVENTS) recorded.push(describeEvent(event)); }],
     });
     let index = 0;
     let found: DeterminismDifference | undefined;
-    const second = await runVariant(definition, planFor(definition, seed, name), {
+    const second = await runVariant(definition, planFor(definition, seed, name, swarm), {
       sinks: [
         (event: TraceEvent) => {
           if (found === undefined && index < recorded.length) {

@@ -40,13 +40,13 @@ export function modelChecks(specs: readonly CheckModel[]): Check<ModelSystem>[] 
   return specs.map((spec) => {
     if (spec.availability) {
       const min = spec.availability.min;
-      return eventually<ModelSystem>(spec.name ?? `availability >= ${min}`, (system) => {
+      return eventually<ModelSystem>(spec.name ?? `availability >= ${min}`, ({ system }) => {
         const availability = system.meter.availability;
         return availability >= min || `availability ${availability.toFixed(4)} < ${min} (${system.meter.failed} of ${system.meter.ok + system.meter.failed} requests failed)`;
       });
     }
     const { percentile, maxMs } = spec.latency!;
-    return eventually<ModelSystem>(spec.name ?? `${percentile} <= ${maxMs} ms`, (system) => {
+    return eventually<ModelSystem>(spec.name ?? `${percentile} <= ${maxMs} ms`, ({ system }) => {
       const value = system.meter.latency.summary()[percentile];
       return value <= maxMs || `${percentile} latency ${value.toFixed(1)} ms > ${maxMs} ms`;
     });

@@ -4,15 +4,21 @@
 // (breaker changes, retries, saga steps, redeliveries, deploys…) as instant ('i') events. Collects while the run streams; memory grows with spans, not with events.
 import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
-import { SERVICE_EVENT_KINDS } from '../sim/harness/service-events.ts';
+import { timelineKinds } from '../sim/harness/timeline.ts';
 
 /** Node-scoped trace kinds shown as instant events on their node's process: node faults and every service event. */
-const NODE_INSTANT_KINDS = ['node.crash', 'node.restart', 'node.pause', 'node.resume', 'node.slow', 'node.skew', ...SERVICE_EVENT_KINDS];
+const NODE_FAULT_KINDS = ['node.crash', 'node.restart', 'node.pause', 'node.resume', 'node.slow', 'node.skew'];
 /** World-scoped kinds (the event's `node` field holds the fault's description), shown globally. */
 const GLOBAL_INSTANT_KINDS = ['fault', 'fault.end'];
 
 /** The trace kinds this collector reads, for `Trace.addFilteredSink`. */
-export const CHROME_TRACE_KINDS: readonly string[] = ['span', ...NODE_INSTANT_KINDS, ...GLOBAL_INSTANT_KINDS];
+/**
+ * Node-scoped instant kinds: node faults and every kind the services registered for timelines
+ * (read when a collector is made, after the scenario's modules loaded and registered theirs).
+ */
+function nodeInstantKinds(): string[] {
+  return [...new Set([...NODE_FAULT_KINDS, ...timelineKinds().filter((kind) => !GLOBAL_INSTANT_KINDS.includes(kind))])];
+}
 
 /** One Chrome trace event (the fields this exporter writes). */
 export interface ChromeTraceEvent {
@@ -138,7 +144,7 @@ export function createChromeTraceCollector(options: ChromeTraceOptions = {}): Tr
   const pid = (service: string): void => {
     if (!pidOf.has(service)) pidOf.set(service, pidOf.size + 1);
   };
-  const nodeKinds = new Set(NODE_INSTANT_KINDS);
+  const nodeKinds = new Set(nodeInstantKinds());
   const globalKinds = new Set(GLOBAL_INSTANT_KINDS);
   const sink = (event: TraceEvent): void => {
     if (event.kind === 'span' && event.span) {
@@ -153,7 +159,7 @@ export function createChromeTraceCollector(options: ChromeTraceOptions = {}): Tr
   };
   return {
     sink,
-    kinds: CHROME_TRACE_KINDS,
+    kinds: ['span', ...nodeKinds, ...GLOBAL_INSTANT_KINDS],
     get spanCount() {
       return spans.length;
     },

@@ -5,7 +5,7 @@
 import type { Span, TraceEvent } from '../sim/engine/trace.ts';
 import type { TraceExportCollector } from './trace-collector.ts';
 import { namespacedTraceId, toHexId } from './trace-ids.ts';
-import { SERVICE_EVENT_KINDS } from '../sim/harness/service-events.ts';
+import { timelineKinds } from '../sim/harness/timeline.ts';
 import { attachEvents } from './span-events.ts';
 
 /** The epoch virtual time 0 is placed at: 2030-01-01T00:00:00Z, the same as the run's guarded `Date.now()`. */
@@ -77,7 +77,10 @@ export function createOtlpCollector(options: OtlpOptions = {}): TraceExportColle
   // Spans grouped by service, services in order of first appearance.
   const byService = new Map<string, Span[]>();
   const serviceEvents: TraceEvent[] = [];
-  const eventKinds = new Set(SERVICE_EVENT_KINDS);
+  // What the services did: every kind they registered for timelines (read when the collector is
+  // made, after the scenario's modules loaded and registered theirs).
+  const serviceEventKinds = timelineKinds().filter((kind) => !kind.startsWith('fault') && !kind.startsWith('node.'));
+  const eventKinds = new Set(serviceEventKinds);
   let spanCount = 0;
   const sink = (event: TraceEvent): void => {
     if (eventKinds.has(event.kind)) {
@@ -114,7 +117,7 @@ export function createOtlpCollector(options: OtlpOptions = {}): TraceExportColle
   };
   return {
     sink,
-    kinds: ['span', ...SERVICE_EVENT_KINDS],
+    kinds: ['span', ...serviceEventKinds],
     get spanCount() {
       return spanCount;
     },

@@ -8,6 +8,8 @@ import { createChromeTraceCollector, createOtlpCollector, createTraceCollector }
 import type { ChromeTraceEvent } from './chrome-trace.ts';
 import type { OtlpSpan } from './otlp-trace.ts';
 import { namespacedTraceId, toHexId } from './trace-ids.ts';
+// The services register the kinds of their events (breaker, retry, bus…) when they load.
+import '../services/index.ts';
 
 interface RunRecord {
   spans: Span[];

@@ -1,21 +1,14 @@
-// Tests for scenarios/cqrs-lag.ts: it replays exactly from its seed; on seed 1 a slow projection
+// Tests for scenarios/cqrs-lag.ts: on seed 1 a slow projection
 // lags and serves many more stale reads than a fast one, read-your-writes serves none at the cost
 // of write-side reads; the exactly-once and catch-up checks hold, and fail on a broken read model.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/harness/runner.ts';
+import { describe, expect, it } from 'vitest';
+import { itHoldsEveryCheck, sharedRun } from '../test/kit/scenario.ts';
 import { evaluate } from '../sim/harness/checks.ts';
-import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
 import type { Database } from '../services/data/database.ts';
 import { CHECKPOINT_TABLE } from '../services/data/projection.ts';
 import cqrsLag from './cqrs-lag.ts';
 
-let result: ScenarioResult;
-const variant = (name: string): VariantResult => result.variants.find((candidate) => candidate.name === name)!;
-const figure = (name: string, key: string): number => variant(name).metrics.consistency[key]!;
-
-beforeAll(async () => {
-  result = await runScenario(cqrsLag, 1);
-});
+const run = sharedRun(cqrsLag, 1);
 
 /** A stand-in read model holding `rows` and a checkpoint, for the checks' predicates. */
 function fakeReadModel(rows: Record<string, { total: number; version: number; applied: number }>, nextPosition: number): Database {
@@ -28,48 +21,39 @@ function fakeReadModel(rows: Record<string, { total: number; version: number; ap
 /** The check named `name`, evaluated against a system whose read model is `db`. */
 function checkAgainst(name: string, db: Database | undefined, meter: Record<string, unknown> = {}) {
   const check = cqrsLag.checks.find((candidate) => candidate.name === name)!;
-  return evaluate(check, { entry: 'api', readModel: () => db, meter, metrics: () => ({}) } as never, 0);
+  return evaluate(check, { system: { entry: 'api', readModel: () => db, meter }, nowMs: 0 } as never);
 }
 
 describe('cqrs-lag scenario', () => {
-  it('replays exactly: the same seed gives the same trace hash, another seed another', async () => {
-    const again = await runScenario(cqrsLag, 1);
-    expect(again.traceHash).toBe(result.traceHash);
-    expect(again.variants.map((v) => v.traceHash)).toEqual(result.variants.map((v) => v.traceHash));
-    const otherSeed = await runScenario(cqrsLag, 2, { variant: 'poll-fast' });
-    expect(otherSeed.variants[0]!.traceHash).not.toBe(variant('poll-fast').traceHash);
-  });
-
   it('runs the three variants on the same traffic; exactly-once and catch-up hold in each', () => {
-    expect(result.variants.map((v) => v.name)).toEqual(['poll-fast', 'poll-slow', 'read-your-writes']);
-    for (const v of result.variants) expect(v.failures, v.name).toEqual([]);
-    expect(new Set(result.variants.map((v) => v.metrics.requests.total)).size).toBe(1);
-    expect(new Set(result.variants.map((v) => v.metrics.consistency.eventsAppended)).size).toBe(1);
+    expect(run().failureLines()).toEqual(['poll-fast: ok', 'poll-slow: ok', 'read-your-writes: ok']);
+    expect(run().sameTraffic()).toBe(true);
+    expect(new Set(run().result.variants.map((v) => v.metrics.consistency.eventsAppended)).size).toBe(1);
     // The crash took back unsynced applications, which the projection applied again from its checkpoint.
-    expect(figure('poll-fast', 'reapplied')).toBeGreaterThan(0);
+    expect(run().figure('poll-fast', 'reapplied')).toBeGreaterThan(0);
   });
 
   it('a slow projection lags an order of magnitude more than a fast one', () => {
-    expect(figure('poll-slow', 'lagP50Ms')).toBeGreaterThan(10 * figure('poll-fast', 'lagP50Ms'));
-    expect(figure('poll-fast', 'lagP50Ms')).toBeLessThan(50);
+    expect(run().figure('poll-slow', 'lagP50Ms')).toBeGreaterThan(10 * run().figure('poll-fast', 'lagP50Ms'));
+    expect(run().figure('poll-fast', 'lagP50Ms')).toBeLessThan(50);
     // The faults (a 1.5 s pause, a 2 s crash) dominate every variant's p99.
-    for (const v of result.variants) expect(v.metrics.consistency.lagP99Ms, v.name).toBeGreaterThan(1_000);
+    for (const v of run().result.variants) expect(v.metrics.consistency.lagP99Ms, v.name).toBeGreaterThan(1_000);
   });
 
   it('stale reads follow the lag; read-your-writes serves none, paying with write-side reads', () => {
-    expect(figure('poll-fast', 'staleReads')).toBeGreaterThan(0);
-    expect(figure('poll-slow', 'staleRatio')).toBeGreaterThan(3 * figure('poll-fast', 'staleRatio'));
-    expect(figure('read-your-writes', 'staleReads')).toBe(0);
-    expect(figure('poll-fast', 'writeSideReads')).toBe(0);
-    expect(figure('poll-slow', 'writeSideReads')).toBe(0);
-    expect(figure('read-your-writes', 'writeSideReads')).toBeGreaterThan(0.2 * figure('read-your-writes', 'reads'));
-    expect(variant('read-your-writes').metrics.consistency.reads).toBeGreaterThan(figure('poll-slow', 'reads'));
+    expect(run().figure('poll-fast', 'staleReads')).toBeGreaterThan(0);
+    expect(run().figure('poll-slow', 'staleRatio')).toBeGreaterThan(3 * run().figure('poll-fast', 'staleRatio'));
+    expect(run().figure('read-your-writes', 'staleReads')).toBe(0);
+    expect(run().figure('poll-fast', 'writeSideReads')).toBe(0);
+    expect(run().figure('poll-slow', 'writeSideReads')).toBe(0);
+    expect(run().figure('read-your-writes', 'writeSideReads')).toBeGreaterThan(0.2 * run().figure('read-your-writes', 'reads'));
+    expect(run().variant('read-your-writes').metrics.consistency.reads).toBeGreaterThan(run().figure('poll-slow', 'reads'));
   });
 
   it('read-your-writes also answers while the view is paused or down; the others fail those queries', () => {
-    expect(variant('read-your-writes').metrics.availability).toBe(1);
-    expect(variant('poll-fast').metrics.availability).toBeLessThan(0.95);
-    expect(variant('poll-slow').metrics.availability).toBeLessThan(0.95);
+    expect(run().variant('read-your-writes').metrics.availability).toBe(1);
+    expect(run().variant('poll-fast').metrics.availability).toBeLessThan(0.95);
+    expect(run().variant('poll-slow').metrics.availability).toBeLessThan(0.95);
   });
 
   it('the exactly-once check fails on an event applied twice or skipped, and on a checkpoint out of step', () => {

@@ -11,7 +11,7 @@
 // applies each event exactly once, across the crash (`reapplied` counts events whose first
 // application the crash took back), and the read model catches up after the faults.
 import { scenario, always, eventually, sometimes, crash, pause, degradeLink } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
 import { DatabaseRegistry, type Database } from '../services/data/database.ts';
 import { EventStore, type Reducer } from '../services/data/eventstore.ts';
 import { CHECKPOINT_TABLE, ProjectionMetrics, StaleReadTracker, serveEventFeed, startProjection } from '../services/data/projection.ts';
@@ -74,12 +74,10 @@ class CqrsMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface CqrsSystem {
-  entry: string;
+interface CqrsSystem extends SystemHandle {
   meter: CqrsMeter;
   /** The read model's database, while the view node is up. */
   readModel(): Database | undefined;
-  metrics(): Record<string, number>;
 }
 
 /** What differs between variants. */
@@ -269,7 +267,7 @@ export default scenario<CqrsSystem>({
     { atMs: 13_000, durationMs: 2_000, fault: crash('orders-view') },
   ],
   checks: [
-    always('the projection applies each event exactly once', (system) => {
+    always('the projection applies each event exactly once', ({ system }) => {
       const db = system.readModel();
       if (db === undefined) return true; // the view is down: nothing to inspect until it restarts
       let appliedTotal = 0;
@@ -280,7 +278,7 @@ export default scenario<CqrsSystem>({
       const nextPosition = db.peek<{ nextPosition: number }>(CHECKPOINT_TABLE, PROJECTION)?.nextPosition ?? 1;
       return appliedTotal === nextPosition - 1 || `${appliedTotal} applications in the read model, but the checkpoint says ${nextPosition - 1} events`;
     }),
-    eventually('the read model catches up with the write side', (system) => {
+    eventually('the read model catches up with the write side', ({ system }) => {
       const db = system.readModel();
       if (db === undefined) return 'the view is down';
       const nextPosition = db.peek<{ nextPosition: number }>(CHECKPOINT_TABLE, PROJECTION)?.nextPosition ?? 1;
@@ -291,6 +289,6 @@ export default scenario<CqrsSystem>({
       }
       return true;
     }),
-    sometimes('a query read a stale order', (system) => system.meter.tracker.staleReads > 0),
+    sometimes('a query read a stale order', ({ system }) => system.meter.tracker.staleReads > 0),
   ],
 });

@@ -5,15 +5,12 @@
 // turns lost messages and short outages into latency (its p99 grows) and keeps availability up.
 // Both keep the invariant: a write the API acknowledged is on the store's disk.
 import { scenario, always, eventually, crash, pause, partition, skew, degradeLink } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
 import { RpcError, isTransientRpcError } from '../sim/index.ts';
 
-interface KvSystem {
-  entry: string;
+interface KvSystem extends SystemHandle {
   /** Keys the API acknowledged as written, with the value: read from outside by the checks. */
   acknowledged: Map<string, number>;
-  world: World;
-  metrics(): Record<string, number>;
 }
 
 /** The store: durable writes (its disk survives crashes), 1–3 ms of CPU per operation. */
@@ -71,7 +68,6 @@ function build(attempts: number) {
     return {
       entry: 'api',
       acknowledged,
-      world,
       metrics: () => ({ acknowledgedWrites: acknowledged.size, storedKeys: world.node('kv').durable.size }),
     };
   };
@@ -112,13 +108,13 @@ export default scenario<KvSystem>({
     { atMs: 45_000, fault: skew('api', 2_000, 100) },
   ],
   checks: [
-    always('acknowledged writes are durable', (system) => {
-      const disk = system.world.node('kv').durable;
+    always('acknowledged writes are durable', ({ system, world }) => {
+      const disk = world.node('kv').durable;
       for (const [key] of system.acknowledged) {
         if (!disk.has(key)) return `write to ${key} was acknowledged but is not on the store's disk`;
       }
       return true;
     }),
-    eventually('the store is up after faults heal', (system) => system.world.node('kv').status === 'up'),
+    eventually('the store is up after faults heal', ({ world }) => world.node('kv').status === 'up'),
   ],
 });

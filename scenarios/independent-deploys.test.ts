@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import definition from './independent-deploys.ts';
-import { planFor, runScenario, runVariant } from '../sim/harness/runner.ts';
+import { runOn } from '../test/kit/scenario.ts';
 
 describe('independent-deploys scenario', () => {
-  it('is deterministic: the same seed gives the same trace hash, another seed another', async () => {
-    const short = (seed: number) => ({ ...planFor(definition, seed, 'microservices'), durationMs: 26_000 });
-    const first = await runVariant(definition, short(5));
-    const second = await runVariant(definition, short(5));
-    const other = await runVariant(definition, short(6));
-    expect(second.traceHash).toBe(first.traceHash);
-    expect(other.traceHash).not.toBe(first.traceHash);
-  });
-
   it('replaces only checkout as microservices and every replica as a monolith, which takes longer and costs more surge', async () => {
-    const result = await runScenario(definition, 1);
-    expect(result.ok).toBe(true);
-    const [micro, mono] = result.variants;
-    const microFigures = micro!.metrics.consistency;
-    const monoFigures = mono!.metrics.consistency;
+    const run = await runOn(definition, 1);
+    expect(run.failureLines()).toEqual(['microservices: ok', 'monolith: ok']);
+    const [micro, mono] = [run.variant('microservices'), run.variant('monolith')];
+    const [microFigures, monoFigures] = [micro.metrics.consistency, mono.metrics.consistency];
     // Microservices: the 2 checkout pods are replaced, the 3 catalog pods keep running v1.
     expect(microFigures).toMatchObject({ podsReplaced: 2, podsKept: 3, failedDuringRollout: 0 });
     // Monolith: all 4 replicas are replaced, none is kept.
@@ -28,6 +18,6 @@ describe('independent-deploys scenario', () => {
     expect(monoFigures.surgeInstanceSeconds!).toBeGreaterThan(microFigures.surgeInstanceSeconds!);
     expect(microFigures.p99DuringRolloutMs!).toBeGreaterThan(0);
     expect(monoFigures.p99DuringRolloutMs!).toBeGreaterThan(0);
-    expect(micro!.metrics.requests.failed + mono!.metrics.requests.failed).toBe(0);
+    expect(micro.metrics.requests.failed + mono.metrics.requests.failed).toBe(0);
   });
 });

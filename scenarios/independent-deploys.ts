@@ -10,8 +10,8 @@
 import { scenario, always, eventually, LatencyHistogram } from '../sim/index.ts';
 import type { SystemHandle, World, Handler, HandlerSpec, TraceEvent } from '../sim/index.ts';
 import { GATEWAY_METHOD } from '../services/routing/gateway.ts';
-import { ControlPlane, GatewayOutcomeLog, instanceUnits, resolveTemplate, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
-import { CATALOG, CHECKOUT, WORKERS, browse, checkout, infrastructure, service, storeTraffic } from './autoscaling.ts';
+import { ControlPlane, GatewayOutcomeLog, instanceUnits, resolveTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
+import { CATALOG, CHECKOUT, MONOLITH, browse, checkout, cluster, moduleTemplate, storeRoutes, storeTraffic } from './lib/store.ts';
 
 /** Traffic starts once the first pods are warm and in discovery. */
 const WARMUP_MS = 5_000;
@@ -30,19 +30,12 @@ const ROLLOUT_AT_MS = 20_000;
 const SETTLE_MS = 2_000;
 
 const ROLLING: RolloutStrategy = { kind: 'rolling', maxSurge: 1, maxUnavailable: 0 };
-const MONOLITH = { memoryMiB: CATALOG.memoryMiB + CHECKOUT.memoryMiB, bootMs: CATALOG.bootMs + CHECKOUT.bootMs } as const;
 
 interface DeploySystem extends SystemHandle {
-  entry: string;
   controlPlane: ControlPlane;
   /** The deployment the change rolls out to: `checkout`, or `monolith`. */
   changed: string;
   outcomes: GatewayOutcomeLog;
-  metrics(): Record<string, number>;
-}
-
-function template(version: string, handlers: Record<string, Handler | HandlerSpec>, module: { memoryMiB: number; bootMs: number }): PodTemplate {
-  return { version, factory: service(handlers), workers: WORKERS, queueCapacity: 64, coldStartMs: module.bootMs, resources: { cpu: 1, memoryMiB: module.memoryMiB } };
 }
 
 /**
@@ -122,12 +115,12 @@ interface Layout {
 
 function build(layout: Layout) {
   return (world: World): DeploySystem => {
-    const controlPlane = infrastructure(world, layout.routes);
+    const controlPlane = cluster(world, storeRoutes(layout.routes));
     for (const deployment of layout.deployments) {
-      controlPlane.deploy({ name: deployment.name, replicas: deployment.replicas, template: template('v1', deployment.handlers, deployment.module), strategy: ROLLING, analysis: false });
+      controlPlane.deploy({ name: deployment.name, replicas: deployment.replicas, template: moduleTemplate('v1', deployment.handlers, deployment.module), strategy: ROLLING, analysis: false });
     }
     const changed = layout.deployments.find((deployment) => deployment.name === layout.changed)!;
-    const next = template('v2', changed.handlers, changed.module);
+    const next = moduleTemplate('v2', changed.handlers, changed.module);
     world.sim.at(ROLLOUT_AT_MS, () => controlPlane.rollout(changed.name, next));
     const outcomes = new GatewayOutcomeLog(world.sim.trace);
     const watch = new RolloutWatch(world, controlPlane, changed.name, changed.replicas);
@@ -197,11 +190,11 @@ export default scenario<DeploySystem>({
     },
   ],
   checks: [
-    always('no request fails once the rolling update has started', (system) => {
+    always('no request fails once the rolling update has started', ({ system }) => {
       const failed = system.outcomes.failedBetween(ROLLOUT_AT_MS, Number.POSITIVE_INFINITY);
       return failed === 0 ? true : `${failed} requests failed since the rollout of ${system.changed} started`;
     }),
-    eventually('the rollout completes: every replica ready on v2', (system) => {
+    eventually('the rollout completes: every replica ready on v2', ({ system }) => {
       const status = system.controlPlane.status(system.changed);
       const rollout = system.controlPlane.rollouts(system.changed)[0];
       return rollout?.outcome === 'complete' && status.updatedReady === status.replicas && status.terminating === 0

@@ -10,35 +10,25 @@
 // p50: one local transaction against a saga of five hops), finalises it at once (time to final 0,
 // no compensations) and costs fewer instance-seconds; the microservices pay for isolation with
 // sagas, whose compensations and time to final show.
-import { scenario, crash, slow, type Scenario } from '../sim/index.ts';
-import type { ScheduledFault } from '../sim/harness/faults.ts';
+import { crash, slow, type Scenario, type ScheduledFault } from '../sim/index.ts';
 import { serviceDatabaseNode, serviceFaultTargets, shopVariant } from '../services/shop/build.ts';
-import { shopInvariants } from '../services/shop/invariants.ts';
-import { shopTraffic } from '../services/shop/workload.ts';
-import { SHOP_FIGURES } from '../services/shop/figures.ts';
+import { shopScenario, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface MonolithVsMicroservicesOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 40. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type MonolithVsMicroservicesOptions = ShopScenarioSize;
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 40 requests/s: the default export). */
 export function monolithVsMicroservices(options: MonolithVsMicroservicesOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
   const paymentsBug = (nodes: string[]): ScheduledFault[] => nodes.map((node) => ({ atMs: 0.3 * durationMs, durationMs: Math.min(5_000, durationMs / 8), fault: crash(node) }));
   const slowDatabase = (node: string): ScheduledFault => ({ atMs: 0.8 * durationMs, durationMs: 0.2 * durationMs, fault: slow(node, 100) });
-  return scenario<ShopSystem>({
+  return shopScenario({
     name: 'monolith-vs-microservices',
     description: 'The shop as a monolith and as microservices (orchestrated saga) on one workload, while payments crash and the inventory database slows down.',
     durationMs,
+    ratePerSec: options.ratePerSec ?? 40,
     quiesceMs: 20_000,
-    checkIntervalMs: 2000,
-    network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 40, timeoutMs: 2000, request: shopTraffic() },
     variants: [
       {
         name: 'monolith',
@@ -54,8 +44,6 @@ export function monolithVsMicroservices(options: MonolithVsMicroservicesOptions 
         faults: [...paymentsBug(serviceFaultTargets('microservices-sync', 'payments')), slowDatabase(serviceDatabaseNode('microservices-sync', 'inventory'))],
       },
     ],
-    checks: shopInvariants(),
-    figures: SHOP_FIGURES,
   });
 }
 

@@ -8,48 +8,36 @@
 // (the bus carries the events), so the cut only delays orders: timeToFinalP99Ms. Then
 // discoveryDivergedMs / registryExpiries / viewChanges: how long the views disagreed, by
 // registry TTL and client refresh. Every invariant holds in all three.
-import { scenario, partition, type Scenario, type World, type BuildEnv } from '../sim/index.ts';
-import { shopVariant } from '../services/shop/build.ts';
-import { shopInvariants } from '../services/shop/invariants.ts';
-import { shopTraffic } from '../services/shop/workload.ts';
+import { partition, type Scenario } from '../sim/index.ts';
+import { shopScenario, shopWith, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopArchitecture, ShopSystem } from '../services/shop/system.ts';
 import { ViewDivergenceMeter } from './lib/view-divergence.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface NetworkPartitionOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second. Default 25. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type NetworkPartitionOptions = ShopScenarioSize;
 
 const INVENTORY = ['inventory-db', 'inventory-1', 'inventory-2'];
 
 /** The shop with two inventory instances, and a meter on the views of inventory. */
 function withDivergence(architecture: Exclude<ShopArchitecture, 'monolith'>) {
-  return (world: World, env: BuildEnv): ShopSystem => {
-    const system = shopVariant(architecture, { instances: { inventory: 2 } })(world, env);
+  return shopWith(architecture, { instances: { inventory: 2 } }, (world) => {
     const meter = new ViewDivergenceMeter(world, 'inventory');
-    const shopMetrics = system.metrics.bind(system);
-    system.metrics = () => {
+    return () => {
       const divergence = meter.figures();
-      return { ...shopMetrics(), discoveryDivergedMs: divergence.divergedMs, registryExpiries: divergence.expiries, viewChanges: divergence.viewChanges };
+      return { discoveryDivergedMs: divergence.divergedMs, registryExpiries: divergence.expiries, viewChanges: divergence.viewChanges };
     };
-    return system;
-  };
+  });
 }
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 25 requests/s: the default export). */
 export function networkPartition(options: NetworkPartitionOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
-  return scenario<ShopSystem>({
+  return shopScenario({
     name: 'network-partition',
     description: 'Orders cut off from inventory for a while, then one inventory instance cut off from the registry: sync, sync with breaker, async.',
     durationMs,
+    ratePerSec: options.ratePerSec ?? 25,
     quiesceMs: 30_000,
-    checkIntervalMs: 2000,
-    network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 25, timeoutMs: 2000, request: shopTraffic() },
     variants: [
       { name: 'sync', description: 'orchestrated saga over RPC, no breaker', build: withDivergence('microservices-sync') },
       { name: 'sync+breaker', description: 'step calls under fallback(retry(breaker(timeout))); an open circuit parks the saga', build: withDivergence('microservices-sync+breaker') },
@@ -59,7 +47,6 @@ export function networkPartition(options: NetworkPartitionOptions = {}): Scenari
       { atMs: 0.25 * durationMs, durationMs: 0.375 * durationMs, fault: partition(['orders'], INVENTORY) },
       { atMs: 0.7 * durationMs, durationMs: 0.2 * durationMs, fault: partition(['inventory-2'], ['registry']) },
     ],
-    checks: shopInvariants(),
   });
 }
 

@@ -8,7 +8,7 @@
 import { scenario, slo, type Scenario } from '../sim/index.ts';
 import { shopInvariants } from '../services/shop/invariants.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
-import { paymentOutage, type PaymentOutageOptions } from './payment-outage.ts';
+import { paymentOutage, type PaymentOutageOptions } from './lib/payment-outage.ts';
 
 /** The SLO this scenario adds to payment-outage's invariants. */
 export const ORDERS_DURING_OUTAGE = slo({ endpoint: 'POST /orders', availability: 0.95, p50Ms: 100, phase: 'during-faults' });

@@ -1,26 +1,16 @@
 // The flagship scenario shows what it claims: sync loses order availability during the outage,
 // the breaker keeps it, async keeps it and pays in time-to-final, self-healing shortens the
-// outage; every invariant holds; the same seed gives the same trace.
+// outage; every invariant holds.
 import { describe, expect, it } from 'vitest';
-import definition, { paymentOutage } from './payment-outage.ts';
+import definition from './payment-outage.ts';
 import { runScenario } from '../sim/harness/runner.ts';
 import type { VariantResult } from '../sim/harness/result.ts';
-
-const small = paymentOutage({ durationMs: 30_000, ratePerSec: 15 });
 
 function orderAvailability(variant: VariantResult): number {
   return variant.metrics.endpoints.find((endpoint) => endpoint.endpoint === 'POST /orders')!.availability;
 }
 
 describe('payment-outage', () => {
-  it('is deterministic: same seed, same trace hash; another seed differs', async () => {
-    const first = await runScenario(small, 5);
-    const second = await runScenario(small, 5);
-    expect(second.traceHash).toBe(first.traceHash);
-    expect(second.variants.map((v) => v.traceHash)).toEqual(first.variants.map((v) => v.traceHash));
-    expect((await runScenario(small, 6)).traceHash).not.toBe(first.traceHash);
-  });
-
   it('shows the trade between sync, breaker, async and self-healing, and keeps every invariant', async () => {
     const result = await runScenario(definition, 42);
     const byName = new Map(result.variants.map((variant) => [variant.name, variant]));

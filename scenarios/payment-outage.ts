@@ -15,57 +15,8 @@
 // and compensated (ordersCancelled). Self-healing shortens the outage to the back-off sum
 // (~16 s). In every design money is conserved, nothing is charged twice and every order ends
 // CONFIRMED or CANCELLED.
-import { scenario, crash, crashLoop, type Scenario, type World, type BuildEnv } from '../sim/index.ts';
-import { shopVariant } from '../services/shop/build.ts';
-import { shopInvariants } from '../services/shop/invariants.ts';
-import { shopTraffic } from '../services/shop/workload.ts';
-import { SHOP_FIGURES } from '../services/shop/figures.ts';
-import { NodeSupervisor } from '../services/deploy/node-supervisor.ts';
-import type { ShopSystem } from '../services/shop/system.ts';
+import { paymentOutage } from './lib/payment-outage.ts';
 
-/** Size of the run; the outage sits in the middle and scales with the duration. */
-export interface PaymentOutageOptions {
-  /** Virtual run length. Default 50 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 20. */
-  ratePerSec?: number;
-}
-
-/** The sync+breaker shop with a supervisor that restarts payments with back-off. */
-function selfHealing(world: World, env: BuildEnv): ShopSystem {
-  const system = shopVariant('microservices-sync+breaker')(world, env);
-  const supervisor = new NodeSupervisor(world, ['payments'], { backoff: { initialMs: 500, capMs: 8000 } });
-  const shopMetrics = system.metrics.bind(system);
-  system.metrics = () => ({ ...shopMetrics(), selfHealingRestarts: supervisor.stats.restarts, longestBackoffMs: supervisor.stats.longestBackoffMs });
-  return system;
-}
-
-/** The scenario at a given size (the default export is the full one). */
-export function paymentOutage(options: PaymentOutageOptions = {}): Scenario<ShopSystem> {
-  const durationMs = options.durationMs ?? 50_000;
-  const outage = { atMs: 0.2 * durationMs, durationMs: 0.6 * durationMs, fault: crash('payments') };
-  return scenario<ShopSystem>({
-    name: 'payment-outage',
-    description: `Payments is down for ${Math.round(outage.durationMs / 1000)} s in the middle of steady order traffic: sync, sync with breaker and fallback, async over the bus, and a crash-loop healed by restarts with back-off.`,
-    durationMs,
-    quiesceMs: 30_000,
-    checkIntervalMs: 2000,
-    network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 20, timeoutMs: 2000, request: shopTraffic() },
-    variants: [
-      { name: 'sync', description: 'orchestrated saga over RPC, no breaker', build: shopVariant('microservices-sync'), faults: [outage] },
-      { name: 'sync+breaker', description: 'step calls under fallback(retry with budget(breaker(timeout))); an open circuit parks the saga', build: shopVariant('microservices-sync+breaker'), faults: [outage] },
-      { name: 'async', description: 'choreographed saga over the event bus, an outbox per service', build: shopVariant('microservices-async'), faults: [outage] },
-      {
-        name: 'sync+self-healing',
-        description: 'sync+breaker; payments crash-loops for 5 starts and a supervisor restarts it with back-off',
-        build: selfHealing,
-        faults: [{ atMs: outage.atMs, fault: crashLoop('payments', 5) }],
-      },
-    ],
-    checks: shopInvariants(),
-    figures: SHOP_FIGURES,
-  });
-}
+export { paymentOutage, type PaymentOutageOptions } from './lib/payment-outage.ts';
 
 export default paymentOutage();

@@ -5,8 +5,19 @@
 // the credit loses the money. `saga-log` writes each step to its durable log first and finishes
 // interrupted transfers when it restarts. Try: `sim sweep scenarios/planted-bug.ts --seeds 1..200`,
 // then `sim shrink scenarios/planted-bug.ts --seed <a failing seed>`.
-import { scenario, always, sometimes, RpcError, isTransientRpcError } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import { scenario, always, sometimes, RpcError, isTransientRpcError, registerTimelineKinds } from '../sim/index.ts';
+import type { NodeContext, Request, World, SystemHandle } from '../sim/index.ts';
+
+// The bank's own saga resumption goes on the run's timeline.
+registerTimelineKinds('saga.resume');
+
+// The ledger's own trace events.
+declare module '../sim/engine/trace-kinds.ts' {
+  interface TraceKinds {
+    'ledger.debit': true;
+    'ledger.credit': true;
+  }
+}
 
 /** Accounts and their opening balance. */
 const ACCOUNTS = 8;
@@ -31,11 +42,8 @@ interface BankMemory {
   inProgress: Set<string>;
 }
 
-interface BankSystem {
-  entry: string;
-  world: World;
+interface BankSystem extends SystemHandle {
   memory: BankMemory;
-  metrics(): Record<string, number>;
 }
 
 const accountName = (index: number): string => `acct-${index % ACCOUNTS}`;
@@ -152,7 +160,6 @@ function build(durableLog: boolean) {
     const ledgerDisk = (): Map<string, unknown> => world.node('ledger').durable;
     return {
       entry: 'bank',
-      world,
       memory,
       metrics: () => ({
         moneyOnLedger: sum(ledgerDisk().get('balances') as Map<string, number>),
@@ -203,9 +210,9 @@ export default scenario<BankSystem>({
   checks: [
     // Money on the ledger plus the debits the bank still owns (in the memory of its running
     // process, or in its durable saga log) is the opening total; a debit nobody owns is money lost.
-    always('money is conserved', (system) => {
-      const disk = system.world.node('ledger').durable;
-      const bankNode = system.world.node('bank');
+    always('money is conserved', ({ system, world }) => {
+      const disk = world.node('ledger').durable;
+      const bankNode = world.node('bank');
       const saga = bankNode.durable.get('saga') as Map<string, unknown> | undefined;
       const owned = (id: string): boolean => (bankNode.status === 'up' && system.memory.inProgress.has(id)) || (saga?.has(id) ?? false);
       let inTransit = 0;
@@ -219,13 +226,13 @@ export default scenario<BankSystem>({
       const example = lost ? `: transfer ${lost.id} took ${lost.amount} from ${lost.from} at ${Math.round(lost.atMs)} ms and the bank forgot it` : '';
       return `${missing} missing from the ledger${example}`;
     }),
-    sometimes('a bank crash caught a transfer between its steps', (system) => {
-      const bankNode = system.world.node('bank');
-      for (const id of (system.world.node('ledger').durable.get('open') as Map<string, OpenDebit>).keys()) {
+    sometimes('a bank crash caught a transfer between its steps', ({ system, world }) => {
+      const bankNode = world.node('bank');
+      for (const id of (world.node('ledger').durable.get('open') as Map<string, OpenDebit>).keys()) {
         if (bankNode.status !== 'up' || !system.memory.inProgress.has(id)) return true;
       }
       return false;
     }),
-    sometimes('an interrupted transfer was finished after a restart', (system) => ((system.world.node('bank').durable.get('recovered') as number | undefined) ?? 0) > 0),
+    sometimes('an interrupted transfer was finished after a restart', ({ world }) => ((world.node('bank').durable.get('recovered') as number | undefined) ?? 0) > 0),
   ],
 });

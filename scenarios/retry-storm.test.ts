@@ -1,83 +1,63 @@
-// Tests for scenarios/retry-storm.ts: it replays exactly from its seed, and on seed 1 it shows what
+// Tests for scenarios/retry-storm.ts: on seed 1 it shows what
 // it claims — naive retries amplify dep's load, collapse availability and never recover while the
 // traffic lasts; a retry budget and a breaker contain the storm, and the breaker's states show it.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/harness/runner.ts';
-import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
+import { describe, expect, it } from 'vitest';
+import { itHoldsEveryCheck, sharedRun } from '../test/kit/scenario.ts';
 import retryStorm from './retry-storm.ts';
 
 const FAULT_AT_MS = 4_000;
 const FAULT_END_MS = 7_000;
 
-let result: ScenarioResult;
-const variant = (name: string): VariantResult => result.variants.find((candidate) => candidate.name === name)!;
-const figure = (name: string, key: string): number => variant(name).metrics.consistency[key]!;
-
-beforeAll(async () => {
-  result = await runScenario(retryStorm, 1);
-});
+const run = sharedRun(retryStorm, 1);
 
 describe('retry-storm scenario', () => {
-  it('replays exactly: the same seed gives the same trace hash, another seed another', async () => {
-    const again = await runScenario(retryStorm, 1);
-    expect(again.traceHash).toBe(result.traceHash);
-    expect(again.variants.map((v) => v.traceHash)).toEqual(result.variants.map((v) => v.traceHash));
-    const otherSeed = await runScenario(retryStorm, 2, { variant: 'breaker+budget' });
-    expect(otherSeed.variants[0]!.traceHash).not.toBe(variant('breaker+budget').traceHash);
-  });
-
-  it('runs the three variants on one seed and every check holds', () => {
-    expect(result.variants.map((v) => v.name)).toEqual(['naive-retries', 'retry-budget', 'breaker+budget']);
-    for (const v of result.variants) expect(v.failures, v.name).toEqual([]);
-    // Same seed, same workload: every variant got the same pages.
-    expect(new Set(result.variants.map((v) => v.metrics.requests.total)).size).toBe(1);
-  });
+  itHoldsEveryCheck(run, ['naive-retries', 'retry-budget', 'breaker+budget']);
 
   it('naive retries multiply the calls to dep during the fault, near the 3 × 4 limit', () => {
-    expect(figure('naive-retries', 'amplificationInFault')).toBeGreaterThan(10);
-    expect(figure('naive-retries', 'amplificationInFault')).toBeLessThanOrEqual(12);
-    expect(figure('naive-retries', 'amplificationInFault')).toBeGreaterThan(5 * figure('retry-budget', 'amplificationInFault'));
-    expect(figure('breaker+budget', 'amplificationInFault')).toBeLessThan(1);
-    expect(figure('naive-retries', 'depCalls')).toBeGreaterThan(5 * figure('retry-budget', 'depCalls'));
-    expect(figure('naive-retries', 'depCalls')).toBeGreaterThan(10 * figure('breaker+budget', 'depCalls'));
+    expect(run().figure('naive-retries', 'amplificationInFault')).toBeGreaterThan(10);
+    expect(run().figure('naive-retries', 'amplificationInFault')).toBeLessThanOrEqual(12);
+    expect(run().figure('naive-retries', 'amplificationInFault')).toBeGreaterThan(5 * run().figure('retry-budget', 'amplificationInFault'));
+    expect(run().figure('breaker+budget', 'amplificationInFault')).toBeLessThan(1);
+    expect(run().figure('naive-retries', 'depCalls')).toBeGreaterThan(5 * run().figure('retry-budget', 'depCalls'));
+    expect(run().figure('naive-retries', 'depCalls')).toBeGreaterThan(10 * run().figure('breaker+budget', 'depCalls'));
   });
 
   it('the storm fills dep and the api: a full queue at the fault end, work for gone callers, stuck api workers', () => {
     // dep's pool holds 4 running + 400 queued: the storm fills it; the breaker keeps it nearly empty.
-    expect(figure('naive-retries', 'depBacklogAtFaultEnd')).toBeGreaterThanOrEqual(400);
-    expect(figure('breaker+budget', 'depBacklogAtFaultEnd')).toBeLessThan(20);
-    expect(figure('naive-retries', 'depWastedQueries')).toBeGreaterThan(5 * figure('retry-budget', 'depWastedQueries'));
-    expect(figure('naive-retries', 'depWastedQueries')).toBeGreaterThan(20 * figure('breaker+budget', 'depWastedQueries'));
+    expect(run().figure('naive-retries', 'depBacklogAtFaultEnd')).toBeGreaterThanOrEqual(400);
+    expect(run().figure('breaker+budget', 'depBacklogAtFaultEnd')).toBeLessThan(20);
+    expect(run().figure('naive-retries', 'depWastedQueries')).toBeGreaterThan(5 * run().figure('retry-budget', 'depWastedQueries'));
+    expect(run().figure('naive-retries', 'depWastedQueries')).toBeGreaterThan(20 * run().figure('breaker+budget', 'depWastedQueries'));
     // 96 api workers in all: the storm holds more pages than there are workers.
-    expect(figure('naive-retries', 'apiInFlightPeak')).toBeGreaterThan(96);
-    expect(figure('naive-retries', 'apiInFlightPeak')).toBeGreaterThan(3 * figure('breaker+budget', 'apiInFlightPeak'));
+    expect(run().figure('naive-retries', 'apiInFlightPeak')).toBeGreaterThan(96);
+    expect(run().figure('naive-retries', 'apiInFlightPeak')).toBeGreaterThan(3 * run().figure('breaker+budget', 'apiInFlightPeak'));
   });
 
   it('naive retries never recover while traffic lasts; the contained variants recover within a second', () => {
-    expect(figure('naive-retries', 'recovered')).toBe(0);
-    expect(figure('naive-retries', 'timeToRecoverMs')).toBe(12_000 - FAULT_END_MS);
+    expect(run().figure('naive-retries', 'recovered')).toBe(0);
+    expect(run().figure('naive-retries', 'timeToRecoverMs')).toBe(12_000 - FAULT_END_MS);
     for (const name of ['retry-budget', 'breaker+budget']) {
-      expect(figure(name, 'recovered'), name).toBe(1);
-      expect(figure(name, 'timeToRecoverMs'), name).toBeLessThanOrEqual(1_000);
+      expect(run().figure(name, 'recovered'), name).toBe(1);
+      expect(run().figure(name, 'timeToRecoverMs'), name).toBeLessThanOrEqual(1_000);
     }
   });
 
   it('availability: the storm is far worse than a budget, and a breaker with fallback keeps every page', () => {
-    const naive = variant('naive-retries').metrics.availability;
-    const budget = variant('retry-budget').metrics.availability;
-    const breaker = variant('breaker+budget').metrics.availability;
+    const naive = run().variant('naive-retries').metrics.availability;
+    const budget = run().variant('retry-budget').metrics.availability;
+    const breaker = run().variant('breaker+budget').metrics.availability;
     expect(naive).toBeLessThan(0.5 * breaker);
     expect(naive).toBeLessThan(budget - 0.2);
     expect(breaker).toBeGreaterThan(0.99);
     // The breaker's availability is bought with degraded pages, and only it serves them.
-    expect(figure('breaker+budget', 'degradedAnswers')).toBeGreaterThan(100);
-    expect(figure('naive-retries', 'degradedAnswers')).toBe(0);
-    expect(figure('retry-budget', 'degradedAnswers')).toBe(0);
+    expect(run().figure('breaker+budget', 'degradedAnswers')).toBeGreaterThan(100);
+    expect(run().figure('naive-retries', 'degradedAnswers')).toBe(0);
+    expect(run().figure('retry-budget', 'degradedAnswers')).toBe(0);
   });
 
   it('every api breaker opens early in the fault and is closed again within a second of its end', () => {
-    const changes = variant('breaker+budget').timeline.filter((entry) => entry.kind === 'breaker.state');
-    expect(variant('naive-retries').timeline.some((entry) => entry.kind === 'breaker.state')).toBe(false);
+    const changes = run().variant('breaker+budget').timeline.filter((entry) => entry.kind === 'breaker.state');
+    expect(run().variant('naive-retries').timeline.some((entry) => entry.kind === 'breaker.state')).toBe(false);
     for (const api of ['api-1', 'api-2', 'api-3']) {
       const own = changes.filter((entry) => entry.node === api);
       const firstOpen = own.find((entry) => entry.detail === 'closed->open')!;
@@ -87,6 +67,6 @@ describe('retry-storm scenario', () => {
       expect(last.detail, api).toBe('half-open->closed');
       expect(last.atMs, api).toBeLessThan(FAULT_END_MS + 1_000);
     }
-    expect(figure('breaker+budget', 'breakerOpenings')).toBe(changes.filter((entry) => entry.detail.endsWith('->open')).length);
+    expect(run().figure('breaker+budget', 'breakerOpenings')).toBe(changes.filter((entry) => entry.detail.endsWith('->open')).length);
   });
 });

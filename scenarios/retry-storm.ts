@@ -11,12 +11,10 @@
 // shows `breaker.state` changes), serves degraded pages meanwhile (`degradedAnswers`) and full
 // pages again within one open duration (500 ms) of the fault's end.
 import { scenario, always, eventually, sometimes, slow } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, NodeFactory, Request, World, SystemHandle } from '../sim/index.ts';
 import { isTransientRpcError } from '../sim/index.ts';
 import { registryNode } from '../services/routing/discovery.ts';
-import { registered } from '../services/routing/registration.ts';
-import { DiscoveryClient } from '../services/routing/discovery-client.ts';
-import { serviceClient } from '../services/routing/client.ts';
+import { microservice } from '../services/routing/microservice.ts';
 import { retry, RetryBudget } from '../services/resilience/retry.ts';
 import { CircuitBreaker, ConsecutiveFailureStrategy, isBrokenCircuitError } from '../services/resilience/breaker.ts';
 import { timeout } from '../services/resilience/timeout.ts';
@@ -74,11 +72,8 @@ class StormMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface StormSystem {
-  entry: string;
-  world: World;
+interface StormSystem extends SystemHandle {
   meter: StormMeter;
-  metrics(): Record<string, number>;
 }
 
 /** How a variant protects each hop: the policy each caller runs its calls under. */
@@ -129,107 +124,102 @@ const BREAKER_AND_BUDGET: Resilience = {
   },
 };
 
+/**
+ * dep: an async server in front of a pool of 4 database connections (~4 ms a query: ≈ 1000
+ * queries/s, 50/s when 20× slower). Like most connection pools, it queues FIFO without knowing
+ * how long its callers wait: a deep queue keeps serving calls whose callers gave up long ago.
+ */
+function depService(world: World, meter: StormMeter): NodeFactory {
+  return microservice({ registry: 'registry', service: 'dep' }, (ctx) => {
+    const pool = bulkhead(ctx, { maxConcurrent: 4, maxQueued: 400 });
+    meter.pool = pool;
+    return {
+      handlers: {
+        item: async (body: { item: number }, request: Request): Promise<Page> => {
+          await pool.execute(() => ctx.cpu(ctx.rng.lognormal(4, 0.25)));
+          if (world.nowMs > request.deadlineMs) meter.wastedQueries++;
+          return { item: body.item, degraded: false };
+        },
+      },
+    };
+  });
+}
+
+/** An api instance: builds a page from dep's item, calling dep under the variant's policy. */
+function apiService(world: World, meter: StormMeter, resilience: Resilience): NodeFactory {
+  return microservice({ registry: 'registry', service: 'api', calls: { dep: { timeoutMs: DEP_ATTEMPT_TIMEOUT_MS } } }, (ctx, { clients: { dep } }) => {
+    const policy = resilience.apiToDep(ctx, meter);
+    return {
+      handlers: {
+        page: async (body: { item: number }, request: Request): Promise<Page> => {
+          const inFlight = API_INSTANCES.reduce((sum, instance) => sum + world.node(instance).load, 0);
+          if (inFlight > meter.apiInFlightPeak) meter.apiInFlightPeak = inFlight;
+          await request.cpu(0.5);
+          return policy.execute<Page>((attempt) => {
+            meter.dependencyCalls++;
+            if (inFault(world.nowMs)) meter.dependencyCallsInFault++;
+            return dep.call<Page>('item', body, { parent: request, ...(attempt.deadlineMs !== undefined ? { deadlineMs: attempt.deadlineMs } : {}) });
+          });
+        },
+      },
+    };
+  });
+}
+
+/** The frontend: an async proxy to the api instances that counts full, degraded and on-time pages. */
+function frontendService(world: World, meter: StormMeter, resilience: Resilience): NodeFactory {
+  const api = (ctx: NodeContext) => ({ balancer: 'round-robin' as const, policy: resilience.frontendToApi(ctx), timeoutMs: API_ATTEMPT_TIMEOUT_MS });
+  return microservice({ registry: 'registry', calls: { api } }, (_ctx, { clients }) => ({
+    handlers: {
+      page: async (body: { item: number }, request: Request): Promise<Page> => {
+        meter.pages++;
+        if (inFault(world.nowMs)) meter.pagesInFault++;
+        let page: Page | undefined;
+        try {
+          page = await clients.api.call<Page>('page', body, { parent: request });
+          return page;
+        } finally {
+          const onTime = world.nowMs < request.deadlineMs;
+          const full = page !== undefined && !page.degraded && onTime;
+          if (full) meter.fullPages++;
+          if (page?.degraded && onTime) meter.degradedPages++;
+          meter.recovery.record(world.nowMs, full);
+        }
+      },
+    },
+  }));
+}
+
+/** The figures the report shows (see the header for what to look at). */
+function stormFigures(meter: StormMeter): Record<string, number> {
+  const recovery = meter.recovery.recoveryAfter(FAULT_END_MS, DURATION_MS, RECOVERY_THRESHOLD);
+  return {
+    depCalls: meter.dependencyCalls,
+    depCallsPerRequest: meter.pages === 0 ? 0 : meter.dependencyCalls / meter.pages,
+    amplificationInFault: meter.pagesInFault === 0 ? 0 : meter.dependencyCallsInFault / meter.pagesInFault,
+    depRejected: meter.pool?.stats().rejected ?? 0,
+    depWastedQueries: meter.wastedQueries,
+    depBacklogAtFaultEnd: meter.backlogAtFaultEnd,
+    apiInFlightPeak: meter.apiInFlightPeak,
+    degradedAnswers: meter.degradedPages,
+    breakerOpenings: meter.breakerOpenings,
+    timeToRecoverMs: recovery.timeToRecoverMs,
+    recovered: recovery.recovered ? 1 : 0,
+  };
+}
+
 function build(resilience: Resilience) {
   return (world: World): StormSystem => {
     const meter = new StormMeter();
     world.addNode('registry', registryNode({ ttlMs: 3_000 }), { workers: 8 });
-    // dep: an async server in front of a pool of 4 database connections (~4 ms a query: ≈ 1000
-    // queries/s, 50/s when 20× slower). Like most connection pools, it queues FIFO without knowing
-    // how long its callers wait: a deep queue keeps serving calls whose callers gave up long ago.
-    world.addNode(
-      'dep',
-      registered({ registry: 'registry', service: 'dep' }, (ctx) => {
-        const pool = bulkhead(ctx, { maxConcurrent: 4, maxQueued: 400 });
-        meter.pool = pool;
-        return {
-          handlers: {
-            item: async (body: { item: number }, request: Request): Promise<Page> => {
-              await pool.execute(() => ctx.cpu(ctx.rng.lognormal(4, 0.25)));
-              if (world.nowMs > request.deadlineMs) meter.wastedQueries++;
-              return { item: body.item, degraded: false };
-            },
-          },
-        };
-      }),
-      { workers: 10_000, queueCapacity: 0 },
-    );
-    for (const name of API_INSTANCES) {
-      world.addNode(
-        name,
-        registered({ registry: 'registry', service: 'api' }, (ctx) => {
-          const discovery = new DiscoveryClient(ctx, { registry: 'registry', refreshMs: 1_000 });
-          const policy = resilience.apiToDep(ctx, meter);
-          const dep = serviceClient(ctx, { service: 'dep', discovery, timeoutMs: DEP_ATTEMPT_TIMEOUT_MS });
-          return {
-            handlers: {
-              page: async (body: { item: number }, request: Request): Promise<Page> => {
-                const inFlight = API_INSTANCES.reduce((sum, instance) => sum + world.node(instance).load, 0);
-                if (inFlight > meter.apiInFlightPeak) meter.apiInFlightPeak = inFlight;
-                await request.cpu(0.5);
-                return policy.execute<Page>((attempt) => {
-                  meter.dependencyCalls++;
-                  if (inFault(world.nowMs)) meter.dependencyCallsInFault++;
-                  return dep.call<Page>('item', body, { parent: request, ...(attempt.deadlineMs !== undefined ? { deadlineMs: attempt.deadlineMs } : {}) });
-                });
-              },
-            },
-          };
-        }),
-        { workers: 32, queueCapacity: 32 },
-      );
-    }
-    // The frontend is an async proxy: it takes every page at once (no queueing of its own).
-    world.addNode(
-      'frontend',
-      (ctx) => {
-        const discovery = new DiscoveryClient(ctx, { registry: 'registry', refreshMs: 1_000 });
-        const api = serviceClient(ctx, { service: 'api', discovery, balancer: 'round-robin', policy: resilience.frontendToApi(ctx), timeoutMs: API_ATTEMPT_TIMEOUT_MS });
-        return {
-          handlers: {
-            page: async (body: { item: number }, request: Request): Promise<Page> => {
-              meter.pages++;
-              if (inFault(world.nowMs)) meter.pagesInFault++;
-              let page: Page | undefined;
-              try {
-                page = await api.call<Page>('page', body, { parent: request });
-                return page;
-              } finally {
-                const onTime = world.nowMs < request.deadlineMs;
-                const full = page !== undefined && !page.degraded && onTime;
-                if (full) meter.fullPages++;
-                if (page?.degraded && onTime) meter.degradedPages++;
-                meter.recovery.record(world.nowMs, full);
-              }
-            },
-          },
-        };
-      },
-      { workers: 10_000, queueCapacity: 0 },
-    );
+    world.addNode('dep', depService(world, meter), { workers: 10_000, queueCapacity: 0 });
+    for (const name of API_INSTANCES) world.addNode(name, apiService(world, meter, resilience), { workers: 32, queueCapacity: 32 });
+    // Async: the frontend takes every page at once (no queueing of its own).
+    world.addNode('frontend', frontendService(world, meter, resilience), { workers: 10_000, queueCapacity: 0 });
     world.sim.at(FAULT_END_MS, () => {
       meter.backlogAtFaultEnd = (meter.pool?.running ?? 0) + (meter.pool?.queued ?? 0);
     });
-    return {
-      entry: 'frontend',
-      world,
-      meter,
-      metrics: () => {
-        const recovery = meter.recovery.recoveryAfter(FAULT_END_MS, DURATION_MS, RECOVERY_THRESHOLD);
-        return {
-          depCalls: meter.dependencyCalls,
-          depCallsPerRequest: meter.pages === 0 ? 0 : meter.dependencyCalls / meter.pages,
-          amplificationInFault: meter.pagesInFault === 0 ? 0 : meter.dependencyCallsInFault / meter.pagesInFault,
-          depRejected: meter.pool?.stats().rejected ?? 0,
-          depWastedQueries: meter.wastedQueries,
-          depBacklogAtFaultEnd: meter.backlogAtFaultEnd,
-          apiInFlightPeak: meter.apiInFlightPeak,
-          degradedAnswers: meter.degradedPages,
-          breakerOpenings: meter.breakerOpenings,
-          timeToRecoverMs: recovery.timeToRecoverMs,
-          recovered: recovery.recovered ? 1 : 0,
-        };
-      },
-    };
+    return { entry: 'frontend', meter, metrics: () => stormFigures(meter) };
   };
 }
 
@@ -253,14 +243,14 @@ export default scenario<StormSystem>({
   ],
   faults: [{ atMs: FAULT_AT_MS, durationMs: FAULT_DURATION_MS, fault: slow('dep', SLOW_FACTOR) }],
   checks: [
-    always('dep calls stay within the attempt limits', (system) => {
+    always('dep calls stay within the attempt limits', ({ system }) => {
       const limit = system.meter.pages * FRONTEND_ATTEMPTS * API_ATTEMPTS;
       return system.meter.dependencyCalls <= limit || `${system.meter.dependencyCalls} dep calls for ${system.meter.pages} pages exceed ${FRONTEND_ATTEMPTS}×${API_ATTEMPTS} each`;
     }),
-    eventually('every queue drains once the load stops', (system) => {
-      for (const node of system.world.allNodes()) if (node.load > 0) return `${node.name} still holds ${node.load} requests`;
+    eventually('every queue drains once the load stops', ({ world }) => {
+      for (const node of world.allNodes()) if (node.load > 0) return `${node.name} still holds ${node.load} requests`;
       return true;
     }),
-    sometimes('a breaker opened', (system) => system.meter.breakerOpenings > 0),
+    sometimes('a breaker opened', ({ system }) => system.meter.breakerOpenings > 0),
   ],
 });

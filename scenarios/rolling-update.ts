@@ -8,9 +8,9 @@
 // analysis it takes all traffic and keeps failing.
 import { scenario, always, eventually, RpcError } from '../sim/index.ts';
 import type { NodeContext, NodeFactory, SystemHandle, World } from '../sim/index.ts';
-import { registryNode } from '../services/routing/discovery.ts';
-import { gateway, GATEWAY_METHOD } from '../services/routing/gateway.ts';
-import { ControlPlane, type PodTemplate, type RolloutStrategy } from '../services/deploy/index.ts';
+import { GATEWAY_METHOD } from '../services/routing/gateway.ts';
+import type { ControlPlane, PodTemplate, RolloutStrategy } from '../services/deploy/index.ts';
+import { cluster } from './lib/store.ts';
 import { GatewayOutcomeLog } from '../services/deploy/outcome-log.ts';
 
 /** Traffic starts once the first pods are warm and in discovery. */
@@ -24,10 +24,8 @@ const BAD_ERROR_RATE = 0.2;
 const SETTLE_MS = 2_000;
 
 interface RolloutSystem extends SystemHandle {
-  entry: string;
   controlPlane: ControlPlane;
   outcomes: GatewayOutcomeLog;
-  metrics(): Record<string, number>;
 }
 
 /** The catalog service: 2–6 ms of CPU per browse; `errorRate` of its answers fail (a bad version). */
@@ -57,17 +55,8 @@ interface VariantSetup {
 
 function build(setup: VariantSetup) {
   return (world: World): RolloutSystem => {
-    world.addNode('registry', registryNode({ ttlMs: 3000 }));
-    const controlPlane = new ControlPlane(world, { registry: 'registry' });
-    world.addNode(
-      'gateway',
-      gateway({
-        registry: 'registry',
-        refreshMs: 500,
-        routes: [{ prefix: '/catalog', service: 'catalog', rpcMethod: 'browse', public: true, timeoutMs: 500 }],
-      }),
-      { workers: 128, queueCapacity: 1000 },
-    );
+    const route = { prefix: '/catalog', service: 'catalog', rpcMethod: 'browse', public: true, timeoutMs: 500 };
+    const controlPlane = cluster(world, [route], { workers: 128, queueCapacity: 1000 });
     controlPlane.deploy({
       name: 'catalog',
       replicas: REPLICAS,
@@ -136,13 +125,13 @@ export default scenario<RolloutSystem>({
     },
   ],
   checks: [
-    always('a rolling update keeps replicas - maxUnavailable pods ready', (system) => {
+    always('a rolling update keeps replicas - maxUnavailable pods ready', ({ system }) => {
       for (const rollout of system.controlPlane.rollouts('catalog')) {
         if (rollout.minReady < rollout.readyFloor) return `${rollout.kind} to ${rollout.toVersion} had ${rollout.minReady} ready pods, below ${rollout.readyFloor}`;
       }
       return true;
     }),
-    eventually('every replica is ready on one version', (system) => {
+    eventually('every replica is ready on one version', ({ system }) => {
       const status = system.controlPlane.status('catalog');
       return status.ready === status.replicas && status.updatedReady === status.replicas && status.terminating === 0
         ? true

@@ -11,31 +11,23 @@
 // worker), and the orders a fault catches take seconds to finish (timeToFinalP99Ms); all of them
 // end once the faults heal. Sync also cancels more orders: its timed-out steps compensate, where
 // the others wait. Every invariant holds in all three.
-import { scenario, crash, slow, type Scenario } from '../sim/index.ts';
+import { crash, slow, type Scenario } from '../sim/index.ts';
 import { shopVariant } from '../services/shop/build.ts';
-import { shopInvariants } from '../services/shop/invariants.ts';
-import { shopTraffic } from '../services/shop/workload.ts';
+import { shopScenario, type ShopScenarioSize } from '../services/shop/preset.ts';
 import type { ShopSystem } from '../services/shop/system.ts';
 
-/** Size of the run; fault times scale with the duration. */
-export interface SyncVsAsyncOptions {
-  /** Virtual run length. Default 40 000 ms. */
-  durationMs?: number;
-  /** Requests per virtual second (30% of them place orders). Default 40. */
-  ratePerSec?: number;
-}
+/** Size of the run (see ShopScenarioSize). */
+export type SyncVsAsyncOptions = ShopScenarioSize;
 
-/** The scenario at a given size (the default export is the full one). */
+/** The scenario at a given size (default 40 s at 40 requests/s: the default export). */
 export function syncVsAsync(options: SyncVsAsyncOptions = {}): Scenario<ShopSystem> {
   const durationMs = options.durationMs ?? 40_000;
-  return scenario<ShopSystem>({
+  return shopScenario({
     name: 'sync-vs-async',
     description: 'Orders as a sync saga over RPC, the same with breaker + fallback + timeout + retry budget, and an async choreography over the bus, while payments crash and inventory slows down.',
     durationMs,
+    ratePerSec: options.ratePerSec ?? 40,
     quiesceMs: 20_000,
-    checkIntervalMs: 2000,
-    network: { latencyMs: { kind: 'lognormal', median: 0.5, sigma: 0.3 } },
-    workload: { kind: 'open', ratePerSec: options.ratePerSec ?? 40, timeoutMs: 2000, request: shopTraffic() },
     variants: [
       { name: 'microservices-sync', description: 'orchestrated saga over RPC, no breaker', build: shopVariant('microservices-sync') },
       {
@@ -49,7 +41,6 @@ export function syncVsAsync(options: SyncVsAsyncOptions = {}): Scenario<ShopSyst
       { atMs: 0.3 * durationMs, durationMs: Math.min(5_000, durationMs / 8), fault: crash('payments') },
       { atMs: 0.8 * durationMs, durationMs: 0.2 * durationMs, fault: slow('inventory', 100) },
     ],
-    checks: shopInvariants(),
   });
 }
 

@@ -1,67 +1,49 @@
-// Tests for scenarios/tail-latency.ts: it replays exactly from its seed, and on seed 1 hedging cuts
+// Tests for scenarios/tail-latency.ts: on seed 1 hedging cuts
 // the fan-out's p99 and p99.9 several times for a few percent more backend requests, while
 // least-loaded replica selection steers first attempts off the gray replica and needs fewer hedges.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario } from '../sim/harness/runner.ts';
-import type { ScenarioResult, VariantResult } from '../sim/harness/result.ts';
+import { describe, expect, it } from 'vitest';
+import { itHoldsEveryCheck, sharedRun } from '../test/kit/scenario.ts';
 import tailLatency from './tail-latency.ts';
 
-let result: ScenarioResult;
-const variant = (name: string): VariantResult => result.variants.find((candidate) => candidate.name === name)!;
-const figure = (name: string, key: string): number => variant(name).metrics.consistency[key]!;
-const latency = (name: string) => variant(name).metrics.latencyMs;
+const run = sharedRun(tailLatency, 1);
 
-beforeAll(async () => {
-  result = await runScenario(tailLatency, 1);
-});
+const latency = (name: string) => run().variant(name).metrics.latencyMs;
 
 describe('tail-latency scenario', () => {
-  it('replays exactly: the same seed gives the same trace hash, another seed another', async () => {
-    const again = await runScenario(tailLatency, 1);
-    expect(again.traceHash).toBe(result.traceHash);
-    expect(again.variants.map((v) => v.traceHash)).toEqual(result.variants.map((v) => v.traceHash));
-    const otherSeed = await runScenario(tailLatency, 2, { variant: 'single' });
-    expect(otherSeed.variants[0]!.traceHash).not.toBe(variant('single').traceHash);
-  });
-
-  it('runs the three variants on the same searches and every check holds', () => {
-    expect(result.variants.map((v) => v.name)).toEqual(['single', 'hedged', 'hedged+least-loaded']);
-    for (const v of result.variants) expect(v.failures, v.name).toEqual([]);
-    expect(new Set(result.variants.map((v) => v.metrics.requests.total)).size).toBe(1);
-  });
+  itHoldsEveryCheck(run, ['single', 'hedged', 'hedged+least-loaded']);
 
   it('fan-out turns one shard call tail into the request tail: the request p99 is far above a shard call p99', () => {
-    expect(latency('single').p99).toBeGreaterThan(2 * figure('single', 'shardCallP99Ms'));
+    expect(latency('single').p99).toBeGreaterThan(2 * run().figure('single', 'shardCallP99Ms'));
     // Half the searches meet the gray replica first: even the median search waits for it.
-    expect(latency('single').p50).toBeGreaterThan(3 * figure('single', 'shardCallP50Ms'));
+    expect(latency('single').p50).toBeGreaterThan(3 * run().figure('single', 'shardCallP50Ms'));
   });
 
   it('hedging cuts p99 and p99.9 several times, and the shard call p99 with them', () => {
     for (const name of ['hedged', 'hedged+least-loaded']) {
       expect(latency(name).p99, name).toBeLessThan(latency('single').p99 / 4);
       expect(latency(name).p999, name).toBeLessThan(latency('single').p999 / 3);
-      expect(figure(name, 'shardCallP99Ms'), name).toBeLessThan(figure('single', 'shardCallP99Ms') / 2);
-      expect(variant(name).metrics.availability, name).toBeGreaterThanOrEqual(variant('single').metrics.availability);
+      expect(run().figure(name, 'shardCallP99Ms'), name).toBeLessThan(run().figure('single', 'shardCallP99Ms') / 2);
+      expect(run().variant(name).metrics.availability, name).toBeGreaterThanOrEqual(run().variant('single').metrics.availability);
     }
   });
 
   it('hedging costs a few percent more backend requests: one per hedge', () => {
-    expect(figure('single', 'backendCallsPerRequest')).toBe(10);
-    expect(figure('single', 'hedgesPerRequest')).toBe(0);
+    expect(run().figure('single', 'backendCallsPerRequest')).toBe(10);
+    expect(run().figure('single', 'hedgesPerRequest')).toBe(0);
     for (const name of ['hedged', 'hedged+least-loaded']) {
-      const perRequest = figure(name, 'backendCallsPerRequest');
+      const perRequest = run().figure(name, 'backendCallsPerRequest');
       expect(perRequest, name).toBeGreaterThan(10.2);
       expect(perRequest, name).toBeLessThan(11);
-      expect(perRequest - 10, name).toBeCloseTo(figure(name, 'hedgesPerRequest'), 9);
-      expect(figure(name, 'hedgesWon'), name).toBeGreaterThan(0);
+      expect(perRequest - 10, name).toBeCloseTo(run().figure(name, 'hedgesPerRequest'), 9);
+      expect(run().figure(name, 'hedgesWon'), name).toBeGreaterThan(0);
     }
   });
 
   it('least-loaded selection avoids the gray replica more often, hedges less and lowers the median', () => {
-    expect(figure('single', 'grayReplicaFirstShare')).toBeGreaterThan(0.4);
-    expect(figure('single', 'grayReplicaFirstShare')).toBeLessThan(0.6);
-    expect(figure('hedged+least-loaded', 'grayReplicaFirstShare')).toBeLessThan(figure('hedged', 'grayReplicaFirstShare') - 0.05);
-    expect(figure('hedged+least-loaded', 'hedgesPerRequest')).toBeLessThan(0.9 * figure('hedged', 'hedgesPerRequest'));
+    expect(run().figure('single', 'grayReplicaFirstShare')).toBeGreaterThan(0.4);
+    expect(run().figure('single', 'grayReplicaFirstShare')).toBeLessThan(0.6);
+    expect(run().figure('hedged+least-loaded', 'grayReplicaFirstShare')).toBeLessThan(run().figure('hedged', 'grayReplicaFirstShare') - 0.05);
+    expect(run().figure('hedged+least-loaded', 'hedgesPerRequest')).toBeLessThan(0.9 * run().figure('hedged', 'hedgesPerRequest'));
     expect(latency('hedged+least-loaded').p50).toBeLessThan(0.8 * latency('hedged').p50);
   });
 });

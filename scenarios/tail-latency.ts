@@ -9,7 +9,7 @@
 // attempts away from the gray replica (`grayReplicaFirstShare`: ½ for a random pick), so it needs
 // fewer hedges and has a lower median for about the same p99.
 import { scenario, always, eventually, slow } from '../sim/index.ts';
-import type { NodeContext, Request, World } from '../sim/index.ts';
+import type { NodeContext, NodeFactory, Request, World, SystemHandle } from '../sim/index.ts';
 import { LatencyHistogram } from '../sim/index.ts';
 import { hedge, type HedgePolicy } from '../services/resilience/hedge.ts';
 import { LeastConnectionsBalancer, RandomBalancer, type Balancer } from '../services/routing/balancer.ts';
@@ -49,10 +49,8 @@ class FanOutMeter {
 }
 
 /** The system a variant builds, as checks and metrics see it. */
-interface FanOutSystem {
-  entry: string;
+interface FanOutSystem extends SystemHandle {
   meter: FanOutMeter;
-  metrics(): Record<string, number>;
 }
 
 /** How the frontend picks replicas and whether it hedges. */
@@ -78,78 +76,78 @@ function shardReplica(shard: number) {
   });
 }
 
+/** The search node: fans each query out to every shard, one replica each (and a hedge when the strategy has it). */
+function searchService(world: World, meter: FanOutMeter, strategy: Strategy): NodeFactory {
+  return (ctx) => {
+    const balancer = strategy.balancer(ctx);
+    const policy = strategy.hedged ? hedge(ctx, { delayMs: HEDGE_DELAY_MS, maxHedges: 1 }) : undefined;
+    if (policy) meter.hedges.push(policy);
+    const replicas = Array.from({ length: SHARDS }, (_, shard) => REPLICAS.map((replica) => newInstance(`shard-${shard}`, `shard-${shard}${replica}`)));
+    meter.replicas = replicas;
+
+    const send = (replica: ServiceInstance, query: unknown, request: Request): Promise<ShardAnswer> => {
+      meter.backendRequests++;
+      replica.inFlight++;
+      return request.call<ShardAnswer>(replica.name, 'search', query, { timeoutMs: SHARD_TIMEOUT_MS }).finally(() => {
+        replica.inFlight--;
+      });
+    };
+    // A hedge goes to the other replica: asking the same slow one twice would not help.
+    const callShard = async (shard: number, query: unknown, request: Request): Promise<ShardAnswer> => {
+      const startMs = world.nowMs;
+      const pair = replicas[shard]!;
+      const first = balancer.pick(pair)!;
+      if (pair.some((replica) => replica.name === GRAY_REPLICA)) {
+        meter.grayShardCalls++;
+        if (first.name === GRAY_REPLICA) meter.grayFirstPicks++;
+      }
+      const answer = policy
+        ? await policy.execute<ShardAnswer>((attempt) => send(attempt.attempt === 1 ? first : pair.find((replica) => replica !== first)!, query, request), {
+            attempt: 1,
+            deadlineMs: request.deadlineMs,
+          })
+        : await send(first, query, request);
+      meter.shardCalls++;
+      meter.shardLatency.record(world.nowMs - startMs);
+      return answer;
+    };
+    return {
+      handlers: {
+        search: async (query: { term: number }, request: Request) => {
+          meter.searches++;
+          await request.cpu(0.2);
+          const answers = await Promise.all(Array.from({ length: SHARDS }, (_, shard) => callShard(shard, query, request)));
+          return { hits: answers.reduce((sum, answer) => sum + answer.hits, 0) };
+        },
+      },
+    };
+  };
+}
+
+/** The figures the report shows (see the header for what to look at). */
+function fanOutFigures(meter: FanOutMeter): Record<string, number> {
+  const shard = meter.shardLatency.summary();
+  const hedges = meter.hedges.reduce((sum, policy) => sum + policy.stats().hedges, 0);
+  const wonByHedge = meter.hedges.reduce((sum, policy) => sum + policy.stats().wonByHedge, 0);
+  return {
+    backendCallsPerRequest: meter.searches === 0 ? 0 : meter.backendRequests / meter.searches,
+    hedgesPerRequest: meter.searches === 0 ? 0 : hedges / meter.searches,
+    hedgesWon: wonByHedge,
+    grayReplicaFirstShare: meter.grayShardCalls === 0 ? 0 : meter.grayFirstPicks / meter.grayShardCalls,
+    shardCallP50Ms: shard.p50,
+    shardCallP99Ms: shard.p99,
+    shardCallP999Ms: shard.p999,
+  };
+}
+
 function build(strategy: Strategy) {
   return (world: World): FanOutSystem => {
     const meter = new FanOutMeter();
     for (let shard = 0; shard < SHARDS; shard++) {
       for (const replica of REPLICAS) world.addNode(`shard-${shard}${replica}`, shardReplica(shard), { workers: 4, queueCapacity: 64 });
     }
-    world.addNode(
-      'search',
-      (ctx) => {
-        const balancer = strategy.balancer(ctx);
-        const policy = strategy.hedged ? hedge(ctx, { delayMs: HEDGE_DELAY_MS, maxHedges: 1 }) : undefined;
-        if (policy) meter.hedges.push(policy);
-        const replicas = Array.from({ length: SHARDS }, (_, shard) => REPLICAS.map((replica) => newInstance(`shard-${shard}`, `shard-${shard}${replica}`)));
-        meter.replicas = replicas;
-
-        const send = (replica: ServiceInstance, query: unknown, request: Request): Promise<ShardAnswer> => {
-          meter.backendRequests++;
-          replica.inFlight++;
-          return request.call<ShardAnswer>(replica.name, 'search', query, { timeoutMs: SHARD_TIMEOUT_MS }).finally(() => {
-            replica.inFlight--;
-          });
-        };
-        // A hedge goes to the other replica: asking the same slow one twice would not help.
-        const callShard = async (shard: number, query: unknown, request: Request): Promise<ShardAnswer> => {
-          const startMs = world.nowMs;
-          const pair = replicas[shard]!;
-          const first = balancer.pick(pair)!;
-          if (pair.some((replica) => replica.name === GRAY_REPLICA)) {
-            meter.grayShardCalls++;
-            if (first.name === GRAY_REPLICA) meter.grayFirstPicks++;
-          }
-          const answer = policy
-            ? await policy.execute<ShardAnswer>((attempt) => send(attempt.attempt === 1 ? first : pair.find((replica) => replica !== first)!, query, request), {
-                attempt: 1,
-                deadlineMs: request.deadlineMs,
-              })
-            : await send(first, query, request);
-          meter.shardCalls++;
-          meter.shardLatency.record(world.nowMs - startMs);
-          return answer;
-        };
-        return {
-          handlers: {
-            search: async (query: { term: number }, request: Request) => {
-              meter.searches++;
-              await request.cpu(0.2);
-              const answers = await Promise.all(Array.from({ length: SHARDS }, (_, shard) => callShard(shard, query, request)));
-              return { hits: answers.reduce((sum, answer) => sum + answer.hits, 0) };
-            },
-          },
-        };
-      },
-      { workers: 10_000, queueCapacity: 0 },
-    );
-    return {
-      entry: 'search',
-      meter,
-      metrics: () => {
-        const shard = meter.shardLatency.summary();
-        const hedges = meter.hedges.reduce((sum, policy) => sum + policy.stats().hedges, 0);
-        const wonByHedge = meter.hedges.reduce((sum, policy) => sum + policy.stats().wonByHedge, 0);
-        return {
-          backendCallsPerRequest: meter.searches === 0 ? 0 : meter.backendRequests / meter.searches,
-          hedgesPerRequest: meter.searches === 0 ? 0 : hedges / meter.searches,
-          hedgesWon: wonByHedge,
-          grayReplicaFirstShare: meter.grayShardCalls === 0 ? 0 : meter.grayFirstPicks / meter.grayShardCalls,
-          shardCallP50Ms: shard.p50,
-          shardCallP99Ms: shard.p99,
-          shardCallP999Ms: shard.p999,
-        };
-      },
-    };
+    world.addNode('search', searchService(world, meter, strategy), { workers: 10_000, queueCapacity: 0 });
+    return { entry: 'search', meter, metrics: () => fanOutFigures(meter) };
   };
 }
 
@@ -172,11 +170,11 @@ export default scenario<FanOutSystem>({
   ],
   faults: [{ atMs: 0, fault: slow(GRAY_REPLICA, GRAY_FACTOR) }],
   checks: [
-    always('a shard call costs at most two backend requests', (system) => {
+    always('a shard call costs at most two backend requests', ({ system }) => {
       const { backendRequests, searches } = system.meter;
       return backendRequests <= 2 * SHARDS * searches || `${backendRequests} backend requests for ${searches} searches`;
     }),
-    eventually('no backend call is left in flight', (system) => {
+    eventually('no backend call is left in flight', ({ system }) => {
       const inFlight = system.meter.replicas.flat().reduce((sum, replica) => sum + replica.inFlight, 0);
       return inFlight === 0 || `${inFlight} backend calls still in flight`;
     }),

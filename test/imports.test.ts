@@ -110,4 +110,10 @@ describe('the import rules of the layout', () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  it('no scenario imports another scenario (shared code lives in scenarios/lib/)', () => {
+    const isScenario = (file: string): boolean => /^scenarios\/[^/]+\.ts$/.test(file);
+    const wrong = [...graph].flatMap(([file, targets]) => (isScenario(file) ? targets.filter(isScenario).map((target) => `${file} → ${target}`) : []));
+    expect(wrong).toEqual([]);
+  });
 });

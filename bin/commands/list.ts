@@ -5,12 +5,17 @@ import { loadScenario } from '../load-scenario.ts';
 import { UsageError } from '../cli-errors.ts';
 import { isModelFile } from '../../models/index.ts';
 
-/** Prints one block per scenario file in `dir` (default `scenarios`). */
-export async function listCommand(dir = 'scenarios'): Promise<number> {
+/** The scenario files `sim list` shows for `dir`: its `.ts` files that are not tests, sorted. */
+export function scenarioFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`no such folder: ${dir} (give a folder of scenario files)`);
-  const files = readdirSync(dir)
+  return readdirSync(dir)
     .filter((name) => (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) || isModelFile(name))
     .sort();
+}
+
+/** Prints one block per scenario file in `dir` (default `scenarios`). */
+export async function listCommand(dir = 'scenarios'): Promise<number> {
+  const files = scenarioFiles(dir);
   if (files.length === 0) {
     process.stdout.write(`no scenario files in ${dir}\n`);
     return 0;

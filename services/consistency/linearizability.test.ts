@@ -1,6 +1,7 @@
 // Tests for the linearizability checker: known histories (fixtures.ts), minimal witnesses, timeouts
 // as indeterminate, the search budget, keys checked independently, and the check in a scenario's terms.
 import { describe, expect, it } from 'vitest';
+import { checkRunOf } from '../../test/kit/scenario.ts';
 import { FIXTURES } from './fixtures.ts';
 import { checkKey, checkLinearizable, searchKey } from './linearizability.ts';
 import { HistoryRecorder, op, type Operation } from './history.ts';
@@ -89,12 +90,12 @@ describe('the linearizable check', () => {
     const write = recorder.invoke('p1', { kind: 'write', key: 'k', value: 1 });
     at(10);
     recorder.complete(write, 'ok', { version: 1 });
-    expect(evaluate(check, { history: recorder }, 10)).toEqual({ holds: true, message: '' });
+    expect(evaluate(check, checkRunOf({ history: recorder }, 10))).toEqual({ holds: true, message: '' });
     at(20);
     const read = recorder.invoke('p2', { kind: 'read', key: 'k' });
     at(30);
     recorder.complete(read, 'ok', { output: null, version: 0 });
-    const verdict = evaluate(check, { history: recorder }, 30);
+    const verdict = evaluate(check, checkRunOf({ history: recorder }, 30));
     expect(verdict.holds).toBe(false);
     expect(verdict.message.split('\n')).toEqual([
       'key "k": operations #0, #1 cannot be put in any order that respects real time and a register\'s semantics',
@@ -115,7 +116,7 @@ describe('the linearizable check', () => {
     const read = recorder.invoke('q', { kind: 'read', key: 'x' });
     at(210);
     recorder.complete(read, 'ok', { output: 99 });
-    const verdict = evaluate(linearizable<HistoryRecorder>((system) => system, { maxSearchSteps: 1_000 }), recorder, 210);
+    const verdict = evaluate(linearizable<HistoryRecorder>((system) => system, { maxSearchSteps: 1_000 }), checkRunOf(recorder, 210));
     expect(verdict).toEqual({ holds: false, message: 'unknown: search budget exhausted after 1000 steps on key "x" (raise maxSearchSteps)' });
   });
 
@@ -123,7 +124,7 @@ describe('the linearizable check', () => {
     const recorder = new HistoryRecorder(clock, { maxOperations: 1 });
     recorder.invoke('p1', { kind: 'read', key: 'k' });
     expect(recorder.invoke('p1', { kind: 'read', key: 'k' })).toBeUndefined();
-    const verdict = evaluate(linearizable<HistoryRecorder>((system) => system), recorder, 0);
+    const verdict = evaluate(linearizable<HistoryRecorder>((system) => system), checkRunOf(recorder, 0));
     expect(verdict.message).toBe('the history reached its cap of 1 operations (1 more not recorded): raise maxOperations or send fewer requests');
   });
 });

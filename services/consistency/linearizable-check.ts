@@ -22,7 +22,7 @@ export interface LinearizableCheckOptions extends LinearizabilityOptions {
  */
 export function linearizable<S>(history: (system: S) => HistoryRecorder | undefined, options: LinearizableCheckOptions = {}): Check<S> {
   const checkedChanges = new WeakMap<HistoryRecorder, Map<string, number>>();
-  return always<S>(options.name ?? 'linearizable', (system): CheckVerdict => {
+  return always<S>(options.name ?? 'linearizable', ({ system }): CheckVerdict => {
     const recorder = history(system);
     if (recorder === undefined) return true;
     if (recorder.overflowed) return overflowMessage(recorder);

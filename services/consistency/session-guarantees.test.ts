@@ -1,6 +1,7 @@
 // Tests for session guarantees and bounded staleness: each guarantee broken and kept, one by one,
 // on hand-made histories whose versions are what the store reported.
 import { describe, expect, it } from 'vitest';
+import { checkRunOf } from '../../test/kit/scenario.ts';
 import { op } from './history.ts';
 import { findSessionViolation, readYourWrites } from './session-guarantees.ts';
 import { findStaleRead, boundedStaleness } from './staleness.ts';
@@ -70,12 +71,12 @@ describe('a session-guarantee check', () => {
     clock.nowMs = 10;
     recorder.complete(w, 'ok', { version: 1 });
     const check = readYourWrites<HistoryRecorder>((system) => system);
-    expect(evaluate(check, recorder, 10).holds).toBe(true);
+    expect(evaluate(check, checkRunOf(recorder, 10)).holds).toBe(true);
     clock.nowMs = 20;
     const r = recorder.invoke('s1', { kind: 'read', key: 'k' });
     clock.nowMs = 30;
     recorder.complete(r, 'ok', { output: null, version: 0 });
-    const verdict = evaluate(check, recorder, 30);
+    const verdict = evaluate(check, checkRunOf(recorder, 30));
     expect(verdict.message.split('\n')[0]).toBe('read-your-writes: session s1, key "k": #1 read → nil @v0 after #0 write 1 @v1 (a read must see the session\'s earlier writes)');
     expect(verdict.witness?.operations.map((operation) => [operation.id, operation.text])).toEqual([[0, 'write 1 @v1'], [1, 'read → nil @v0']]);
   });
@@ -96,6 +97,6 @@ describe('bounded staleness', () => {
   it('as a check, names the bound in its name', () => {
     const recorder = new HistoryRecorder({ nowMs: 0 });
     expect(boundedStaleness<HistoryRecorder>((system) => system, { boundMs: 250 }).name).toBe('reads at most 250 ms stale');
-    expect(evaluate(boundedStaleness<HistoryRecorder>((system) => system, { boundMs: 250 }), recorder, 0).holds).toBe(true);
+    expect(evaluate(boundedStaleness<HistoryRecorder>((system) => system, { boundMs: 250 }), checkRunOf(recorder, 0)).holds).toBe(true);
   });
 });

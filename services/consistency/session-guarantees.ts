@@ -78,7 +78,7 @@ export function findSessionViolation(operations: readonly Operation[], guarantee
 /** A check that one session guarantee holds over a recorder's history. */
 export function sessionGuarantee<S>(guarantee: SessionGuarantee, history: (system: S) => HistoryRecorder | undefined, options: { name?: string } = {}): Check<S> {
   const checkedAt = new WeakMap<HistoryRecorder, number>();
-  return always<S>(options.name ?? guarantee, (system): CheckVerdict => {
+  return always<S>(options.name ?? guarantee, ({ system }): CheckVerdict => {
     const recorder = history(system);
     if (recorder === undefined || checkedAt.get(recorder) === recorder.changes) return true;
     if (recorder.overflowed) return overflowMessage(recorder);

@@ -45,7 +45,7 @@ export function findStaleRead(operations: readonly Operation[], boundMs: number)
 /** A check that every read reflects every write acknowledged more than `boundMs` before it. */
 export function boundedStaleness<S>(history: (system: S) => HistoryRecorder | undefined, options: { boundMs: number; name?: string }): Check<S> {
   const checkedAt = new WeakMap<HistoryRecorder, number>();
-  return always<S>(options.name ?? `reads at most ${options.boundMs} ms stale`, (system): CheckVerdict => {
+  return always<S>(options.name ?? `reads at most ${options.boundMs} ms stale`, ({ system }): CheckVerdict => {
     const recorder = history(system);
     if (recorder === undefined || checkedAt.get(recorder) === recorder.changes) return true;
     if (recorder.overflowed) return overflowMessage(recorder);

@@ -1,5 +1,6 @@
 // A database per service: tables of rows keyed by string, serialized local transactions, simulated
 // I/O cost, and durability by sync policy (unsynced commits are lost on a crash). One service owns it.
+import type { TraceKind } from '../../sim/engine/trace-kinds.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, errorMessage } from '../../sim/engine/errors.ts';
 
@@ -268,7 +269,7 @@ export class Database {
   }
 
   /** Records a trace event on the database's node (for components built on it). */
-  emit(kind: string, detail?: string): void {
+  emit(kind: TraceKind, detail?: string): void {
     this.ctx.emit(kind, detail);
   }
 

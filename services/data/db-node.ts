@@ -1,11 +1,18 @@
 // A database server node: owns one service's Database and runs named, registered procedures (each
 // one local transaction) for that service's instances only; plus the same procedures run in-process.
+import type { TraceKind } from '../../sim/engine/trace-kinds.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request, SimNode } from '../../sim/world/node.ts';
-import { ConfigError, RpcError, SimulatedError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, SimulatedError, registerErrorCode } from '../../sim/engine/errors.ts';
 import { serviceOf, type Database, type DatabaseOptions, type DatabaseRegistry, type Transaction } from './database.ts';
 import { Outbox, startOutboxRelay } from './outbox.ts';
 import { busClient } from '../messaging/bus-client.ts';
+
+// A database refuses callers other than its owning service.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'unauthorized': true; }
+}
+registerErrorCode('unauthorized');
 
 /** The RPC method a database node serves: `{ procedure, args }` in, the procedure's result out. */
 export const DB_RUN_METHOD = 'db.run';
@@ -27,7 +34,7 @@ export interface ProcedureContext {
   /** Adds an event to the database's outbox inside this transaction (published only if it commits). */
   publish(topic: string, key: string, event: unknown): Promise<void>;
   /** Records a trace event on the database's node after the commit. */
-  emit(kind: string, detail?: string): void;
+  emit(kind: TraceKind, detail?: string): void;
 }
 
 /**
@@ -171,7 +178,7 @@ class ProcedureCall implements ProcedureContext {
     await this.outbox.add(this.tx, topic, key, event);
   }
 
-  emit(kind: string, detail?: string): void {
+  emit(kind: TraceKind, detail?: string): void {
     this.afterCommit(() => this.ctx.emit(kind, detail));
   }
 

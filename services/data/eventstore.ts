@@ -1,7 +1,13 @@
 // Event sourcing: streams of immutable events in a service's database, appended with optimistic
 // concurrency, replayed through a reducer (from a snapshot when there is one, or as of a time).
-import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Database, Transaction } from './database.ts';
+
+// A write lost an optimistic-concurrency race (expected version mismatch).
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'conflict': true; }
+}
+registerErrorCode('conflict');
 
 /** An event as stored: the caller's event plus where and when it was appended. */
 export interface StoredEvent<E> {

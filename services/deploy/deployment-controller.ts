@@ -1,6 +1,7 @@
 // The controller of one Deployment: its revisions, its pods, its rollouts and autoscaler. Each
 // control-plane tick it supervises the pods, samples their load, lets the autoscaler and the
 // rollout analysis decide, and takes one rollout/scaling step.
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { instanceUnits, rollingLimits, type ResolvedDeploymentSpec, type ResolvedTemplate } from './deployment.ts';
@@ -10,6 +11,9 @@ import { supervise, terminate, type SupervisorHost } from './self-healing.ts';
 import { planRecreate, planRolling, rolloutComplete, type PodView } from './rollout.ts';
 import { analyse, type RequestCounts } from './analysis.ts';
 import { Autoscaler, type HpaDecision, type ResolvedHpa } from './hpa.ts';
+
+// Scaling, rollouts and rollbacks show on the timeline.
+registerTimelineKinds('scale', 'deploy', 'rollback', 'hpa.decision', 'pod.create', 'pod.ready', 'pod.unready', 'pod.crash', 'pod.restart', 'pod.terminating', 'pod.terminated', 'pod.liveness-failed', 'heal.crash', 'heal.restart', 'service.endpoint-add', 'service.endpoint-remove');
 
 /** What a deployment controller needs from the control plane around it. */
 export interface DeploymentHost {

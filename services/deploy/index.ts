@@ -14,3 +14,4 @@ export { planRolling, planRecreate, rolloutComplete, type PodView, type RolloutP
 export type { PodStatus, PodPhase } from './pod-record.ts';
 export { crashLoop, describeDeployFault, applyDeployFault, scheduleDeployFaults, type DeployFault, type ScheduledDeployFault } from './crashloop.ts';
 export { GatewayOutcomeLog } from './outcome-log.ts';
+export * from './trace-kinds.ts';

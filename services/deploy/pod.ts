@@ -23,7 +23,7 @@ export interface PodHooks {
 export function podFactory(factory: NodeFactory, hooks: PodHooks): NodeFactory {
   return (ctx) => {
     const startedAtMs = ctx.now();
-    const coldStartMs = typeof hooks.coldStartMs === 'number' ? hooks.coldStartMs : Math.max(0, ctx.rng.sample(hooks.coldStartMs));
+    const coldStartMs = typeof hooks.coldStartMs === 'number' ? hooks.coldStartMs : Math.max(0, ctx.stream('cold-start').sample(hooks.coldStartMs));
     const definition = factory(ctx);
     const handlers: Record<string, Handler | HandlerSpec> = {};
     let ownReady: Handler | HandlerSpec | undefined;

@@ -4,6 +4,7 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request, ServiceDefinition } from '../../sim/world/node.ts';
 import { ConfigError, RpcError, errorMessage } from '../../sim/engine/errors.ts';
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import {
   BUS_METHODS,
   deadLetterTopic,
@@ -15,6 +16,9 @@ import {
   type Subscription,
 } from './bus.ts';
 import { endOffset, lagOf, openLog, type BrokerLog, type Cursor, type StoredMessage, type TopicLog } from './broker-log.ts';
+
+// Redeliveries, nacks and dead letters go on the run's timeline and into trace exports.
+registerTimelineKinds('bus.redeliver', 'bus.nack', 'bus.dead-letter');
 
 export { BROKER_LOG_KEY, consumerLag, lagReport, publishedCount, topicMessages, type LoggedMessage } from './broker-log.ts';
 

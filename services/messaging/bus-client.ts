@@ -81,6 +81,8 @@ export function busClient(ctx: NodeContext, options: BusClientOptions): BusClien
   const settings = resolveClientOptions(options);
   const subscriptions = new Map<string, { subscription: Subscription; handler: EventHandler<unknown> }>();
   let heartbeating = false;
+  /** Publish retries' jitter, on its own stream. */
+  const jitter = ctx.stream('bus-client');
 
   const publish = async <T>(topic: string, key: string, event: T, publishOptions: PublishOptions = {}): Promise<PublishAck> => {
     const request: PublishRequest = { topic, key, id: publishOptions.id ?? nextMessageId(ctx), payload: event };
@@ -94,7 +96,7 @@ export function busClient(ctx: NodeContext, options: BusClientOptions): BusClien
       } catch (error) {
         if (attempt >= settings.publishAttempts || !isTransientRpcError(error)) throw error;
         ctx.emit('bus.publish-retry', `${topic} id=${request.id} attempt=${attempt + 1} after=${(error as RpcError).code}`, settings.broker);
-        await ctx.sleep(settings.publishRetryDelayMs * ctx.rng.uniform(0.5, 1.5));
+        await ctx.sleep(settings.publishRetryDelayMs * jitter.uniform(0.5, 1.5));
       }
     }
   };

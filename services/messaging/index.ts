@@ -4,3 +4,4 @@ export * from './broker.ts';
 export * from './bus-client.ts';
 export * from './bus.ts';
 export * from './idempotent.ts';
+export * from './trace-kinds.ts';

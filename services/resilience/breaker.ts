@@ -1,9 +1,13 @@
 // The circuit breaker: stops calling a failing dependency for a while, then lets a few probes
 // through to learn whether it recovered. States, triggers, probes, counters and timeline events.
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
 import { ConsecutiveFailureStrategy, type BreakerStrategy } from './breaker-strategies.ts';
+
+// Reports draw breaker states from the timeline.
+registerTimelineKinds('breaker.state');
 
 export {
   ConsecutiveFailureStrategy,

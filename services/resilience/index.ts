@@ -8,3 +8,4 @@ export * from './policy.ts';
 export * from './retry.ts';
 export * from './timeout.ts';
 export * from './wrap.ts';
+export * from './trace-kinds.ts';

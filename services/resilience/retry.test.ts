@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError, type RpcErrorCode } from '../../sim/engine/errors.ts';
-import { Rng } from '../../sim/engine/rng.ts';
 import { RetryBudget, RetryPolicy, type RetryOptions } from './retry.ts';
 import type { Attempt } from './policy.ts';
 
@@ -58,25 +57,25 @@ describe('RetryPolicy backoff', () => {
     expect(run.outcome).toBe('1200 unavailable: attempt 5 failed');
   });
 
-  // The node stream of `api` in World(7) is fixed, so these delays are exact. Each test also
+  // The retry's stream on `api` in World(7) is fixed, so these delays are exact. Each test also
   // recomputes them from the AWS formula on a replay of that stream, so a wrong formula fails too.
   it('jitter full: uniform in [0, exp)', async () => {
     const run = await runOnce({ ...BACKOFF, jitter: 'full' });
-    const replay = new Rng(run.ctx.rng.seed);
+    const replay = run.ctx.stream('retry');
     expect(times(run.attempts)).toEqual(startsAfter([100, 200, 400, 800].map((exp) => replay.uniform(0, exp))));
     expect(times(run.attempts)).toEqual(FULL_TIMES);
   });
 
   it('jitter equal: exp/2 + uniform in [0, exp/2)', async () => {
     const run = await runOnce({ ...BACKOFF, jitter: 'equal' });
-    const replay = new Rng(run.ctx.rng.seed);
+    const replay = run.ctx.stream('retry');
     expect(times(run.attempts)).toEqual(startsAfter([100, 200, 400, 800].map((exp) => exp / 2 + replay.uniform(0, exp / 2))));
     expect(times(run.attempts)).toEqual(EQUAL_TIMES);
   });
 
   it('jitter decorrelated: min(maxDelayMs, uniform in [base, previous × 3))', async () => {
     const run = await runOnce({ ...BACKOFF, maxDelayMs: 400, jitter: 'decorrelated' });
-    const replay = new Rng(run.ctx.rng.seed);
+    const replay = run.ctx.stream('retry');
     let previous = 100;
     const expected = [1, 2, 3, 4].map(() => (previous = Math.min(400, replay.uniform(100, previous * 3))));
     expect(times(run.attempts)).toEqual(startsAfter(expected));
@@ -160,7 +159,7 @@ describe('RetryBudget', () => {
 });
 
 // Exact attempt start times on World(7) (node `api`): see the replay checks above for their formula.
-const FULL_TIMES = [0, 18.300800591728727, 139.8686904781395, 365.3939886472665, 684.7081476953587];
-const EQUAL_TIMES = [0, 59.150400295864365, 219.93434523906976, 532.6969943236332, 1092.3540738476795];
-// Decorrelated: delays 136.6, 288.3, then the 400 ms cap twice.
-const DECORRELATED_TIMES = [0, 136.60160118345746, 424.9131824049215, 824.9131824049215, 1224.9131824049214];
+const FULL_TIMES = [0, 22.79883926716443, 124.80621970160789, 215.02625916470123, 813.751881498277];
+const EQUAL_TIMES = [0, 61.39941963358221, 212.40310985080396, 457.51312958235064, 1156.8759407491384];
+// Decorrelated: delays 145.6, 271.8, 261.3, then the 400 ms cap.
+const DECORRELATED_TIMES = [0, 145.59767853432885, 417.3745550864534, 678.7174491783471, 1078.7174491783471];

@@ -1,9 +1,14 @@
 // The retry policy: exponential backoff with jitter drawn from the node's random stream, a retry
 // budget that keeps retries a bounded share of traffic, and respect for the attempt's deadline.
 import type { NodeContext } from '../../sim/world/context.ts';
+import type { Rng } from '../../sim/engine/rng.ts';
 import { ConfigError, errorMessage, isTransientRpcError, RpcError } from '../../sim/engine/errors.ts';
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
 import { isBrokenCircuitError } from './breaker.ts';
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
+
+// Retries go on the run's timeline and into trace exports.
+registerTimelineKinds('retry.attempt', 'retry.budget-exhausted', 'retry.deadline');
 
 /**
  * How the backoff delay is randomised, as defined in the AWS Architecture Blog post "Exponential
@@ -18,7 +23,7 @@ import { isBrokenCircuitError } from './breaker.ts';
 export type Jitter = 'none' | 'full' | 'equal' | 'decorrelated';
 
 /** What a retry policy needs from its node: NodeContext satisfies it. */
-export type RetryContext = Pick<NodeContext, 'now' | 'remainingMs' | 'rng' | 'emit' | 'sleep'>;
+export type RetryContext = Pick<NodeContext, 'now' | 'remainingMs' | 'stream' | 'emit' | 'sleep'>;
 
 /** Options of {@link RetryPolicy}; every field has a documented default. */
 export interface RetryOptions {
@@ -74,12 +79,15 @@ export class RetryPolicy implements Policy {
   private retries = 0;
   private budgetExhausted = 0;
   private deadlineReached = 0;
+  /** The back-off jitter's own stream. */
+  private readonly rng: Rng;
 
   constructor(
     private readonly ctx: RetryContext,
     options: RetryOptions = {},
   ) {
     this.options = resolveRetryOptions(options);
+    this.rng = ctx.stream('retry');
   }
 
   /** A snapshot of the counters. */
@@ -120,10 +128,10 @@ export class RetryPolicy implements Policy {
     }
   }
 
-  /** The backoff before retry number `retry` (1 = first retry), drawing jitter from the node's stream. */
+  /** The backoff before retry number `retry` (1 = first retry), drawing jitter from the retry's own stream. */
   private backoffMs(retry: number, previousDelayMs: number): number {
     const { baseDelayMs, maxDelayMs, multiplier, jitter } = this.options;
-    const rng = this.ctx.rng;
+    const rng = this.rng;
     if (jitter === 'decorrelated') return Math.min(maxDelayMs, rng.uniform(baseDelayMs, previousDelayMs * 3));
     const exponentialMs = Math.min(maxDelayMs, baseDelayMs * multiplier ** (retry - 1));
     if (jitter === 'full') return rng.uniform(0, exponentialMs);

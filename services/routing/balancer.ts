@@ -148,7 +148,7 @@ export class ConsistentHashBalancer implements Balancer {
   }
 }
 
-/** A uniformly random instance, drawn from the given stream (the node's `ctx.rng`). */
+/** A uniformly random instance, drawn from the given stream (a component's own stream, `ctx.stream('balancer/<service>')`). */
 export class RandomBalancer implements Balancer {
   readonly name = 'random';
   constructor(private readonly rng: Rng) {}
@@ -186,7 +186,7 @@ export interface BalancerOptions {
   virtualNodes?: number;
 }
 
-/** Builds a balancer by name; `rng` feeds the random ones (pass the node's `ctx.rng`). */
+/** Builds a balancer by name; `rng` feeds the random ones (pass a stream of its own, `ctx.stream(…)`). */
 export function createBalancer(kind: BalancerKind, rng: Rng, options: BalancerOptions = {}): Balancer {
   switch (kind) {
     case 'round-robin':

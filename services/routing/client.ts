@@ -58,7 +58,7 @@ export class ServiceClient {
     this.policy = options.policy;
     this.timeoutMs = options.timeoutMs;
     const balancer = options.balancer ?? 'round-robin';
-    this.balancer = typeof balancer === 'string' ? createBalancer(balancer, ctx.rng) : balancer;
+    this.balancer = typeof balancer === 'string' ? createBalancer(balancer, ctx.stream(`balancer/${options.service}`)) : balancer;
   }
 
   /** Calls `method` on one instance of the service and resolves with its answer. */

@@ -4,6 +4,10 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, ServiceDefinition } from '../../sim/world/node.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
+
+// What discovery did goes on the run's timeline and into trace exports.
+registerTimelineKinds('discovery.register', 'discovery.deregister', 'discovery.expire', 'discovery.healthy', 'discovery.unhealthy', 'discovery.failover');
 
 /** What an instance tells the registry about itself (in `register` and every `heartbeat`). */
 export interface Registration {

@@ -3,13 +3,19 @@
 // trace, and forwards through discovery, a balancer and the route's policies.
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { NodeFactory, Request } from '../../sim/world/node.ts';
-import { ConfigError, RpcError, isRpcError } from '../../sim/engine/errors.ts';
+import { ConfigError, RpcError, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Policy } from '../resilience/policy.ts';
 import type { Balancer, BalancerKind } from './balancer.ts';
 import { DiscoveryClient, type RouteObserver } from './discovery-client.ts';
 import { ServiceClient } from './client.ts';
 import { RateLimiter, validateRateLimiter, type RateLimiterOptions } from './ratelimit.ts';
 import { TtlCache } from './cache.ts';
+
+// The gateway refuses by policy: a client over its rate limit, a request without a valid token.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'rate-limited': true; 'unauthorized': true; }
+}
+registerErrorCode('rate-limited', 'unauthorized');
 
 /** The RPC method workloads call on the gateway node. */
 export const GATEWAY_METHOD = 'request';
@@ -131,107 +137,135 @@ export function gateway(options: GatewayOptions): NodeFactory {
   if (!(processingMs >= 0)) throw new ConfigError(`gateway processingMs is ${processingMs}: use ms >= 0`);
 
   return (ctx) => {
-    const discovery = new DiscoveryClient(ctx, { registry: options.registry, refreshMs: options.refreshMs, observer: options.observer });
-    const clients = new Map<CompiledRoute, ServiceClient>();
+    const instance = new GatewayInstance(ctx, options, routes, validateToken, cacheMaxEntries);
+    const handle = (payload: unknown, request: Request): unknown => instance.handle(payload, request);
+    return {
+      handlers: {
+        [GATEWAY_METHOD]: processingMs > 0 ? { serviceTimeMs: processingMs, handle } : handle,
+      },
+      onStart: () => instance.warmUp(),
+    };
+  };
+}
+
+/** Who a request is from, once admitted: the route it takes, its principal and its client id. */
+interface Admitted {
+  route: CompiledRoute;
+  principal: string | undefined;
+  clientId: string;
+}
+
+/** One gateway incarnation: its discovery view, a client per route, the rate limiter and the cache. */
+class GatewayInstance {
+  private readonly discovery: DiscoveryClient;
+  private readonly clients = new Map<CompiledRoute, ServiceClient>();
+  private readonly limiter: RateLimiter | undefined;
+  private readonly cache: TtlCache<unknown>;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly options: GatewayOptions,
+    private readonly routes: CompiledRoute[],
+    private readonly validateToken: ((token: string) => string | undefined) | undefined,
+    cacheMaxEntries: number,
+  ) {
+    this.discovery = new DiscoveryClient(ctx, { registry: options.registry, refreshMs: options.refreshMs, observer: options.observer });
     for (const route of routes) {
       const { balancer, policy } = route.spec;
-      clients.set(
+      this.clients.set(
         route,
         new ServiceClient(ctx, {
           service: route.spec.service,
-          discovery,
+          discovery: this.discovery,
           balancer: typeof balancer === 'function' ? balancer(ctx) : balancer,
           policy: policy?.(ctx),
           timeoutMs: route.spec.timeoutMs,
         }),
       );
     }
-    const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
-    const cache = new TtlCache<unknown>(cacheMaxEntries);
+    this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
+    this.cache = new TtlCache<unknown>(cacheMaxEntries);
+  }
 
-    const handle = (payload: unknown, request: Request): unknown => {
-      const parsed = parseRequest(payload);
-      if (parsed === undefined) {
-        ctx.emit('gateway.request', 'malformed -> bad-request');
-        throw new RpcError('bad-request', 'a gateway request needs { path: "/…", method: "GET" | "POST" | … }', ctx.name);
-      }
-      const incoming = options.transformRequest ? options.transformRequest(parsed) : parsed;
-      const route = matchRoute(routes, incoming.path);
-      if (route === undefined) return reject(incoming, undefined, new RpcError('not-found', `no route for ${incoming.path}`, ctx.name));
-      const headers = incoming.headers;
-      let principal: string | undefined;
-      if (route.requiresAuth && validateToken !== undefined) {
-        principal = authenticate(validateToken, headers?.authorization);
-        if (principal === undefined) return reject(incoming, route, new RpcError('unauthorized', 'missing or invalid token', ctx.name));
-      }
-      // An authenticated caller is limited as itself: a made-up client id cannot dodge its bucket.
-      const clientId = principal ?? headers?.clientId ?? 'anonymous';
-      if (limiter !== undefined && !limiter.tryTake(clientId, ctx.now())) {
-        return reject(incoming, route, new RpcError('rate-limited', `client ${clientId} is over its rate limit`, ctx.name));
-      }
-      const cacheable = route.cacheTtlMs > 0 && incoming.method === 'GET';
-      // One user's answer must never be served to another: authenticated routes cache per principal.
-      const cacheKey = cacheable ? (principal === undefined ? incoming.path : `${principal} ${incoming.path}`) : '';
-      if (cacheable) {
-        const cached = cache.get(cacheKey, ctx.now());
-        if (cached !== undefined) {
-          log(incoming, route, 'cached');
-          return cached;
-        }
-      }
-      const forwarded: ForwardedRequest = {
-        method: incoming.method,
-        path: relativePath(route, incoming.path),
-        body: incoming.body,
-        principal,
-        clientId,
-      };
-      const target = route.spec.transformRequest
-        ? route.spec.transformRequest(incoming, forwarded)
-        : { method: route.rpcMethod, payload: forwarded };
-      return clients
-        .get(route)!
-        .call(target.method, target.payload, { parent: request, key: clientId })
-        .then(
-          (value) => {
-            let response = route.spec.transformResponse ? route.spec.transformResponse(value, incoming) : value;
-            if (options.transformResponse) response = options.transformResponse(response, incoming);
-            if (cacheable && response !== undefined) store(cacheKey, response, route);
-            log(incoming, route, 'ok');
-            return response;
-          },
-          (error: unknown) => {
-            log(incoming, route, isRpcError(error) ? error.code : 'application');
-            throw error;
-          },
-        );
-    };
+  /** Warms the discovery cache so the first requests do not wait for a lookup. */
+  warmUp(): void {
+    for (const route of this.routes) this.discovery.resolve(route.spec.service);
+  }
 
-    const reject = (incoming: GatewayRequest, route: CompiledRoute | undefined, error: RpcError): never => {
-      log(incoming, route, error.code);
+  /** Parses, routes, authenticates, rate-limits, answers from the cache or forwards one request. */
+  handle(payload: unknown, request: Request): unknown {
+    const parsed = parseRequest(payload);
+    if (parsed === undefined) {
+      this.ctx.emit('gateway.request', 'malformed -> bad-request');
+      throw new RpcError('bad-request', 'a gateway request needs { path: "/…", method: "GET" | "POST" | … }', this.ctx.name);
+    }
+    const incoming = this.options.transformRequest ? this.options.transformRequest(parsed) : parsed;
+    const admitted = this.admit(incoming);
+    const { route, principal } = admitted;
+    const cacheable = route.cacheTtlMs > 0 && incoming.method === 'GET';
+    // One user's answer must never be served to another: authenticated routes cache per principal.
+    const cacheKey = cacheable ? (principal === undefined ? incoming.path : `${principal} ${incoming.path}`) : '';
+    if (cacheable) {
+      const cached = this.cache.get(cacheKey, this.ctx.now());
+      if (cached !== undefined) {
+        this.log(incoming, route, 'cached');
+        return cached;
+      }
+    }
+    return this.forward(incoming, admitted, request).then((response) => {
+      if (cacheable && response !== undefined) this.store(cacheKey, response, route);
+      this.log(incoming, route, 'ok');
+      return response;
+    });
+  }
+
+  /** The route, principal and client id of a request; throws (and logs) when it has no route, no valid token or no tokens left. */
+  private admit(incoming: GatewayRequest): Admitted {
+    const route = matchRoute(this.routes, incoming.path);
+    if (route === undefined) return this.reject(incoming, undefined, new RpcError('not-found', `no route for ${incoming.path}`, this.ctx.name));
+    const headers = incoming.headers;
+    let principal: string | undefined;
+    if (route.requiresAuth && this.validateToken !== undefined) {
+      principal = authenticate(this.validateToken, headers?.authorization);
+      if (principal === undefined) return this.reject(incoming, route, new RpcError('unauthorized', 'missing or invalid token', this.ctx.name));
+    }
+    // An authenticated caller is limited as itself: a made-up client id cannot dodge its bucket.
+    const clientId = principal ?? headers?.clientId ?? 'anonymous';
+    if (this.limiter !== undefined && !this.limiter.tryTake(clientId, this.ctx.now())) {
+      return this.reject(incoming, route, new RpcError('rate-limited', `client ${clientId} is over its rate limit`, this.ctx.name));
+    }
+    return { route, principal, clientId };
+  }
+
+  /** Calls the route's service and transforms its answer; a failure is logged with its code and rethrown. */
+  private async forward(incoming: GatewayRequest, { route, principal, clientId }: Admitted, request: Request): Promise<unknown> {
+    const forwarded: ForwardedRequest = { method: incoming.method, path: relativePath(route, incoming.path), body: incoming.body, principal, clientId };
+    const target = route.spec.transformRequest ? route.spec.transformRequest(incoming, forwarded) : { method: route.rpcMethod, payload: forwarded };
+    let value: unknown;
+    try {
+      value = await this.clients.get(route)!.call(target.method, target.payload, { parent: request, key: clientId });
+    } catch (error) {
+      this.log(incoming, route, isRpcError(error) ? error.code : 'application');
       throw error;
-    };
+    }
+    const response = route.spec.transformResponse ? route.spec.transformResponse(value, incoming) : value;
+    return this.options.transformResponse ? this.options.transformResponse(response, incoming) : response;
+  }
 
-    const log = (incoming: GatewayRequest, route: CompiledRoute | undefined, outcome: string): void => {
-      ctx.emit('gateway.request', `${incoming.method} ${incoming.path} -> ${outcome}`, route?.spec.service);
-    };
+  private reject(incoming: GatewayRequest, route: CompiledRoute | undefined, error: RpcError): never {
+    this.log(incoming, route, error.code);
+    throw error;
+  }
 
-    const store = (key: string, value: unknown, route: CompiledRoute): void => {
-      const evicted = cache.set(key, value, ctx.now(), route.cacheTtlMs);
-      ctx.emit('gateway.cache-store', key, route.spec.service);
-      if (evicted !== undefined) ctx.emit('gateway.cache-evict', evicted);
-    };
+  private log(incoming: GatewayRequest, route: CompiledRoute | undefined, outcome: string): void {
+    this.ctx.emit('gateway.request', `${incoming.method} ${incoming.path} -> ${outcome}`, route?.spec.service);
+  }
 
-    return {
-      handlers: {
-        [GATEWAY_METHOD]: processingMs > 0 ? { serviceTimeMs: processingMs, handle } : handle,
-      },
-      onStart() {
-        // Warm the discovery cache so the first requests do not wait for a lookup.
-        for (const route of routes) discovery.resolve(route.spec.service);
-      },
-    };
-  };
+  private store(key: string, value: unknown, route: CompiledRoute): void {
+    const evicted = this.cache.set(key, value, this.ctx.now(), route.cacheTtlMs);
+    this.ctx.emit('gateway.cache-store', key, route.spec.service);
+    if (evicted !== undefined) this.ctx.emit('gateway.cache-evict', evicted);
+  }
 }
 
 function compileRoutes(options: GatewayOptions): CompiledRoute[] {

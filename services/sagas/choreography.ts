@@ -1,12 +1,16 @@
 // The choreographed saga: no coordinator; each participant reacts to the previous step's event,
 // publishes its own outcome, and compensates when a later step fails or compensates — so
 // compensations run newest first along the chain. Topics are wired from one ordered definition.
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import type { BusClient } from '../messaging/bus-client.ts';
 import type { DeliveryMeta } from '../messaging/bus.ts';
 import type { Procedure } from '../data/db-node.ts';
 import { TimeoutPolicy } from '../resilience/timeout.ts';
+
+// Compensations show on the timeline.
+registerTimelineKinds('saga.start', 'saga.step', 'saga.compensate', 'saga.done', 'saga.failed');
 
 /** One participant's step and the topics it publishes. */
 export interface ChoreographyStep {

@@ -382,3 +382,68 @@ describe('saga orchestrator under crashes (property)', () => {
     );
   });
 });
+
+describe('bounded retries', () => {
+  /** A saga `demo` of steps a (and b, whose action fails) over a log that can refuse every save. */
+  function bounded(options: { saveFails: boolean; compensationFails: boolean }) {
+    const world = new World(1);
+    const events: string[] = [];
+    world.sim.trace.addFilteredSink(['saga.gave-up', 'saga.compensate-retry'], (event) => events.push(`${event.kind} ${event.detail}`));
+    let saves = 0;
+    const log = {
+      create: async (record: SagaRecord<unknown>) => record,
+      save: async () => {
+        saves++;
+        if (options.saveFails) throw new RpcError('unavailable', 'log unreachable');
+      },
+      unfinished: async () => [],
+    };
+    const steps: SagaStep<unknown>[] = [
+      {
+        name: 'a',
+        action: async () => undefined,
+        compensation: async () => {
+          if (options.compensationFails) throw new RpcError('unavailable', 'a is down');
+        },
+      },
+      { name: 'b', action: async () => Promise.reject(new RpcError('application', 'b broke')) },
+    ];
+    const outcomes: SagaOutcome[] = [];
+    world.addNode('orch', (ctx) => {
+      const orchestrator = new SagaOrchestrator(ctx, { name: 'demo', steps }, log, { maxTries: 3, retryDelayMs: 10 });
+      return { onStart: () => ctx.spawn(async () => void outcomes.push(await orchestrator.start('s1', {}))) };
+    });
+    return { world, events, outcomes, saves: () => saves };
+  }
+
+  it('a log that stays unreachable: the save is tried maxTries times, then the saga is given up, named', async () => {
+    const b = bounded({ saveFails: true, compensationFails: false });
+    await b.world.sim.run({ untilMs: 10_000 });
+    expect(b.saves()).toBe(3);
+    expect(b.events).toEqual(['saga.gave-up s1 demo: log save of v2 failed 3 times, last: log unreachable']);
+    // The saga stays unfinished: its caller learns it is still running.
+    expect(b.outcomes).toEqual([{ id: 's1', state: 'running', deferred: true }]);
+  });
+
+  it('a compensation that keeps failing is tried maxTries times, then the saga is given up, named', async () => {
+    const b = bounded({ saveFails: false, compensationFails: true });
+    await b.world.sim.run({ untilMs: 10_000 });
+    expect(b.events).toEqual([
+      'saga.compensate-retry s1 a: unavailable (a is down)',
+      'saga.compensate-retry s1 a: unavailable (a is down)',
+      'saga.compensate-retry s1 a: unavailable (a is down)',
+      'saga.gave-up s1 demo: compensation of a failed 3 times, last: unavailable (a is down)',
+    ]);
+    expect(b.outcomes).toEqual([{ id: 's1', state: 'running', deferred: true }]);
+  });
+
+  it('rejects a maxTries below 1', () => {
+    const world = new World(1);
+    world.addNode('orch', (ctx) => {
+      expect(() => new SagaOrchestrator(ctx, { name: 'demo', steps: [{ name: 'a', action: async () => undefined }] }, databaseSagaLog(new DatabaseRegistry().openDatabase(ctx, 'orch', FREE)), { maxTries: 0 })).toThrow(
+        'saga demo: maxTries is 0; use a whole number >= 1',
+      );
+      return {};
+    });
+  });
+});

@@ -1,10 +1,23 @@
 // The orchestrated saga: a coordinator runs steps in order, records every transition in a durable
 // saga log, and on a failure runs the compensations of the steps done, newest first. After a crash
 // it resumes its unfinished sagas from the log and completes or compensates them.
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
+import { registerFailureEvents } from '../../sim/harness/failure-events.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
-import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError } from '../../sim/engine/errors.ts';
+import type { Rng } from '../../sim/engine/rng.ts';
+import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Database } from '../data/database.ts';
 import { TimeoutPolicy } from '../resilience/timeout.ts';
+
+// Compensations and finished sagas show on the timeline; a saga given up on is a liveness failure.
+registerTimelineKinds('saga.start', 'saga.step', 'saga.compensate', 'saga.compensate-retry', 'saga.done', 'saga.failed', 'saga.deferred', 'saga.resume', 'saga.gave-up');
+registerFailureEvents('liveness', 'saga.gave-up');
+
+// A saga log save found the log at another version.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'conflict': true; }
+}
+registerErrorCode('conflict');
 
 /**
  * A step refused with no effect (a business failure: insufficient funds, out of stock). Its own
@@ -135,6 +148,13 @@ export interface SagaOrchestratorOptions {
   /** Cap on those waits. Default 5000 ms. */
   maxRetryDelayMs?: number;
   /**
+   * Tries of one log write, and of one compensation, before this drive gives up on the saga: it
+   * stays unfinished in the log (a recovery scan may drive it again) and a `saga.gave-up` event,
+   * which a run reports as a liveness failure naming the saga, says why. Default 50 (with the
+   * default delays, about four minutes of back-off).
+   */
+  maxTries?: number;
+  /**
    * Errors that prove a step had no effect, so its compensation is skipped. Default: only
    * SagaStepDeclined. Anything else may have taken effect and the failed step is compensated too:
    * even a `refused` answer proves nothing about an earlier try (a timed-out attempt inside a retry
@@ -161,13 +181,15 @@ interface Active {
  * Runs sagas of one definition on one node. `start(id, data)` creates the saga in the log and
  * drives it; `resume()` (call it from `onStart`) continues every unfinished saga this node owns.
  * Trace events: `saga.start`, `saga.step`, `saga.failed`, `saga.deferred`, `saga.compensate`,
- * `saga.compensate-retry`, `saga.done`, `saga.resume`, `saga.conflict` (detail begins with the saga id).
+ * `saga.compensate-retry`, `saga.done`, `saga.resume`, `saga.conflict`, `saga.gave-up` (detail begins with the saga id).
  */
 export class SagaOrchestrator<D> {
   readonly options: ResolvedOptions;
   private readonly active = new Map<string, Active>();
   private readonly timeouts = new Map<number, TimeoutPolicy>();
   private recoveryTimer = -1;
+  /** The back-off jitter's own stream. */
+  private readonly rng: Rng;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -176,6 +198,7 @@ export class SagaOrchestrator<D> {
     options: SagaOrchestratorOptions = {},
   ) {
     this.options = resolveOptions(options, definition);
+    this.rng = ctx.stream(`saga/${definition.name}`);
   }
 
   /** Sagas this incarnation is driving now. */
@@ -284,26 +307,36 @@ export class SagaOrchestrator<D> {
     this.active.delete(id);
   }
 
-  /** Drives a saga from its logged state to a final state (or until the log shows someone else drives it). */
+  /**
+   * Drives a saga from its logged state to a final state, or until the log shows someone else
+   * drives it, or until a bounded retry runs out (the saga then stays in the log, unfinished).
+   */
   private async drive(start: SagaRecord<D>): Promise<void> {
+    let record: SagaRecord<D> | undefined = start;
+    if (record.state === 'running') record = await this.runForward(record);
+    if (record?.state === 'compensating') record = await this.compensate(record);
+    if (record === undefined) return this.abandon(start.id);
+    this.finish(record.id, record);
+  }
+
+  /**
+   * Runs the steps from `record.done` on; resolves with the record once completed or compensating,
+   * or undefined when the drive stops (another owner, or a log that stayed unreachable).
+   */
+  private async runForward(start: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
     const steps = this.definition.steps;
     let record = start;
     let deferrals = 0;
     while (record.state === 'running') {
       if (record.done >= steps.length) {
         const saved = await this.save({ ...record, state: 'completed' });
-        if (saved === undefined) return this.abandon(record.id);
-        record = saved;
-        this.ctx.emit('saga.done', `${record.id} completed`);
-        break;
+        if (saved !== undefined) this.ctx.emit('saga.done', `${saved.id} completed`);
+        return saved;
       }
       const step = steps[record.done]!;
       if (this.ctx.now() - record.startedAtMs >= this.options.sagaTimeoutMs) {
         // The step in progress may have taken effect in an earlier try: compensate it too.
-        const saved = await this.beginCompensation(record, step, `saga timed out after ${this.options.sagaTimeoutMs}ms`, false, record.done);
-        if (saved === undefined) return this.abandon(record.id);
-        record = saved;
-        break;
+        return this.beginCompensation(record, step, `saga timed out after ${this.options.sagaTimeoutMs}ms`, false, record.done);
       }
       try {
         await this.runStep(step, step.action, record, deferrals + 1);
@@ -319,54 +352,63 @@ export class SagaOrchestrator<D> {
         }
         const definite = this.options.isDefiniteFailure(error);
         const declined = error instanceof SagaStepDeclined;
-        const saved = await this.beginCompensation(record, step, `${step.name}: ${describeError(error)}`, declined, definite ? record.done - 1 : record.done);
-        if (saved === undefined) return this.abandon(record.id);
-        record = saved;
-        break;
+        return this.beginCompensation(record, step, `${step.name}: ${describeError(error)}`, declined, definite ? record.done - 1 : record.done);
       }
       deferrals = 0;
       // The last step's completion and the saga's are one log write.
       const done = record.done + 1;
       const saved = await this.save({ ...record, done, state: done === steps.length ? 'completed' : 'running' });
-      if (saved === undefined) return this.abandon(record.id);
+      if (saved === undefined) return undefined;
       record = saved;
       this.ctx.emit('saga.step', `${record.id} ${step.name} done`);
       if (record.state === 'completed') this.ctx.emit('saga.done', `${record.id} completed`);
     }
-    if (record.state === 'compensating') {
-      let failedTries = 0;
-      while (record.compensateFrom >= 0) {
-        const step = steps[record.compensateFrom]!;
-        if (step.compensation !== undefined) {
-          try {
-            this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
-            await this.runStep(step, step.compensation, record, failedTries + 1);
-          } catch (error) {
-            this.ctx.reportCaught(error, `saga compensation ${step.name}`);
-            if (!(error instanceof SagaStepDeclined)) {
-              // A compensation must eventually succeed: try again, backing off.
-              failedTries++;
-              this.ctx.emit('saga.compensate-retry', `${record.id} ${step.name}: ${describeError(error)}`);
-              await this.ctx.sleep(this.backoffMs(this.options.retryDelayMs, failedTries));
-              continue;
-            }
-          }
-        }
-        failedTries = 0;
-        const last = record.compensateFrom === 0;
-        const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating' });
-        if (saved === undefined) return this.abandon(record.id);
-        record = saved;
-      }
-      if (record.state === 'compensating') {
-        // Nothing to compensate (the first step failed definitely).
-        const saved = await this.save({ ...record, state: 'compensated' });
-        if (saved === undefined) return this.abandon(record.id);
-        record = saved;
-      }
-      this.ctx.emit('saga.done', `${record.id} compensated: ${record.failure ?? ''}`);
+    return record;
+  }
+
+  /** Runs the compensations from `record.compensateFrom` down to step 0; undefined when the drive stops. */
+  private async compensate(start: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
+    let record = start;
+    while (record.compensateFrom >= 0) {
+      const step = this.definition.steps[record.compensateFrom]!;
+      if (step.compensation !== undefined && !(await this.compensateStep(record, step, step.compensation))) return undefined;
+      const last = record.compensateFrom === 0;
+      const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating' });
+      if (saved === undefined) return undefined;
+      record = saved;
     }
-    this.finish(record.id, record);
+    if (record.state === 'compensating') {
+      // Nothing to compensate (the first step failed definitely).
+      const saved = await this.save({ ...record, state: 'compensated' });
+      if (saved === undefined) return undefined;
+      record = saved;
+    }
+    this.ctx.emit('saga.done', `${record.id} compensated: ${record.failure ?? ''}`);
+    return record;
+  }
+
+  /**
+   * Runs one compensation until it succeeds (or declares nothing to undo), backing off between
+   * tries, at most `maxTries` times; false when it gave up.
+   */
+  private async compensateStep(record: SagaRecord<D>, step: SagaStep<D>, compensation: NonNullable<SagaStep<D>['compensation']>): Promise<boolean> {
+    for (let tries = 1; tries <= this.options.maxTries; tries++) {
+      try {
+        this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
+        await this.runStep(step, compensation, record, tries);
+        return true;
+      } catch (error) {
+        this.ctx.reportCaught(error, `saga compensation ${step.name}`);
+        if (error instanceof SagaStepDeclined) return true;
+        this.ctx.emit('saga.compensate-retry', `${record.id} ${step.name}: ${describeError(error)}`);
+        if (tries === this.options.maxTries) {
+          this.giveUp(record.id, `compensation of ${step.name} failed ${tries} times, last: ${describeError(error)}`);
+          return false;
+        }
+        await this.ctx.sleep(this.backoffMs(this.options.retryDelayMs, tries));
+      }
+    }
+    return false;
   }
 
   private async beginCompensation(
@@ -391,10 +433,13 @@ export class SagaOrchestrator<D> {
     return policy.execute((inner) => run(record.data, { sagaId: record.id, step: step.name, attempt, deadlineMs: inner.deadlineMs! }));
   }
 
-  /** Saves the next version, retrying an unreachable log; undefined if another incarnation owns the saga. */
+  /**
+   * Saves the next version, retrying an unreachable log at most `maxTries` times; undefined if
+   * another incarnation owns the saga or the log stayed unreachable (then the drive gives up).
+   */
   private async save(next: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
     const record = { ...next, version: next.version + 1 };
-    for (let tries = 1; ; tries++) {
+    for (let tries = 1; tries <= this.options.maxTries; tries++) {
       try {
         await this.log.save(record);
         return record;
@@ -403,9 +448,19 @@ export class SagaOrchestrator<D> {
           this.ctx.emit('saga.conflict', `${record.id} v${record.version}: ${errorMessage(error)}`);
           return undefined;
         }
+        if (tries === this.options.maxTries) {
+          this.giveUp(record.id, `log save of v${record.version} failed ${tries} times, last: ${errorMessage(error)}`);
+          return undefined;
+        }
         await this.ctx.sleep(this.backoffMs(this.options.retryDelayMs, tries));
       }
     }
+    return undefined;
+  }
+
+  /** A bounded retry ran out: the saga stays unfinished in the log, and the run hears of it. */
+  private giveUp(id: string, why: string): void {
+    this.ctx.emit('saga.gave-up', `${id} ${this.definition.name}: ${why}`);
   }
 
   private abandon(id: string): void {
@@ -415,10 +470,10 @@ export class SagaOrchestrator<D> {
     this.active.delete(id);
   }
 
-  /** Exponential backoff with jitter from the node's stream: base × 2^(n-1) × [0.5, 1.5), capped. */
+  /** Exponential backoff with jitter from the orchestrator's stream: base × 2^(n-1) × [0.5, 1.5), capped. */
   private backoffMs(baseMs: number, tries: number): number {
     const exponential = Math.min(this.options.maxRetryDelayMs, baseMs * 2 ** Math.min(tries - 1, 20));
-    return exponential * this.ctx.rng.uniform(0.5, 1.5);
+    return exponential * this.rng.uniform(0.5, 1.5);
   }
 }
 
@@ -457,11 +512,13 @@ function resolveOptions<D>(options: SagaOrchestratorOptions, definition: SagaDef
     deferDelayMs: options.deferDelayMs ?? 500,
     retryDelayMs: options.retryDelayMs ?? 100,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 5000,
+    maxTries: options.maxTries ?? 50,
     isDefiniteFailure: options.isDefiniteFailure ?? isDefiniteStepFailure,
     recoveryIntervalMs: options.recoveryIntervalMs ?? 0,
   };
   if (!(resolved.stepTimeoutMs > 0 && Number.isFinite(resolved.stepTimeoutMs))) throw new ConfigError(`${where}: stepTimeoutMs is ${resolved.stepTimeoutMs}; use a finite number of ms > 0`);
   if (!(resolved.sagaTimeoutMs > 0)) throw new ConfigError(`${where}: sagaTimeoutMs is ${resolved.sagaTimeoutMs}; use a number of ms > 0 (Infinity: no timeout)`);
+  if (!(Number.isInteger(resolved.maxTries) && resolved.maxTries >= 1)) throw new ConfigError(`${where}: maxTries is ${resolved.maxTries}; use a whole number >= 1`);
   for (const key of ['deferDelayMs', 'retryDelayMs', 'maxRetryDelayMs'] as const) {
     const value = resolved[key];
     if (!(value > 0 && Number.isFinite(value))) throw new ConfigError(`${where}: ${key} is ${value}; use a finite number of ms > 0`);

@@ -1,12 +1,18 @@
 // The shop's HTTP API as the gateway forwards it (`<module>.http` RPC methods): the same handlers
 // serve a microservice instance and the monolith, which differ only in how an order is placed.
 import type { Handler, Request } from '../../sim/world/node.ts';
-import { RpcError } from '../../sim/engine/errors.ts';
+import { RpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { ForwardedRequest } from '../routing/gateway.ts';
 import type { ProcedureRunner } from '../data/db-node.ts';
 import type { ShopCatalogue } from './catalogue.ts';
 import type { Address, OrderDetails, OrderItem, OrderReceipt, OrderRow } from './model.ts';
 import { receiptOf } from './orders.ts';
+
+// Placing an order needs a signed-in user.
+declare module '../../sim/engine/errors.ts' {
+  interface RpcErrorCodes { 'unauthorized': true; }
+}
+registerErrorCode('unauthorized');
 
 /** RPC methods the gateway calls, one per module. */
 export const HTTP_METHODS = { orders: 'orders.http', products: 'products.http', users: 'users.http' } as const;

@@ -19,3 +19,5 @@ export * from './shipping.ts';
 export * from './system.ts';
 export * from './workload.ts';
 export * from './figures.ts';
+export * from './preset.ts';
+export * from './trace-kinds.ts';

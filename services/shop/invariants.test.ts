@@ -1,7 +1,7 @@
 // Tests for services/shop/invariants.ts: every check holds on consistent books and fails, with a
 // message naming the culprit, on each kind of violation it exists to catch.
 import { describe, expect, it } from 'vitest';
-import { evaluate, type Check } from '../../sim/harness/checks.ts';
+import { evaluate, type Check, type CheckContext } from '../../sim/harness/checks.ts';
 import {
   cancelledOrdersHoldNothing,
   confirmedOrdersAreComplete,
@@ -51,7 +51,7 @@ function books() {
 }
 
 const verdict = (check: Check<ShopSystem>, shop: ShopSystem): string => {
-  const result = evaluate(check, shop, 0);
+  const result = evaluate(check, { system: shop, nowMs: 0 } as CheckContext<ShopSystem>);
   return result.holds ? 'holds' : result.message;
 };
 

@@ -7,7 +7,7 @@ import type { ShopSystem } from './system.ts';
 
 /** Money is conserved: Σ wallet balances + Σ charged payments = the opening money, and no wallet is negative. */
 export function moneyConserved(): Check<ShopSystem> {
-  return always('money is conserved', (shop) => {
+  return always('money is conserved', ({ system: shop }) => {
     let balances = 0;
     for (const [userId, account] of shop.state.accounts()) {
       if (account.balance < 0) return `wallet ${userId} is negative: ${account.balance}`;
@@ -22,7 +22,7 @@ export function moneyConserved(): Check<ShopSystem> {
 
 /** No order is charged twice: each payment took money at most once. */
 export function noDoubleCharge(): Check<ShopSystem> {
-  return always('no order is charged twice', (shop) => {
+  return always('no order is charged twice', ({ system: shop }) => {
     for (const [orderId, payment] of shop.state.payments()) {
       if (payment.charges > 1) return `order ${orderId} was charged ${payment.charges} times`;
     }
@@ -32,7 +32,7 @@ export function noDoubleCharge(): Check<ShopSystem> {
 
 /** Stock is never negative, and opening stock = available + units held by live reservations. */
 export function stockBalances(): Check<ShopSystem> {
-  return always('stock balances', (shop) => {
+  return always('stock balances', ({ system: shop }) => {
     const held = new Map<string, number>();
     for (const reservation of shop.state.reservations().values()) {
       if (reservation.status !== 'RESERVED') continue;
@@ -51,7 +51,7 @@ export function stockBalances(): Check<ShopSystem> {
 
 /** No order is confirmed without its payment (of its amount), its reservation and its shipment. */
 export function confirmedOrdersAreComplete(): Check<ShopSystem> {
-  return always('no order is confirmed without payment and reservation', (shop) => {
+  return always('no order is confirmed without payment and reservation', ({ system: shop }) => {
     const payments = shop.state.payments();
     const reservations = shop.state.reservations();
     const shipments = shop.state.shipments();
@@ -74,7 +74,7 @@ export function confirmedOrdersAreComplete(): Check<ShopSystem> {
  * always belongs to a known order, of that order's amount.
  */
 export function cancelledOrdersHoldNothing(): Check<ShopSystem> {
-  return always('a cancelled order holds no money, stock or shipment', (shop) => {
+  return always('a cancelled order holds no money, stock or shipment', ({ system: shop }) => {
     const orders = shop.state.orders();
     const reservations = shop.state.reservations();
     const shipments = shop.state.shipments();
@@ -97,7 +97,7 @@ export function cancelledOrdersHoldNothing(): Check<ShopSystem> {
 
 /** A final order state (CONFIRMED, CANCELLED) never changes once seen. */
 export function finalStatesNeverChange(): Check<ShopSystem> {
-  return always('final order states never change', (shop) => {
+  return always('final order states never change', ({ system: shop }) => {
     const seen = shop.finalSeen;
     for (const [orderId, order] of shop.state.orders()) {
       const before = seen.get(orderId);
@@ -112,7 +112,7 @@ export function finalStatesNeverChange(): Check<ShopSystem> {
 export function everyOrderFinal(options: { withinMs?: number } = {}): Check<ShopSystem> {
   return eventually(
     'every order reaches a final state',
-    (shop) => {
+    ({ system: shop }) => {
       let open = 0;
       let first = '';
       for (const [orderId, order] of shop.state.orders()) {
@@ -129,7 +129,7 @@ export function everyOrderFinal(options: { withinMs?: number } = {}): Check<Shop
 export function settledBooksBalance(options: { withinMs?: number } = {}): Check<ShopSystem> {
   return eventually(
     'charged − refunded = confirmed orders, stock held = confirmed orders',
-    (shop) => {
+    ({ system: shop }) => {
       const orders = shop.state.orders();
       let confirmed = 0;
       for (const order of orders.values()) if (order.status === 'CONFIRMED') confirmed += order.amount;

@@ -47,8 +47,11 @@ export function ordersProcedures(observer: ShopObserver, topics?: OrderTopics): 
     return order;
   };
 
-  // ---- the orchestrator's saga log: the record and the order change in one transaction -----
+  return { 'orders.get': get, ...sagaLogProcedures(observer), ...choreographyProcedures(observer, topics) };
+}
 
+/** The orchestrator's saga log: the record and the order change in one transaction. */
+function sagaLogProcedures(observer: ShopObserver): Procedures {
   // Saga rows leave the order details out: the order row holds them, and each log write copies less.
   const sagaCreate: Procedure<{ record: SagaRecord<OrderDetails> }, SagaRecord<OrderDetails>> = async (tx, args, context) => {
     const { record } = args;
@@ -101,8 +104,11 @@ export function ordersProcedures(observer: ShopObserver, topics?: OrderTopics): 
     return records;
   };
 
-  // ---- the choreography initiator -----------------------------------------------------------
+  return { 'orders.saga-create': sagaCreate, 'orders.saga-save': sagaSave, 'orders.saga-unfinished': sagaUnfinished };
+}
 
+/** The choreography initiator: places orders as PENDING, finishes them, expires stale ones. */
+function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | undefined): Procedures {
   const place: Procedure<{ order: OrderDetails }, OrderReceipt> = async (tx, args, context) => {
     const { order } = args;
     const existing = await tx.get<OrderRow>(TABLES.orders, order.orderId);
@@ -146,15 +152,7 @@ export function ordersProcedures(observer: ShopObserver, topics?: OrderTopics): 
     return aborted;
   };
 
-  return {
-    'orders.get': get,
-    'orders.saga-create': sagaCreate,
-    'orders.saga-save': sagaSave,
-    'orders.saga-unfinished': sagaUnfinished,
-    'orders.place': place,
-    'orders.finish': finish,
-    'orders.expire': expire,
-  };
+  return { 'orders.place': place, 'orders.finish': finish, 'orders.expire': expire };
 }
 
 /** The receipt of a stored order. */

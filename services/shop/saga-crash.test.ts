@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { World } from '../../sim/world/world.ts';
 import { evaluate } from '../../sim/harness/checks.ts';
+import { WorkloadMetrics } from '../../sim/harness/workload.ts';
 import { GATEWAY_METHOD } from '../routing/gateway.ts';
 import { diskTable } from '../data/db-node.ts';
 import { buildShop } from './build.ts';
@@ -71,7 +72,7 @@ describe('order saga under crashes (property)', () => {
           }
           await world.sim.run({ untilMs: 8000, maxEvents: 500_000 });
 
-          const broken = checks.map((check) => ({ check, verdict: evaluate(check, shop, world.nowMs) })).filter(({ verdict }) => !verdict.holds);
+          const broken = checks.map((check) => ({ check, verdict: evaluate(check, { system: shop, world, nowMs: world.nowMs, metrics: new WorkloadMetrics(1000) }) })).filter(({ verdict }) => !verdict.holds);
           expect(broken.map(({ check, verdict }) => `${check.name}: ${verdict.message}`)).toEqual([]);
           const log = diskTable(world.node(databaseNode('orders', ordersInstances)), 'orders', TABLES.sagas);
           expect([...log.keys()], 'sagas left in the log').toEqual([]);

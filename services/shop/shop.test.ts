@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/world/world.ts';
 import { evaluate } from '../../sim/harness/checks.ts';
+import { WorkloadMetrics } from '../../sim/harness/workload.ts';
 import type { CallOutcome } from '../../sim/world/rpc.ts';
 import type { LinkOptions } from '../../sim/world/network.ts';
 import { GATEWAY_METHOD, type GatewayRequest } from '../routing/gateway.ts';
@@ -36,7 +37,7 @@ function shopWorld(architecture: ShopArchitecture, options: ShopOptions = {}, ne
     send(atMs, orderId, { path: '/api/orders', method: 'POST', headers: { authorization: `Bearer ${tokenOf(user)}` }, body: { orderId, items, address: { region } } });
   const broken = (): string[] =>
     shopInvariants()
-      .map((check) => ({ check, verdict: evaluate(check, shop, world.nowMs) }))
+      .map((check) => ({ check, verdict: evaluate(check, { system: shop, world, nowMs: world.nowMs, metrics: new WorkloadMetrics(1000) }) }))
       .filter(({ verdict }) => !verdict.holds)
       .map(({ check, verdict }) => `${check.name}: ${verdict.message}`);
   const statuses = (): Record<string, string> => Object.fromEntries([...shop.state.orders()].map(([id, row]) => [id, row.reason ? `${row.status} (${row.reason})` : row.status]));

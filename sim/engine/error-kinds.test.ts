@@ -6,7 +6,9 @@ describe('error kinds across copies of the modules', () => {
   it('instanceof knows an error made by another copy of errors.ts', async () => {
     const mine = await import('./errors.ts');
     vi.resetModules();
-    const copy = await import('./errors.ts?second-copy');
+    // A second module instance: the query makes the loader treat it as another file.
+    const specifier = './errors.ts?second-copy';
+    const copy = (await import(specifier)) as typeof mine;
     expect(copy.RpcError).not.toBe(mine.RpcError);
     const foreign = new copy.ServiceError('declined', 'card declined');
     expect(foreign instanceof mine.ServiceError).toBe(true);

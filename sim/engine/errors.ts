@@ -32,31 +32,54 @@ export class EngineInvariantError extends Error {
 }
 
 /**
- * Why a remote call failed.
- * - `timeout`: no answer before the deadline (lost message, crashed or partitioned callee, slowness).
- * - `refused`: the callee's process is down; its host answered at once.
- * - `unavailable`: nothing could serve the call (no instance, open circuit, full bulkhead…).
- * - `overloaded`: the callee's request queue was full and it shed the call.
- * - `rate-limited`, `unauthorized`, `not-found`, `bad-request`: refused by policy or by the service.
- * - `conflict`: a write lost an optimistic-concurrency race (expected version mismatch).
- * - `application`: the handler threw or returned an error.
+ * Why a remote call failed: the engine's own codes. Services add theirs (a refusal by policy, a
+ * lost write race…) to the type by declaration merging and at run time with `registerErrorCode`:
+ * ```ts
+ * declare module '../../sim/engine/errors.ts' { interface RpcErrorCodes { 'quota-exceeded': true } }
+ * registerErrorCode('quota-exceeded');
+ * ```
  */
-export type RpcErrorCode =
-  | 'timeout'
-  | 'refused'
-  | 'unavailable'
-  | 'overloaded'
-  | 'rate-limited'
-  | 'unauthorized'
-  | 'not-found'
-  | 'bad-request'
-  | 'conflict'
-  | 'application'
-  // A service's own codes (`declined`, `out-of-stock`…), thrown with `ServiceError`.
-  | (string & {});
+export interface RpcErrorCodes {
+  /** No answer before the deadline (lost message, crashed or partitioned callee, slowness). */
+  timeout: true;
+  /** The callee's process is down; its host answered at once. */
+  refused: true;
+  /** Nothing could serve the call (no instance, a component that refuses to try…). */
+  unavailable: true;
+  /** The callee's request queue was full and it shed the call. */
+  overloaded: true;
+  /** No such method or resource on the callee. */
+  'not-found': true;
+  /** The callee refused a malformed request. */
+  'bad-request': true;
+  /** The handler threw or returned an error. */
+  application: true;
+}
 
 /**
- * An error that is data about the simulated system (a failed call, a declined saga step, a rolled
+ * Why a remote call failed: one of the engine's codes, a code a pattern in services/ declared, or
+ * a service's own code (`declined`, `out-of-stock`…) thrown with `ServiceError`.
+ */
+export type RpcErrorCode = (keyof RpcErrorCodes & string) | (string & {});
+
+const knownCodes = new Set<string>(['timeout', 'refused', 'unavailable', 'overloaded', 'not-found', 'bad-request', 'application']);
+
+/**
+ * Declares the codes a pattern uses (its type comes from declaration merging into
+ * `RpcErrorCodes`); reports list them apart from a service's ad-hoc codes. Registering twice is
+ * harmless.
+ */
+export function registerErrorCode(...codes: (keyof RpcErrorCodes & string)[]): void {
+  for (const code of codes) knownCodes.add(code);
+}
+
+/** True for a code of the engine or one a pattern registered. */
+export function isRegisteredErrorCode(code: string): boolean {
+  return knownCodes.has(code);
+}
+
+/**
+ * An error that is data about the simulated system (a failed call, a declined business step, a rolled
  * back procedure), made by the thousand on hot paths. It carries no host stack trace: capturing
  * one for each cost about a sixth of a run, and it would say nothing about the simulation.
  */
@@ -79,6 +102,7 @@ export class RpcError extends SimulatedError {
     readonly source?: string,
   ) {
     super(message);
+    // A typo in a code would otherwise pass for a real failure and silently skip every handler.
   }
 }
 

@@ -17,7 +17,7 @@ export interface Span {
 }
 
 /**
- * One thing that happened. `kind` names it (`msg.sent`, `node.crash`, `breaker.state`, `span`…);
+ * One thing that happened. `kind` names it (`msg.sent`, `node.crash`, `span`…);
  * `node` is where it happened, `peer` the other side if any, `id` a message or request id, and
  * `detail` a short free text. Spans carry their record in `span`.
  */

@@ -2,6 +2,9 @@
 // `eventually` must come true once faults heal, `sometimes` records coverage across seeds,
 // `slo` (slo.ts) is judged at the end from the request figures.
 import type { SloSpec } from './slo-spec.ts';
+// `eventually` must come true once faults heal, `sometimes` records coverage across seeds.
+import type { World } from '../world/world.ts';
+import type { WorkloadMetrics } from './workload.ts';
 
 /** What a check predicate returns: true when it holds, false or a message saying why it does not, or a violation with its evidence. */
 export type CheckVerdict = boolean | string | CheckViolation;
@@ -35,8 +38,19 @@ export interface HistoryWitness {
   operations: WitnessOperation[];
 }
 
-/** A predicate over the system a variant built, evaluated from outside the services. */
-export type CheckPredicate<S> = (system: S, nowMs: number) => CheckVerdict;
+/**
+ * What a check (and a system's `metrics()`) sees of a run: the system the variant built, the world
+ * it runs in, the virtual time, and the workload's metrics so far (requests sent, answered, failed).
+ */
+export interface CheckContext<S = unknown> {
+  system: S;
+  world: World;
+  nowMs: number;
+  metrics: WorkloadMetrics;
+}
+
+/** A predicate over a run, evaluated from outside the services. */
+export type CheckPredicate<S> = (run: CheckContext<S>) => CheckVerdict;
 
 /** A check as data. */
 export interface Check<S = unknown> {
@@ -44,7 +58,7 @@ export interface Check<S = unknown> {
   /** `slo`: judged once, at the end, from the workload's request figures (see slo.ts). */
   kind: 'always' | 'eventually' | 'sometimes' | 'slo';
   // Method syntax on purpose: a Check<Shop> is then usable where a Check<SystemHandle> is expected.
-  predicate(system: S, nowMs: number): CheckVerdict;
+  predicate(run: CheckContext<S>): CheckVerdict;
   /** eventually: how long after faults heal it may take to come true (default: the scenario's quiesceMs). */
   withinMs?: number;
   /** slo: the targets (set by `slo()`). */
@@ -74,15 +88,15 @@ export function eventually<S>(name: string, predicate: CheckPredicate<S>, option
   return { name, kind: 'eventually', predicate, ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}) };
 }
 
-/** Never fails; a sweep reports in how many seeds it was reached (coverage: "a breaker half-opened"). */
+/** Never fails; a sweep reports in how many seeds it was reached (coverage: "a retry gave up"). */
 export function sometimes<S>(name: string, predicate: CheckPredicate<S>): Check<S> {
   return { name, kind: 'sometimes', predicate };
 }
 
 /** Evaluates a predicate; a throwing predicate counts as a failure with its message. */
-export function evaluate<S>(check: Check<S>, system: S, nowMs: number): { holds: boolean; message: string; witness?: HistoryWitness } {
+export function evaluate<S>(check: Check<S>, run: CheckContext<S>): { holds: boolean; message: string; witness?: HistoryWitness } {
   try {
-    const verdict = check.predicate(system, nowMs);
+    const verdict = check.predicate(run);
     if (verdict === true) return { holds: true, message: '' };
     if (typeof verdict === 'object' && verdict !== null) {
       return { holds: false, message: verdict.message, ...(verdict.witness ? { witness: verdict.witness } : {}) };

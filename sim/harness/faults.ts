@@ -56,39 +56,147 @@ export const release = (from?: string, to?: string): Fault => ({ kind: 'release'
 /** Changes one direction of a link (latency, loss…). */
 export const degradeLink = (from: string, to: string, link: LinkOptions): Fault => ({ kind: 'link', from, to, link });
 
-/** One line describing a fault, e.g. `crash payments` or `partition orders | inventory`. */
-export function describeFault(fault: Fault): string {
-  switch (fault.kind) {
-    case 'crash':
-      return `crash ${fault.node}${fault.wipeDurable ? ' (wipe durable)' : ''}`;
-    case 'restart':
-    case 'pause':
-    case 'resume':
-    case 'isolate':
-      return `${fault.kind} ${fault.node}`;
-    case 'crash-loop':
-      return `crash-loop ${fault.node} for ${fault.starts} starts`;
-    case 'slow':
-      return `slow ${fault.node} x${fault.factor}`;
-    case 'skew':
-      return `skew ${fault.node} ${fault.skewMs}ms ${fault.driftPpm ?? 0}ppm`;
-    case 'partition':
-      return `partition ${fault.from.join(',')} ${fault.oneWay ? '->' : '|'} ${fault.to.join(',')}`;
-    case 'heal':
-      return 'heal';
-    case 'hold':
-      return `hold ${fault.from}->${fault.to}`;
-    case 'release':
-      return `release ${fault.from ?? '*'}->${fault.to ?? '*'}`;
-    case 'link': {
+/** Undoes one applied fault (restart after a crash, heal after a partition…). */
+export type FaultUndo = () => void;
+
+/** What the harness knows of one fault kind: how it reads, which nodes it names, how it applies. */
+interface FaultKind<F extends Fault> {
+  /** One line, e.g. `crash payments`. */
+  describe(fault: F): string;
+  /** The nodes it names (`*` matches any). */
+  nodes(fault: F): string[];
+  /** Applies it now; returns how to undo it when it has a natural end. */
+  apply(world: World, fault: F): FaultUndo | undefined;
+  /** A problem with its values, as the end of a ConfigError message, or undefined. */
+  invalid?(fault: F): string | undefined;
+}
+
+type FaultOf<K extends Fault['kind']> = Extract<Fault, { kind: K }>;
+
+const oneNode = (fault: { node: string }): string[] => [fault.node];
+const bothEnds = (fault: { from: string; to: string }): string[] => [fault.from, fault.to];
+
+/** Every fault kind, one record each. */
+const FAULT_KINDS: { [K in Fault['kind']]: FaultKind<FaultOf<K>> } = {
+  crash: {
+    describe: (fault) => `crash ${fault.node}${fault.wipeDurable ? ' (wipe durable)' : ''}`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      world.crash(fault.node, { wipeDurable: fault.wipeDurable ?? false });
+      return () => {
+        if (world.node(fault.node).status === 'down') world.restart(fault.node);
+      };
+    },
+  },
+  restart: {
+    describe: (fault) => `restart ${fault.node}`,
+    nodes: oneNode,
+    apply: (world, fault) => void world.restart(fault.node),
+  },
+  'crash-loop': {
+    describe: (fault) => `crash-loop ${fault.node} for ${fault.starts} starts`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      world.crashLoop(fault.node, fault.starts, fault.startupMs);
+      // The end of the fault is the fix being deployed: later starts succeed.
+      return () => {
+        world.node(fault.node).crashOnStarts = 0;
+      };
+    },
+  },
+  pause: {
+    describe: (fault) => `pause ${fault.node}`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      world.pause(fault.node);
+      return () => world.resume(fault.node);
+    },
+  },
+  resume: {
+    describe: (fault) => `resume ${fault.node}`,
+    nodes: oneNode,
+    apply: (world, fault) => void world.resume(fault.node),
+  },
+  slow: {
+    describe: (fault) => `slow ${fault.node} x${fault.factor}`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      const before = world.node(fault.node).slowFactor;
+      world.slow(fault.node, fault.factor);
+      return () => world.slow(fault.node, before);
+    },
+    invalid: (fault) => (fault.factor > 0 && Number.isFinite(fault.factor) ? undefined : 'slow factor must be a finite number > 0'),
+  },
+  skew: {
+    describe: (fault) => `skew ${fault.node} ${fault.skewMs}ms ${fault.driftPpm ?? 0}ppm`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      const node = world.node(fault.node);
+      const skewMs = node.clockSkewMs;
+      const driftPpm = node.clockDriftPpm;
+      world.skewClock(fault.node, fault.skewMs, fault.driftPpm ?? 0);
+      return () => world.skewClock(fault.node, skewMs, driftPpm);
+    },
+  },
+  partition: {
+    describe: (fault) => `partition ${fault.from.join(',')} ${fault.oneWay ? '->' : '|'} ${fault.to.join(',')}`,
+    nodes: (fault) => [...fault.from, ...fault.to],
+    apply: (world, fault) => {
+      const id = world.partition(fault.from, fault.to, { oneWay: fault.oneWay ?? false });
+      return () => world.heal(id);
+    },
+  },
+  isolate: {
+    describe: (fault) => `isolate ${fault.node}`,
+    nodes: oneNode,
+    apply: (world, fault) => {
+      const id = world.isolate(fault.node);
+      return () => world.heal(id);
+    },
+  },
+  heal: {
+    describe: () => 'heal',
+    nodes: () => [],
+    apply: (world) => void world.heal(),
+  },
+  hold: {
+    describe: (fault) => `hold ${fault.from}->${fault.to}`,
+    nodes: bothEnds,
+    apply: (world, fault) => {
+      world.hold(fault.from, fault.to);
+      return () => world.release(fault.from, fault.to);
+    },
+  },
+  release: {
+    describe: (fault) => `release ${fault.from ?? '*'}->${fault.to ?? '*'}`,
+    nodes: (fault) => [fault.from ?? '*', fault.to ?? '*'],
+    apply: (world, fault) => void world.release(fault.from ?? '*', fault.to ?? '*'),
+  },
+  link: {
+    describe: (fault) => {
       const parts: string[] = [];
       if (fault.link.latencyMs) parts.push(`latency ${describeDistribution(fault.link.latencyMs)}`);
       if (fault.link.lossProbability !== undefined) parts.push(`loss ${fault.link.lossProbability}`);
       if (fault.link.duplicateProbability !== undefined) parts.push(`dup ${fault.link.duplicateProbability}`);
       if (fault.link.reorderProbability !== undefined) parts.push(`reorder ${fault.link.reorderProbability}`);
       return `link ${fault.from}->${fault.to} ${parts.join(' ')}`.trim();
-    }
-  }
+    },
+    nodes: bothEnds,
+    apply: (world, fault) => {
+      world.setLink(fault.from, fault.to, fault.link);
+      return () => world.network.resetLink(fault.from, fault.to);
+    },
+  },
+};
+
+/** The record of a fault's kind. */
+function kindOf<F extends Fault>(fault: F): FaultKind<F> {
+  return FAULT_KINDS[fault.kind] as unknown as FaultKind<F>;
+}
+
+/** One line describing a fault, e.g. `crash payments` or `partition orders | inventory`. */
+export function describeFault(fault: Fault): string {
+  return kindOf(fault).describe(fault);
 }
 
 /** One line describing a scheduled fault, e.g. `@30000ms for 30000ms: crash payments`. */
@@ -103,31 +211,15 @@ function round(value: number): number {
 
 /** The nodes a fault names. */
 export function faultNodes(fault: Fault): string[] {
-  switch (fault.kind) {
-    case 'crash':
-    case 'crash-loop':
-    case 'restart':
-    case 'pause':
-    case 'resume':
-    case 'slow':
-    case 'skew':
-    case 'isolate':
-      return [fault.node];
-    case 'partition':
-      return [...fault.from, ...fault.to];
-    case 'hold':
-    case 'link':
-      return [fault.from, fault.to];
-    case 'release':
-      return [fault.from ?? '*', fault.to ?? '*'];
-    case 'heal':
-      return [];
-  }
+  return kindOf(fault).nodes(fault);
 }
 
 /** Checks a schedule against a world: known nodes, times >= 0, sane factors. Throws ConfigError. */
 export function validateSchedule(schedule: readonly ScheduledFault[], world: World): void {
   for (const scheduled of schedule) {
+    if (!Object.hasOwn(FAULT_KINDS, scheduled.fault?.kind)) {
+      throw new ConfigError(`unknown fault kind '${scheduled.fault?.kind}': use one of ${Object.keys(FAULT_KINDS).join(', ')}`);
+    }
     const where = `fault '${describeScheduledFault(scheduled)}'`;
     if (!(scheduled.atMs >= 0) || !Number.isFinite(scheduled.atMs)) throw new ConfigError(`${where}: atMs must be a finite number >= 0`);
     if (scheduled.durationMs !== undefined && !(scheduled.durationMs >= 0 && Number.isFinite(scheduled.durationMs))) {
@@ -140,72 +232,14 @@ export function validateSchedule(schedule: readonly ScheduledFault[], world: Wor
         throw new ConfigError(`${where} names unknown node '${name}': known nodes are ${known}`);
       }
     }
-    const fault = scheduled.fault;
-    if (fault.kind === 'slow' && !(fault.factor > 0 && Number.isFinite(fault.factor))) {
-      throw new ConfigError(`${where}: slow factor must be a finite number > 0`);
-    }
+    const problem = kindOf(scheduled.fault).invalid?.(scheduled.fault);
+    if (problem !== undefined) throw new ConfigError(`${where}: ${problem}`);
   }
 }
 
-/** Undoes one applied fault (restart after a crash, heal after a partition…). */
-export type FaultUndo = () => void;
-
 /** Applies a fault now; returns how to undo it when the fault has a natural end. */
 export function applyFault(world: World, fault: Fault): FaultUndo | undefined {
-  switch (fault.kind) {
-    case 'crash':
-      world.crash(fault.node, { wipeDurable: fault.wipeDurable ?? false });
-      return () => {
-        if (world.node(fault.node).status === 'down') world.restart(fault.node);
-      };
-    case 'restart':
-      world.restart(fault.node);
-      return undefined;
-    case 'crash-loop':
-      world.crashLoop(fault.node, fault.starts, fault.startupMs);
-      // The end of the fault is the fix being deployed: later starts succeed.
-      return () => {
-        world.node(fault.node).crashOnStarts = 0;
-      };
-    case 'pause':
-      world.pause(fault.node);
-      return () => world.resume(fault.node);
-    case 'resume':
-      world.resume(fault.node);
-      return undefined;
-    case 'slow': {
-      const before = world.node(fault.node).slowFactor;
-      world.slow(fault.node, fault.factor);
-      return () => world.slow(fault.node, before);
-    }
-    case 'skew': {
-      const node = world.node(fault.node);
-      const skewMs = node.clockSkewMs;
-      const driftPpm = node.clockDriftPpm;
-      world.skewClock(fault.node, fault.skewMs, fault.driftPpm ?? 0);
-      return () => world.skewClock(fault.node, skewMs, driftPpm);
-    }
-    case 'partition': {
-      const id = world.partition(fault.from, fault.to, { oneWay: fault.oneWay ?? false });
-      return () => world.heal(id);
-    }
-    case 'isolate': {
-      const id = world.isolate(fault.node);
-      return () => world.heal(id);
-    }
-    case 'heal':
-      world.heal();
-      return undefined;
-    case 'hold':
-      world.hold(fault.from, fault.to);
-      return () => world.release(fault.from, fault.to);
-    case 'release':
-      world.release(fault.from ?? '*', fault.to ?? '*');
-      return undefined;
-    case 'link':
-      world.setLink(fault.from, fault.to, fault.link);
-      return () => world.network.resetLink(fault.from, fault.to);
-  }
+  return kindOf(fault).apply(world, fault);
 }
 
 /**
@@ -276,6 +310,7 @@ export interface FaultRegime {
 export function validateRegime(regime: FaultRegime): void {
   for (const entry of regime.entries) {
     const where = `fault regime entry '${entry.kind}'`;
+    if (!Object.hasOwn(REGIME_FAULTS, entry.kind)) throw new ConfigError(`${where}: unknown kind; use one of ${Object.keys(REGIME_FAULTS).join(', ')}`);
     if (!(entry.probabilityPerSec >= 0 && entry.probabilityPerSec <= 1)) {
       throw new ConfigError(`${where}: probabilityPerSec is ${entry.probabilityPerSec}; a probability must be between 0 and 1`);
     }
@@ -310,21 +345,17 @@ export function drawSchedule(regime: FaultRegime, horizonMs: number, rng: Rng): 
   return schedule.sort((a, b) => a.atMs - b.atMs);
 }
 
+/** The fault each regime kind draws, against the chosen target. */
+const REGIME_FAULTS: Record<FaultRegimeEntry['kind'], (entry: FaultRegimeEntry, target: string) => Fault> = {
+  crash: (_entry, target) => crash(target),
+  pause: (_entry, target) => pause(target),
+  slow: (entry, target) => slow(target, entry.magnitude ?? 10),
+  isolate: (_entry, target) => isolate(target),
+  partition: (entry, target) => partition([target], entry.targets.filter((name) => name !== target)),
+  skew: (entry, target) => skew(target, entry.magnitude ?? 5000),
+  'lossy-link': (entry, target) => degradeLink(target, '*', { lossProbability: entry.magnitude ?? 0.3 }),
+};
+
 function regimeFault(entry: FaultRegimeEntry, target: string): Fault {
-  switch (entry.kind) {
-    case 'crash':
-      return crash(target);
-    case 'pause':
-      return pause(target);
-    case 'slow':
-      return slow(target, entry.magnitude ?? 10);
-    case 'isolate':
-      return isolate(target);
-    case 'partition':
-      return partition([target], entry.targets.filter((name) => name !== target));
-    case 'skew':
-      return skew(target, entry.magnitude ?? 5000);
-    case 'lossy-link':
-      return degradeLink(target, '*', { lossProbability: entry.magnitude ?? 0.3 });
-  }
+  return REGIME_FAULTS[entry.kind](entry, target);
 }

@@ -270,7 +270,7 @@ export interface TimeBucket {
  * time beyond `maxBuckets × bucketMs` arrives, adjacent bucket pairs are merged (doubling
  * `bucketMs`) until it fits, so counts are conserved and only resolution is lost.
  *
- * Latency per bucket covers every completed request, ok or failed (a fast-failing breaker and a
+ * Latency per bucket covers every completed request, ok or failed (a fast-failing component and a
  * timing-out dependency both show up in it). Percentiles come from a 120-bin log-scale sketch per
  * bucket, not an HDR histogram, which would cost ~100 KB per bucket.
  */

@@ -54,7 +54,7 @@ export interface VariantResult {
   options: Record<string, number>;
   /** Throughput, errors and latency over time, for charts. */
   series: TimeBucket[];
-  /** State-change timeline for charts (breaker states, compensations…), bounded. */
+  /** State-change timeline for charts (faults, crashes, and the state changes services register), bounded. */
   timeline: TimelineEntry[];
   /**
    * Errors thrown by service code, grouped by node, method, code and message, most frequent first:

@@ -5,9 +5,17 @@ import { always, eventually, sometimes } from './checks.ts';
 import { ConfigError } from '../engine/errors.ts';
 import { crash, partition } from './faults.ts';
 import { guardInstalled } from '../engine/guard.ts';
+import { registerFailureEvents } from './failure-events.ts';
 import { drawOptions, planFor, runScenario, runVariant, findVariant } from './runner.ts';
 import { scenario, type ScenarioDefinition, type SystemHandle } from './scenario.ts';
 import type { World } from '../world/world.ts';
+
+// The event a test component emits when it gives up.
+declare module '../engine/trace-kinds.ts' {
+  interface TraceKinds {
+    'test.gave-up': true;
+  }
+}
 
 interface Tiny extends SystemHandle {
   world: World;
@@ -106,7 +114,7 @@ describe('checks become failures', () => {
   it('a failing always-check is recorded once, as correctness, at the first sample where it fails', async () => {
     const definition = tiny({
       checkIntervalMs: 10,
-      checks: [always<Tiny>('fewer than 3 served', (system) => system.served() < 3 || `served ${system.served()}`)],
+      checks: [always<Tiny>('fewer than 3 served', ({ system }) => system.served() < 3 || `served ${system.served()}`)],
     });
     const result = await runScenario(scenario(definition), 1);
     const variant = result.variants[0]!;
@@ -128,7 +136,7 @@ describe('checks become failures', () => {
   });
 
   it('an always-check is also sampled at the end of the run', async () => {
-    const definition = tiny({ checkIntervalMs: 1000, checks: [always<Tiny>('never more than 5', (system) => system.served() <= 5)] });
+    const definition = tiny({ checkIntervalMs: 1000, checks: [always<Tiny>('never more than 5', ({ system }) => system.served() <= 5)] });
     const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
     expect(variant.failures).toEqual([{ kind: 'correctness', check: 'never more than 5', atMs: 100, message: 'never more than 5 does not hold' }]);
   });
@@ -159,7 +167,7 @@ describe('checks become failures', () => {
     const definition = tiny({
       quiesceMs: 5000,
       faults: [{ atMs: 20, fault: crash('svc') }],
-      checks: [eventually<Tiny>('svc up', (system) => system.world.node('svc').status === 'up')],
+      checks: [eventually<Tiny>('svc up', ({ system }) => system.world.node('svc').status === 'up')],
     });
     const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
     expect(variant.failures).toEqual([]);
@@ -170,11 +178,70 @@ describe('checks become failures', () => {
   it('sometimes-checks report coverage and never fail', async () => {
     const definition = tiny({
       checkIntervalMs: 10,
-      checks: [sometimes<Tiny>('served 4', (system) => system.served() >= 4), sometimes<Tiny>('served 100', (system) => system.served() >= 100)],
+      checks: [sometimes<Tiny>('served 4', ({ system }) => system.served() >= 4), sometimes<Tiny>('served 100', ({ system }) => system.served() >= 100)],
     });
     const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
     expect(variant.coverage).toEqual({ 'served 4': true, 'served 100': false });
     expect(variant.ok).toBe(true);
+  });
+});
+
+describe('the run as checks and metrics see it', () => {
+  it('a check receives the system, the world, the virtual time and the workload metrics so far', async () => {
+    const seen: [number, number, boolean][] = [];
+    const definition = tiny({
+      checkIntervalMs: 30,
+      checks: [always<Tiny>('records', ({ system, world, nowMs, metrics }) => (seen.push([nowMs, metrics.sent, world === system.world]), true))],
+    });
+    await runScenario(scenario(definition), 1);
+    // Requests leave at 10, 25, 40, 55, 70, 85 (none at the end, 100): samples at 30, 60, 90, at the
+    // end of the load and at the end of the (empty) quiesce phase.
+    expect(seen).toEqual([[30, 2, true], [60, 4, true], [90, 6, true], [100, 6, true], [100, 6, true]]);
+  });
+
+  it("a system's metrics() receives the same view of the run at its end", async () => {
+    const definition = tiny();
+    const build = definition.variants[0]!.build;
+    definition.variants[0]!.build = (world, env) => ({ ...build(world, env), metrics: ({ nowMs, metrics }) => ({ endMs: nowMs, answered: metrics.ok }) });
+    const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
+    expect(variant.metrics.consistency).toEqual({ endMs: variant.simulatedMs, answered: variant.metrics.requests.ok });
+  });
+});
+
+describe('failure events', () => {
+  it('a registered failure event (a component that gave up) is a failure of its kind, naming node and detail', async () => {
+    registerFailureEvents('liveness', 'test.gave-up');
+    const givesUp = (world: World): void => {
+      world.addNode('worker', (ctx) => ({ onStart: () => void ctx.setTimer(30, () => ctx.emit('test.gave-up', 'job j1: 3 tries failed')) }));
+    };
+    const variant = (await runScenario(scenario(tiny({}, 5, givesUp)), 1)).variants[0]!;
+    expect(variant.failures).toEqual([{ kind: 'liveness', check: 'test.gave-up', atMs: 30, message: 'worker: job j1: 3 tries failed' }]);
+    expect(variant.ok).toBe(false);
+  });
+});
+
+describe('scripted clients', () => {
+  it("world.client's requests count in the metrics like workload traffic, under their endpoint", async () => {
+    const definition = tiny({ workload: { kind: 'open', ratePerSec: 1, maxRequests: 0, request: () => ({ endpoint: 'GET /x', method: 'get' }) } });
+    const build = definition.variants[0]!.build;
+    const answers: unknown[] = [];
+    definition.variants[0]!.build = (world, env) => {
+      const system = build(world, env);
+      world.client(async (ctx) => {
+        for (let index = 0; index < 3; index++) {
+          answers.push([ctx.nowMs, await ctx.call('svc', 'get', undefined, { endpoint: 'script' })]);
+          await ctx.sleep(20);
+        }
+        await ctx.call('nowhere', 'get').catch((error: Error) => answers.push(error.message));
+      });
+      return system;
+    };
+    const variant = (await runScenario(scenario(definition), 1)).variants[0]!;
+    // Sent at 0, 25, 50 (5 ms of service, 20 ms of sleep), then one call to a node that does not exist.
+    expect(answers).toEqual([[0, 1], [25, 2], [50, 3], 'no node nowhere']);
+    expect(variant.metrics.requests).toEqual({ total: 4, ok: 3, failed: 1 });
+    expect(variant.metrics.endpoints.map((endpoint) => [endpoint.endpoint, endpoint.ok, endpoint.failed])).toEqual([['script', 3, 0], ['get', 0, 1]]);
+    expect(variant.metrics.errors).toEqual({ unavailable: 1 });
   });
 });
 
@@ -234,8 +301,8 @@ describe('limits and crashes', () => {
     await expect(runScenario(scenario(noEntry), 1)).rejects.toThrow("variant 'single' build() must return an object with an entry node name");
     const unknownEntry = tiny();
     const build = unknownEntry.variants[0]!.build;
-    unknownEntry.variants[0]!.build = (world, env) => ({ ...build(world, env), entry: 'gateway' });
-    await expect(runScenario(scenario(unknownEntry), 1)).rejects.toThrow("unknown node 'gateway': known nodes are svc");
+    unknownEntry.variants[0]!.build = (world, env) => ({ ...build(world, env), entry: 'frontend' });
+    await expect(runScenario(scenario(unknownEntry), 1)).rejects.toThrow("unknown node 'frontend': known nodes are svc");
     const badFault = tiny({ faults: [{ atMs: 1, fault: partition(['svc'], ['db']) }] });
     await expect(runScenario(scenario(badFault), 1)).rejects.toThrow(ConfigError);
     expect(guardInstalled()).toBe(false);

@@ -3,18 +3,20 @@
 import { World, CLIENT } from '../world/world.ts';
 import { installGuard } from '../engine/guard.ts';
 import { Rng } from '../engine/rng.ts';
-import { evaluate, type Failure } from './checks.ts';
+import { evaluate, type Check, type CheckContext, type Failure } from './checks.ts';
+import type { ClientObserver } from '../world/client.ts';
 import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault, type ScheduledFault } from './faults.ts';
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, EngineInvariantError, errorMessage } from '../engine/errors.ts';
 import { serviceFailures, serviceFigures } from './service-failures.ts';
-import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
-import { Trace, type TraceSink } from '../engine/trace.ts';
 import { SloMonitor } from './slo.ts';
 import { nodeFigures } from './node-figures.ts';
-import { SERVICE_EVENT_KINDS } from './service-events.ts';
-import { TimelineRecorder } from './timeline.ts';
+import { TimelineRecorder } from './timeline-recorder.ts';
+import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import { timelineKinds } from './timeline.ts';
+import { failureEvents } from './failure-events.ts';
+import { Trace, type TraceSink } from '../engine/trace.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -40,16 +42,8 @@ export interface RunObservers {
   filteredSinks?: { kinds: readonly string[]; sink: TraceSink }[];
 }
 
-/** Trace kinds kept in a result's timeline for charts: node and fault events, then every service event. */
-export const TIMELINE_KINDS = [
-  'fault',
-  'fault.end',
-  'node.crash',
-  'node.restart',
-  'node.pause',
-  'node.resume',
-  ...SERVICE_EVENT_KINDS,
-];
+/** Failures recorded from failure events; beyond it they are counted in the trace only. */
+const MAX_EVENT_FAILURES = 100;
 
 /** Finds a variant by name; a ConfigError lists the names when there is none. */
 export function findVariant<S extends SystemHandle>(definition: Scenario<S>, name: string): VariantDefinition<S> {
@@ -96,108 +90,195 @@ export function planFor(definition: Scenario, seed: number, variantName: string,
 export async function runVariant(definition: Scenario, plan: RunPlan, observers: RunObservers = {}): Promise<VariantResult> {
   const variant = findVariant(definition, plan.variant);
   const world = new World(plan.seed, worldOptions(definition));
-  const sim = world.sim;
-  for (const sink of observers.sinks ?? []) sim.trace.addSink(sink);
-  for (const { kinds, sink } of observers.filteredSinks ?? []) sim.trace.addFilteredSink(kinds, sink);
-  const timeline = new TimelineRecorder();
-  sim.trace.addFilteredSink(TIMELINE_KINDS, timeline.sink);
-  const guardRandom = sim.rng.fork('Math.random');
-  const uninstall = installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
-  const failures: Failure[] = [];
-  const failedChecks = new Set<string>();
-  const coverage: Record<string, boolean> = {};
+  attachObservers(world, observers);
+  const timeline = recordTimeline(world);
   const metrics = new WorkloadMetrics(definition.bucketMs);
+  world.observeClients(countScriptedRequests(metrics));
+  const checks = new CheckSampler(definition.checks);
   const slos = new SloMonitor(definition.checks, plan.faults, plan.durationMs);
   slos.attach(metrics);
+  recordFailureEvents(world, checks);
+  const uninstall = guardRun(world);
   let system: SystemHandle | undefined;
   try {
-    system = variant.build(world, { seed: plan.seed, rng: sim.rng.fork('build'), options: plan.options, variant: variant.name });
-    if (!system || (typeof system.entry !== 'string' && typeof system.entry !== 'function')) {
-      throw new ConfigError(`variant '${variant.name}' build() must return an object with an entry node name`);
-    }
-    if (typeof system.entry === 'string' && !world.hasNode(system.entry)) world.node(system.entry);
-    validateSchedule(plan.faults, world);
-    const built = system;
-    const entryOf = typeof built.entry === 'string' ? constantEntry(built.entry) : built.entry;
-    const workload = {
-      ...definition.workload,
-      ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}),
-      ...(plan.onlyRequests !== undefined ? { onlyRequests: plan.onlyRequests } : {}),
-    };
-    const driver = new WorkloadDriver(world, workload, entryOf, metrics, plan.durationMs);
-    const healAll = scheduleFaults(world, plan.faults);
-
-    for (const check of definition.checks) if (check.kind === 'sometimes') coverage[check.name] = false;
-    const sample = (phaseAtMs: number): void => {
-      for (const check of definition.checks) {
-        if (check.kind === 'sometimes') {
-          if (!coverage[check.name] && evaluate(check, built, phaseAtMs).holds) coverage[check.name] = true;
-          continue;
-        }
-        if (check.kind !== 'always' || failedChecks.has(check.name)) continue;
-        const verdict = evaluate(check, built, phaseAtMs);
-        if (!verdict.holds) {
-          failedChecks.add(check.name);
-          const failure: Failure = { kind: 'correctness', check: check.name, atMs: phaseAtMs, message: verdict.message };
-          if (verdict.witness) failure.witness = verdict.witness;
-          failures.push(failure);
-        }
-      }
-    };
-    const sampler = (): void => {
-      sample(sim.nowMs);
-      sim.daemon(definition.checkIntervalMs, sampler);
-    };
-    sim.daemon(definition.checkIntervalMs, sampler);
-    driver.start();
-
-    const budget = definition.maxEvents;
-    // The whole duration runs, background work included, even when the workload leaves gaps.
-    const mainStop = await sim.run({ untilMs: plan.durationMs, maxEvents: budget, stopWhenIdle: false });
-    if (mainStop.reason === 'budget') {
-      failures.push(budgetFailure(budget, sim.nowMs, plan.durationMs));
-    } else {
-      sample(sim.nowMs);
-      // Quiesce: the workload stops, every fault heals, crashed nodes come back.
-      driver.stop();
-      healAll();
-      for (const node of world.allNodes()) if (node.status === 'down' && !node.removed) world.restart(node.name);
-      built.onQuiesce?.();
-      await quiesce(definition, world, built, failures, failedChecks, sample, () => metrics.sent - metrics.ok - metrics.failed);
-    }
+    system = buildSystem(variant, world, plan);
+    await drive(definition, plan, world, system, metrics, checks);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof EngineInvariantError) throw error;
-    failures.push({ kind: 'crash', check: 'simulator', atMs: sim.nowMs, message: errorMessage(error) });
+    checks.failures.push({ kind: 'crash', check: 'simulator', atMs: world.nowMs, message: errorMessage(error) });
   } finally {
     uninstall();
   }
+  const consistency = readSystemMetrics(system, checks, { world, nowMs: world.nowMs, metrics });
   const service = serviceFigures(world);
-  failures.push(...serviceFailures(world, service, definition.tolerateServiceErrors ?? false));
+  checks.failures.push(...serviceFailures(world, service, definition.tolerateServiceErrors ?? false));
+  const endpointNames = metrics.endpoints.endpoints().map((entry) => entry.endpoint);
+  checks.failures.push(...slos.evaluate(world.nowMs, endpointNames, plan.maxRequests === undefined));
+  const result = collectResult(variant.name, plan, world, metrics, checks, consistency, timeline.entries);
+  result.errors = service.errors;
+  result.hungRequests = service.hungRequests;
+  if (system?.history) {
+    try {
+      result.history = system.history();
+    } catch (error) {
+      checks.failures.push({ kind: 'crash', check: 'history', atMs: world.nowMs, message: errorMessage(error) });
+      result.ok = false;
+    }
+  }
+  return result;
+}
 
+function attachObservers(world: World, observers: RunObservers): void {
+  for (const sink of observers.sinks ?? []) world.sim.trace.addSink(sink);
+  for (const { kinds, sink } of observers.filteredSinks ?? []) world.sim.trace.addFilteredSink(kinds, sink);
+}
+
+/** Records the registered timeline kinds, bounded per kind (see TimelineRecorder). */
+function recordTimeline(world: World): TimelineRecorder {
+  const timeline = new TimelineRecorder();
+  world.sim.trace.addFilteredSink(timelineKinds(), timeline.sink);
+  return timeline;
+}
+
+/** Registered failure events (a component that gave up) become failures, the first MAX_EVENT_FAILURES of them. */
+function recordFailureEvents(world: World, checks: CheckSampler): void {
+  const registered = failureEvents();
+  if (registered.size === 0) return;
+  let recorded = 0;
+  world.sim.trace.addFilteredSink(registered.keys(), (event) => {
+    if (recorded++ >= MAX_EVENT_FAILURES) return;
+    checks.failures.push({ kind: registered.get(event.kind)!, check: event.kind, atMs: event.atMs, message: `${event.node}: ${event.detail ?? ''}`.trim() });
+  });
+}
+
+/** Scripted clients' requests count in the metrics exactly like the workload's. */
+function countScriptedRequests(metrics: WorkloadMetrics): ClientObserver {
+  return {
+    sent: () => {
+      metrics.sent++;
+    },
+    finished: (endpoint, startMs, endMs, outcome) => metrics.record(endpoint, startMs, endMs, outcome),
+  };
+}
+
+/** Replaces real time and Math.random with the run's clock and a stream of its seed; returns the undo. */
+function guardRun(world: World): () => void {
+  const sim = world.sim;
+  const guardRandom = sim.rng.fork('Math.random');
+  return installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
+}
+
+function buildSystem(variant: VariantDefinition, world: World, plan: RunPlan): SystemHandle {
+  const system = variant.build(world, { seed: plan.seed, rng: world.sim.rng.fork('build'), options: plan.options, variant: variant.name });
+  if (!system || (typeof system.entry !== 'string' && typeof system.entry !== 'function')) {
+    throw new ConfigError(`variant '${variant.name}' build() must return an object with an entry node name`);
+  }
+  if (typeof system.entry === 'string' && !world.hasNode(system.entry)) world.node(system.entry);
+  validateSchedule(plan.faults, world);
+  return system;
+}
+
+/**
+ * Samples checks during a run: `always` checks record their first failure, `sometimes` checks
+ * whether they were ever reached; `eventually` checks are settled by `quiesce`.
+ */
+class CheckSampler {
+  readonly failures: Failure[] = [];
+  readonly failed = new Set<string>();
+  readonly coverage: Record<string, boolean> = {};
+
+  constructor(readonly checks: readonly Check<SystemHandle>[]) {
+    for (const check of checks) if (check.kind === 'sometimes') this.coverage[check.name] = false;
+  }
+
+  sample(run: CheckContext<SystemHandle>): void {
+    for (const check of this.checks) {
+      if (check.kind === 'sometimes') {
+        if (!this.coverage[check.name] && evaluate(check, run).holds) this.coverage[check.name] = true;
+        continue;
+      }
+      if (check.kind !== 'always' || this.failed.has(check.name)) continue;
+      const verdict = evaluate(check, run);
+      if (!verdict.holds) this.fail('correctness', check.name, run.nowMs, verdict.message, verdict.witness);
+    }
+  }
+
+  fail(kind: Failure['kind'], check: string, atMs: number, message: string, witness?: Failure['witness']): void {
+    this.failed.add(check);
+    const failure: Failure = { kind, check, atMs, message };
+    if (witness) failure.witness = witness;
+    this.failures.push(failure);
+  }
+}
+
+/** The load phase (workload, faults, sampled checks), then the quiesce phase. */
+async function drive(definition: Scenario, plan: RunPlan, world: World, system: SystemHandle, metrics: WorkloadMetrics, checks: CheckSampler): Promise<void> {
+  const sim = world.sim;
+  const entryOf = typeof system.entry === 'string' ? constantEntry(system.entry) : system.entry;
+  const workload = {
+    ...definition.workload,
+    ...(plan.maxRequests !== undefined ? { maxRequests: plan.maxRequests } : {}),
+    ...(plan.onlyRequests !== undefined ? { onlyRequests: plan.onlyRequests } : {}),
+  };
+  const driver = new WorkloadDriver(world, workload, entryOf, metrics, plan.durationMs);
+  const healAll = scheduleFaults(world, plan.faults);
+  const sample = (): void => checks.sample({ system, world, nowMs: sim.nowMs, metrics });
+  const sampler = (): void => {
+    sample();
+    sim.daemon(definition.checkIntervalMs, sampler);
+  };
+  sim.daemon(definition.checkIntervalMs, sampler);
+  driver.start();
+
+  // The whole duration runs, background work included, even when the workload leaves gaps.
+  const mainStop = await sim.run({ untilMs: plan.durationMs, maxEvents: definition.maxEvents, stopWhenIdle: false });
+  if (mainStop.reason === 'budget') {
+    checks.failures.push(budgetFailure(definition.maxEvents, sim.nowMs, plan.durationMs));
+    return;
+  }
+  sample();
+  // Quiesce: the workload stops, every fault heals, crashed nodes come back.
+  driver.stop();
+  healAll();
+  for (const node of world.allNodes()) if (node.status === 'down' && !node.removed) world.restart(node.name);
+  system.onQuiesce?.();
+  await quiesce(definition, world, system, metrics, checks);
+}
+
+/** The system's own figures for the report; a throwing `metrics()` is a crash failure. */
+function readSystemMetrics(system: SystemHandle | undefined, checks: CheckSampler, run: Omit<CheckContext, 'system'>): Record<string, number> {
+  if (!system?.metrics) return {};
+  try {
+    return system.metrics({ ...run, system });
+  } catch (error) {
+    checks.failures.push({ kind: 'crash', check: 'metrics', atMs: run.nowMs, message: errorMessage(error) });
+    return {};
+  }
+}
+
+function collectResult(
+  name: string,
+  plan: RunPlan,
+  world: World,
+  metrics: WorkloadMetrics,
+  checks: CheckSampler,
+  consistency: Record<string, number>,
+  timeline: TimelineEntry[],
+): VariantResult {
+  const sim = world.sim;
   const totals = { total: metrics.sent, ok: metrics.ok, failed: metrics.failed };
-  const finished = metrics.ok + metrics.failed;
   // Requests still open at the very end never answered: they count as failed.
-  totals.failed += Math.max(0, metrics.sent - finished);
-  const endpoints = metrics.endpoints.endpoints();
-  failures.push(...slos.evaluate(sim.nowMs, endpoints.map((entry) => entry.endpoint), plan.maxRequests === undefined));
+  totals.failed += Math.max(0, metrics.sent - (metrics.ok + metrics.failed));
   const latency = metrics.latency.summary();
   const successLatency = metrics.successLatency.summary();
   const costMs = world.allNodes().reduce((sum, node) => sum + node.uptimeMs(), 0);
-  let consistency: Record<string, number> = {};
-  if (system?.metrics) {
-    try {
-      consistency = system.metrics();
-    } catch (error) {
-      failures.push({ kind: 'crash', check: 'metrics', atMs: sim.nowMs, message: errorMessage(error) });
-    }
-  }
   const result: VariantResult = {
-    name: variant.name,
-    ok: failures.length === 0,
+    name,
+    ok: checks.failures.length === 0,
     traceHash: sim.trace.hash,
     simulatedMs: sim.nowMs,
     events: sim.events,
-    failures,
+    failures: checks.failures,
     metrics: {
       requests: totals,
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max, mean: latency.mean },
@@ -206,51 +287,39 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
       throughputPerSec: totals.ok / (plan.durationMs / 1000),
       costInstanceSeconds: costMs / 1000,
       errors: Object.fromEntries(metrics.errors),
-      endpoints,
+      endpoints: metrics.endpoints.endpoints(),
       consistency,
       processErrors: world.processErrors,
       nodes: nodeFigures(world.allNodes(), sim.nowMs),
     },
     faultSchedule: plan.faults,
     faults: plan.faults.map(describeScheduledFault),
-    coverage,
+    coverage: checks.coverage,
     options: plan.options,
     series: metrics.series.buckets(),
-    timeline: timeline.entries,
-    errors: service.errors,
-    hungRequests: service.hungRequests,
+    timeline,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
-  if (system?.history) {
-    try {
-      result.history = system.history();
-    } catch (error) {
-      failures.push({ kind: 'crash', check: 'history', atMs: sim.nowMs, message: errorMessage(error) });
-      result.ok = false;
-    }
-  }
   return result;
 }
 
-async function quiesce(
-  definition: Scenario,
-  world: World,
-  system: SystemHandle,
-  failures: Failure[],
-  failedChecks: Set<string>,
-  sample: (atMs: number) => void,
-  /** Workload requests sent and not yet answered: the quiesce phase lets them finish. */
-  inFlight: () => number,
-): Promise<void> {
+/**
+ * After the load: lets in-flight requests finish and background work run until every eventually
+ * check holds (or `quiesceMs` runs out, a liveness failure per check still pending).
+ */
+async function quiesce(definition: Scenario, world: World, system: SystemHandle, metrics: WorkloadMetrics, checks: CheckSampler): Promise<void> {
   const sim = world.sim;
   const healedAtMs = sim.nowMs;
   const endMs = healedAtMs + definition.quiesceMs;
+  const run = (): CheckContext<SystemHandle> => ({ system, world, nowMs: sim.nowMs, metrics });
+  /** Workload requests sent and not yet answered: the quiesce phase lets them finish. */
+  const inFlight = (): number => metrics.sent - metrics.ok - metrics.failed;
   const pending = definition.checks.filter((check) => check.kind === 'eventually');
   const lastMessage = new Map<string, string>();
   const settle = (): void => {
     for (let index = pending.length - 1; index >= 0; index--) {
       const check = pending[index]!;
-      const verdict = evaluate(check, system, sim.nowMs);
+      const verdict = evaluate(check, run());
       if (verdict.holds) pending.splice(index, 1);
       else lastMessage.set(check.name, verdict.message);
     }
@@ -269,30 +338,23 @@ async function quiesce(
       stopWhenIdle: pending.length === 0,
     });
     if (stop.reason === 'budget') {
-      failures.push(budgetFailure(definition.maxEvents, sim.nowMs, endMs));
+      checks.failures.push(budgetFailure(definition.maxEvents, sim.nowMs, endMs));
       return;
     }
     settle();
     for (const check of pending) {
-      if (check.withinMs !== undefined && sim.nowMs - healedAtMs > check.withinMs && !failedChecks.has(check.name)) {
-        failedChecks.add(check.name);
-        failures.push({ kind: 'liveness', check: check.name, atMs: sim.nowMs, message: `not reached within ${check.withinMs} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim() });
+      if (check.withinMs !== undefined && sim.nowMs - healedAtMs > check.withinMs && !checks.failed.has(check.name)) {
+        checks.fail('liveness', check.name, sim.nowMs, `not reached within ${check.withinMs} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim());
       }
     }
     // Idle: nothing is left at all (run() stops on idle only without pending checks, or when the
     // queue is empty and unbounded), so waiting longer cannot change anything.
     if (stop.reason === 'idle') break;
   }
-  sample(sim.nowMs);
+  checks.sample(run());
   for (const check of pending) {
-    if (failedChecks.has(check.name)) continue;
-    failedChecks.add(check.name);
-    failures.push({
-      kind: 'liveness',
-      check: check.name,
-      atMs: sim.nowMs,
-      message: `not reached ${Math.round(sim.nowMs - healedAtMs)} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim(),
-    });
+    if (checks.failed.has(check.name)) continue;
+    checks.fail('liveness', check.name, sim.nowMs, `not reached ${Math.round(sim.nowMs - healedAtMs)} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim());
   }
 }
 

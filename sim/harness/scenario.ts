@@ -4,7 +4,7 @@ import type { World, WorldOptions } from '../world/world.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { LinkOptions } from '../world/network.ts';
 import type { NodeOptions } from '../world/node.ts';
-import type { Check, WitnessOperation } from './checks.ts';
+import type { Check, CheckContext, WitnessOperation } from './checks.ts';
 import type { ScheduledFault, FaultRegime } from './faults.ts';
 import { validateRegime } from './faults.ts';
 import type { RequestSpec, WorkloadSpec } from './workload.ts';
@@ -14,10 +14,10 @@ import { ConfigError } from '../engine/errors.ts';
 
 /** What a variant's build returns: where traffic enters, plus figures read from outside at the end. */
 export interface SystemHandle {
-  /** The node a workload request goes to when it names none (a gateway, a balancer, the monolith). */
+  /** The node a workload request goes to when it names none (a front door, a balancer, the monolith). */
   entry: string | ((request: RequestSpec) => string);
   /** Consistency figures for the report (orders non-final, stale reads…), read at the end of the run. */
-  metrics?(): Record<string, number>;
+  metrics?(run: CheckContext): Record<string, number>;
   /** Called when the workload stops and faults heal, before the quiesce phase (e.g. to stop a load generator). */
   onQuiesce?(): void;
   /** A client-side history to keep in the result (`VariantResult.history`), read at the end; a system asks for it by having this. */

@@ -1,13 +1,19 @@
+// Tests for the run's timeline: which kinds it keeps (the engine's own plus what services
+// register), and the per-kind bound that keeps a chatty kind from crowding out a rare one.
 import { describe, expect, it } from 'vitest';
-import { TimelineRecorder, MAX_TIMELINE_ENTRIES_PER_KIND } from './timeline.ts';
-import { TIMELINE_KINDS } from './runner.ts';
-import { SERVICE_EVENT_GROUPS, SERVICE_EVENT_KINDS } from './service-events.ts';
+import { registerTimelineKinds, timelineKinds } from './timeline.ts';
+import { TimelineRecorder, MAX_TIMELINE_ENTRIES_PER_KIND } from './timeline-recorder.ts';
+import '../../services/index.ts';
 
 describe('the JSON timeline', () => {
-  it('takes every service event: discovery changes, breaker transitions, retries, saga steps and compensations, bus redeliveries, deploys', () => {
-    for (const kind of SERVICE_EVENT_KINDS) expect(TIMELINE_KINDS).toContain(kind);
-    expect(Object.keys(SERVICE_EVENT_GROUPS)).toEqual(['discovery', 'breaker', 'retry', 'saga', 'bus', 'deploy']);
-    expect(SERVICE_EVENT_KINDS).toEqual(expect.arrayContaining(['discovery.register', 'breaker.state', 'retry.attempt', 'saga.step', 'saga.compensate', 'bus.redeliver', 'deploy']));
+  it('keeps node and fault events, and every service event the services registered: discovery, breaker, retries, sagas, bus, deploys', () => {
+    expect(timelineKinds().slice(0, 6)).toEqual(['fault', 'fault.end', 'node.crash', 'node.restart', 'node.pause', 'node.resume']);
+    expect(timelineKinds()).toEqual(expect.arrayContaining(['discovery.register', 'breaker.state', 'retry.attempt', 'saga.step', 'saga.compensate', 'bus.redeliver', 'deploy', 'pod.ready']));
+  });
+
+  it('adds a registered kind once, however often it is registered', () => {
+    registerTimelineKinds('breaker.state', 'breaker.state');
+    expect(timelineKinds().filter((kind) => kind === 'breaker.state')).toHaveLength(1);
   });
 
   it('keeps at most a bounded number of entries per kind, so a chatty kind cannot crowd out a rare one', () => {

@@ -1,24 +1,21 @@
-// A run's timeline of state changes (faults, crashes, breaker states, saga steps, deploys…) for
-// charts and the JSON result. Bounded per kind, so a chatty kind (retries) cannot crowd out a rare
-// one (a breaker opening) that a chart needs.
-import type { TraceEvent } from '../engine/trace.ts';
-import type { TimelineEntry } from './result.ts';
+// Which trace kinds a result keeps in its timeline (the state changes reports draw). The engine
+// and the harness register their own here; each service registers its kinds when its module loads,
+// so the harness never needs to know which services exist.
+import type { TraceKind } from '../engine/trace-kinds.ts';
 
-/** Most entries kept of one kind. */
-export const MAX_TIMELINE_ENTRIES_PER_KIND = 1000;
-/** Most entries kept in all. */
-export const MAX_TIMELINE_ENTRIES = 10_000;
+/** The engine's and harness's own state changes: faults and node lifecycle. */
+const kinds = new Set<string>(['fault', 'fault.end', 'node.crash', 'node.restart', 'node.pause', 'node.resume']);
 
-/** Collects timeline entries from a filtered trace sink, in trace order. */
-export class TimelineRecorder {
-  readonly entries: TimelineEntry[] = [];
-  private readonly perKind = new Map<string, number>();
+/**
+ * Adds trace kinds to every later run's timeline. Services call it at module load with the kinds
+ * they emit for state changes a reader wants to see on a chart (a component changing state, a rollout).
+ * Registering a kind twice is harmless.
+ */
+export function registerTimelineKinds(...added: TraceKind[]): void {
+  for (const kind of added) kinds.add(kind);
+}
 
-  /** The trace sink (`trace.addFilteredSink(TIMELINE_KINDS, recorder.sink)`). */
-  readonly sink = (event: TraceEvent): void => {
-    const count = this.perKind.get(event.kind) ?? 0;
-    if (count >= MAX_TIMELINE_ENTRIES_PER_KIND || this.entries.length >= MAX_TIMELINE_ENTRIES) return;
-    this.perKind.set(event.kind, count + 1);
-    this.entries.push({ atMs: event.atMs, kind: event.kind, node: event.node, detail: event.detail ?? event.peer ?? '' });
-  };
+/** The kinds registered so far, in registration order. */
+export function timelineKinds(): readonly string[] {
+  return [...kinds];
 }

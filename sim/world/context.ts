@@ -1,6 +1,7 @@
 // The node context: everything service code may use. Clock, timers, randomness, disk and network all
 // come from here, never from the host, so a service behaves the same on every run of a seed.
 import type { Rng } from '../engine/rng.ts';
+import type { TraceKind } from '../engine/trace-kinds.ts';
 import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, RpcCall } from './rpc.ts';
 import { callError, timeoutWithinDeadline } from './rpc.ts';
@@ -84,6 +85,15 @@ export class NodeContext {
   /** The node's random stream: stable across restarts, independent of other nodes. */
   get rng(): Rng {
     return this.node.rng;
+  }
+
+  /**
+   * A component's own random stream on this start of the node (`ctx.stream('retry')`, a fork of
+   * `rng`): turning one component on never shifts another's draws, and a restarted node does not
+   * replay the draws of its previous start.
+   */
+  stream(name: string): Rng {
+    return this.node.rng.fork(`${name}#${this.node.generation}`);
   }
 
   /**
@@ -195,8 +205,8 @@ export class NodeContext {
     if (!isDeliberateError(error)) this.host.recordServiceError(this.name, where, error);
   }
 
-  /** Records a service event in the trace (`breaker.state`, `saga.step`…). */
-  emit(kind: string, detail?: string, peer?: string, id?: number): void {
+  /** Records a service event in the trace (`retry.attempt`, `pod.ready`…). */
+  emit(kind: TraceKind | (string & {}), detail?: string, peer?: string, id?: number): void {
     this.node.host.sim.trace.emit(this.node.host.sim.nowMs, kind, this.name, peer, id, detail);
   }
 

@@ -45,7 +45,7 @@ export interface NodeOptions {
   queueCapacity?: number;
   /** Timeout of outgoing calls when the caller gives none. Default 1000 ms. */
   defaultTimeoutMs?: number;
-  /** Free-form labels (service name, version), kept for discovery and reports. */
+  /** Free-form labels (service name, version), kept for service lookup and reports. */
   labels?: Record<string, string>;
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../en
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
+import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 
 /** The name workload traffic comes from. No node may take it. */
 export const CLIENT = 'client';
@@ -245,7 +246,7 @@ export class World implements ContextHost {
   /**
    * Sends a request from outside (the workload) straight into node `to`'s admission queue and
    * calls `onDone` exactly once: with the answer, an error, or a client-side timeout. The client
-   * sits next to the entry node: no network hop either way (put a gateway node in front to model
+   * sits next to the entry node: no network hop either way (add a proxy node to model
    * one), but a partition that cuts the entry node off from `client` still blocks it.
    */
   request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback): void {
@@ -293,6 +294,22 @@ export class World implements ContextHost {
       });
     });
   }
+
+  /**
+   * Starts a scripted client now: `world.client(async (ctx) => { await ctx.call('api', 'order', …) })`.
+   * Its requests enter like the workload's and count in the run's metrics the same way.
+   */
+  client(script: ClientScript): void {
+    const context = new ClientContext(this, () => this.clientObserver);
+    this.sim.spawn(() => script(context));
+  }
+
+  /** Sets who is told of scripted clients' requests (the harness, to count them as traffic). */
+  observeClients(observer: ClientObserver): void {
+    this.clientObserver = observer;
+  }
+
+  private clientObserver: ClientObserver | undefined;
 
   // ---- ContextHost -------------------------------------------------------------------------
 

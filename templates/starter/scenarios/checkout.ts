@@ -125,10 +125,10 @@ export default scenario<CheckoutSystem>({
     { name: 'breaker', description: 'breaker (3 failures open it for 500 ms) + fallback to pending', build: build(withBreaker) },
   ],
   checks: [
-    always('no order is charged twice', (system) => {
+    always('no order is charged twice', ({ system }) => {
       for (const [order, count] of system.meter.charges) if (count > 1) return `order ${order} charged ${count} times`;
       return true;
     }),
-    eventually('checkout pays again once payments is back', (system) => system.meter.lastPaidAtMs > 7_000),
+    eventually('checkout pays again once payments is back', ({ system }) => system.meter.lastPaidAtMs > 7_000),
   ],
 });
