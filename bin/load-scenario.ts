@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from '../sim/harness/scenario.ts';
 import { ConfigError } from '../sim/engine/errors.ts';
+import { whileLoading } from '../sim/engine/guard.ts';
+import { Rng } from '../sim/engine/rng.ts';
 import { UsageError, oneLine } from './cli-errors.ts';
 
 /** Imports `file` and returns its default-exported scenario. */
@@ -14,7 +16,10 @@ export async function loadScenario(file: string): Promise<Scenario> {
   if (!statSync(path).isFile()) throw new UsageError(`${file} is not a file: give the path of a scenario .ts file`);
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // Under the guard: a Date.now() or Math.random() kept at module top level is the same in every
+    // process (the simulation's epoch, a fixed stream), and timers or I/O there are refused.
+    const random = new Rng(0, 'scenario-load');
+    module = await whileLoading(() => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>, () => random.next());
   } catch (error) {
     throw describeLoadError(file, error);
   }

@@ -1,7 +1,7 @@
 // Runs a scenario: for each variant, builds a world on the seed, drives the workload, applies the
 // fault schedule, samples checks, heals, lets the system quiesce, and collects the result.
 import { World, CLIENT } from '../world/world.ts';
-import { installGuard } from '../engine/guard.ts';
+import { installGuard, SIMULATION_EPOCH_MS } from '../engine/guard.ts';
 import { Rng } from '../engine/rng.ts';
 import { evaluate, type Failure } from './checks.ts';
 import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault, type ScheduledFault } from './faults.ts';
@@ -105,7 +105,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     }
   });
   const guardRandom = sim.rng.fork('Math.random');
-  const uninstall = installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
+  // A refusal stops the run even when simulated code catches the error it throws.
+  const uninstall = installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: SIMULATION_EPOCH_MS, onRefusal: (error) => sim.fail(error) });
   const failures: Failure[] = [];
   const failedChecks = new Set<string>();
   const coverage: Record<string, boolean> = {};
