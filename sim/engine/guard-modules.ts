@@ -138,7 +138,7 @@ function patchFileSystem(): void {
   fs.openSync = function openSync(path: unknown, flags?: unknown, mode?: unknown): number {
     if (guardState.active !== undefined && !READ_ONLY_FLAGS.has(flags as string)) {
       const location = simulatedCaller();
-      if (location !== undefined) throw refusal(`fs.openSync(…, '${String(flags)}')`, location, FS_WRITE_ADVICE, openSync);
+      if (location !== undefined) throw refusal('fs.openSync', location, `flag '${String(flags)}' may write; ${FS_WRITE_ADVICE}`, openSync);
     }
     return realOpenSync(path, flags, mode);
   };
