@@ -27,3 +27,12 @@ describe('sim run under the guard', () => {
     expectBadInput(run, /^sim: test\/fixtures\/load-timer\.ts failed to load: setTimeout was called by simulated code while the scenario file loads at test\/fixtures\/load-timer\.ts:4: /);
   });
 });
+
+describe('--check-determinism sees data, not just timing', () => {
+  it('a payload that differs between two runs (same timing) is exit 3, naming the delivery and both digests', async () => {
+    const run = await runSim(['run', 'test/fixtures/data-only.ts', '--seed', '4', '--check-determinism']);
+    expect(run.status).toBe(3);
+    expect(run.stdout).toMatch(/runs differ at event #2: first run "t=[\d.]+ msg\.delivered gateway -> backend #1 store data=([0-9a-f]{8})", second run "t=[\d.]+ msg\.delivered gateway -> backend #1 store data=(?!\1)[0-9a-f]{8}"/);
+    expect(run.stderr).toMatch(/^sim: nondeterminism detected: variant leaky-data, seed 4: runs differ at event #2/);
+  });
+});

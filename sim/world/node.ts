@@ -433,6 +433,8 @@ export class SimNode {
       sim.nowMs,
       outcome.ok ? 'ok' : 'error',
       outcome.ok ? undefined : outcome.code,
+      // What the request answered enters the trace hash (the answer to a client crosses no network).
+      outcome.ok ? outcome.value : outcome.message,
     );
     request.reply(outcome);
     this.busyWorkers--;

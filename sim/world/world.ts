@@ -327,7 +327,8 @@ export class World implements ContextHost {
       }
       return;
     }
-    sim.trace.emit(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
+    // The body's digest enters the trace hash: a run that differs only in data is caught.
+    sim.trace.emitData(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label, envelope.body);
     node.runOrDefer(this.arrive, envelope);
   }
 
