@@ -5,6 +5,7 @@ import { loadScenario } from './load-scenario.ts';
 import { UsageError } from './cli-errors.ts';
 import { ConfigError } from '../sim/engine/errors.ts';
 import { runScenario } from '../sim/harness/runner.ts';
+import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
 import type { Scenario } from '../sim/harness/scenario.ts';
 import { seedEntry, type SweepSeedEntry } from './sweep-summary.ts';
 
@@ -21,14 +22,19 @@ export interface RunSeedsMessage {
   seeds: number[];
 }
 
-/** Worker → pool. `usage` errors are bad input (exit 2); others are simulator bugs. */
+/**
+ * Worker → pool. `usage` errors are bad input (exit 2); others are simulator bugs. `variant` tells
+ * the pool's watchdog which run is in progress, so a run that never returns is named when stopped.
+ */
 export type WorkerMessage =
   | { type: 'ready' }
+  | ({ type: 'variant' } & VariantStart)
   | { type: 'result'; entry: SweepSeedEntry }
   | { type: 'error'; message: string; usage: boolean };
 
 async function serve(port: NonNullable<typeof parentPort>, data: SweepWorkerData): Promise<void> {
   const post = (message: WorkerMessage): void => port.postMessage(message);
+  watchVariantStarts((start) => post({ type: 'variant', ...start }));
   let definition: Scenario;
   try {
     definition = await loadScenario(data.file);

@@ -10,6 +10,7 @@ import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition 
 import { ConfigError, errorMessage } from '../engine/errors.ts';
 import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
+import { variantStarting } from './run-progress.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -94,6 +95,7 @@ export function planFor(definition: Scenario, seed: number, variantName: string,
 /** Runs one variant according to a plan. The nondeterminism guard is held for the whole run. */
 export async function runVariant(definition: Scenario, plan: RunPlan, observers: RunObservers = {}): Promise<VariantResult> {
   const variant = findVariant(definition, plan.variant);
+  variantStarting({ scenario: definition.name, seed: plan.seed, variant: variant.name });
   const world = new World(plan.seed, worldOptions(definition));
   const sim = world.sim;
   for (const sink of observers.sinks ?? []) sim.trace.addSink(sink);
