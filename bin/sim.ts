@@ -2,13 +2,14 @@
 // codes (0 ok, 1 check failed, 2 bad input, 3 nondeterminism, 4 internal error).
 import { Command, CommanderError } from 'commander';
 import { reportError, EXIT, oneLine } from './cli-errors.ts';
-import { runCommand } from './commands/run.ts';
+import { runWatched } from './run-watchdog.ts';
 import { listCommand } from './commands/list.ts';
 import { compareCommand } from './commands/compare.ts';
 import { reportCommand } from './commands/report.ts';
 import { sweepCommand } from './commands/sweep.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { DEFAULT_SEED_TIMEOUT_MS, SLOWEST_RUN_MULTIPLE } from './watchdog.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -39,7 +40,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--otlp <file>', 'write the spans as OTLP JSON (import it into Jaeger)')
     .option('--swarm', "draw the scenario's options from the seed, as sim sweep --swarm does")
     .option('--replay <file>', 'rerun a replay file written by sim shrink, exactly (it fixes seed, variant and plan)')
-    .action(async (file: string, options) => setExitCode(await runCommand(file, options)));
+    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run; past it the run is stopped and fails as liveness (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}; 0: none)`)
+    .option('--max-heap-mb <n>', 'heap limit of the run; past it the run is stopped and fails as resource (default: half the memory, at most 4096)')
+    .action(async (file: string, options) => setExitCode(await runWatched(file, options)));
 
   program
     .command('sweep')
@@ -58,6 +61,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shrink', 'shrink the first failing seed of each failing check and write replay files')
     .option('--shrink-limit <n>', 'most failures --shrink shrinks (default 3)')
     .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: the current folder)')
+    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run of a seed; past it the seed fails as liveness and the sweep goes on (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}, or ${SLOWEST_RUN_MULTIPLE}x the slowest run so far if longer; 0: none)`)
+    .option('--max-heap-mb <n>', 'heap limit of each worker; past it the seed fails as resource and the worker is replaced (default: half the memory shared by the workers, at most 4096)')
     .action(async (file: string, options) => setExitCode(await sweepCommand(file, options)));
 
   program

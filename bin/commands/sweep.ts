@@ -15,6 +15,7 @@ import { createProgress } from '../sweep-progress.ts';
 import { renderSweep, sweepHeader } from '../sweep-render.ts';
 import { renderJunit } from '../sweep-junit.ts';
 import { readSweepResult, writeOutputFile, writeSweepResult } from '../sweep-files.ts';
+import { watchdogLimits } from '../watchdog.ts';
 import { defaultReplayPath, renderShrink, shrinkTarget } from './shrink.ts';
 
 /** Options of `sim sweep`, as commander parses them. */
@@ -32,6 +33,10 @@ export interface SweepCommandOptions {
   shrink?: boolean;
   shrinkLimit?: string;
   replayDir?: string;
+  /** Wall-clock limit of one variant run, in seconds (bin/watchdog.ts). */
+  seedTimeout?: string;
+  /** Heap limit of each worker, in MB. */
+  maxHeapMb?: string;
 }
 
 /** Where partial results go on Ctrl-C when `--out` is not given. */
@@ -86,6 +91,7 @@ export async function sweepCommand(file: string, options: SweepCommandOptions): 
 async function sweep(file: string, options: SweepCommandOptions, interrupt: Interrupt): Promise<number> {
   const workers = options.workers !== undefined ? parsePositive(options.workers, '--workers') : defaultWorkers();
   const shrinkLimit = options.shrinkLimit !== undefined ? parsePositive(options.shrinkLimit, '--shrink-limit') : DEFAULT_SHRINK_LIMIT;
+  const limits = watchdogLimits(options, workers);
   let shard = resolveShard({ ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.shardCount !== undefined ? { shardCount: options.shardCount } : {}) }, process.env);
   const resumed = options.resume !== undefined ? readSweepResult(options.resume) : undefined;
   if (options.seeds === undefined && !resumed) throw new UsageError('sim sweep needs --seeds A..B (example: --seeds 1..1000), or --resume FILE');
@@ -121,6 +127,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
     swarm,
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     workers,
+    limits,
     onResult: (entry) => {
       entries.push(entry);
       progress.tick(!entry.ok);

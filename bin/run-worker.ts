@@ -1,0 +1,34 @@
+// The thread that runs `sim run` under the watchdog (bin/run-watchdog.ts): the whole command runs
+// here, printing as it would in the main thread, and tells the parent which variant run is in
+// progress, so a run that never returns can be stopped and named.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runCommand, type RunCommandOptions } from './commands/run.ts';
+import { reportError } from './cli-errors.ts';
+import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
+
+/** What the parent gives the thread. */
+export interface RunWorkerData {
+  file: string;
+  options: RunCommandOptions;
+  /** The parent's terminal, which this thread's output reaches (a thread's own streams are pipes). */
+  terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean; columns: number | undefined };
+}
+
+/** Thread → parent: a variant run starts, or the command ended with an exit code. */
+export type RunWorkerMessage = ({ type: 'variant' } & VariantStart) | { type: 'done'; exitCode: number };
+
+async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
+  // Colour and table width follow the terminal the output ends up on.
+  Object.assign(process.stdout, { isTTY: data.terminal.stdoutIsTTY, columns: data.terminal.columns });
+  Object.assign(process.stderr, { isTTY: data.terminal.stderrIsTTY });
+  watchVariantStarts((start) => port.postMessage({ type: 'variant', ...start } satisfies RunWorkerMessage));
+  let exitCode: number;
+  try {
+    exitCode = await runCommand(data.file, data.options);
+  } catch (error) {
+    exitCode = reportError(error);
+  }
+  port.postMessage({ type: 'done', exitCode } satisfies RunWorkerMessage);
+}
+
+if (parentPort) await serve(parentPort, workerData as RunWorkerData);
