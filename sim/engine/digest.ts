@@ -34,107 +34,114 @@ const enum Tag {
   TooDeep,
 }
 
-/** Walk state: the running hash and the values left to read. */
-interface Walk {
-  hash: number;
-  budget: number;
+// The walk's state: the running hash and the values left to read. Module-level, because a digest
+// never re-enters itself and a walk object costs a property load per mix.
+let hash = SEED;
+let budget = 0;
+
+function mix(word: number): void {
+  hash = Math.imul(hash ^ word, FNV_PRIME);
 }
 
-function mix(walk: Walk, word: number): void {
-  walk.hash = Math.imul(walk.hash ^ word, FNV_PRIME);
-}
-
-function mixString(walk: Walk, text: string): void {
+function mixString(text: string): void {
   const length = Math.min(text.length, MAX_STRING_CHARS);
-  mix(walk, text.length);
+  mix(text.length);
   let index = 0;
-  for (; index + 1 < length; index += 2) mix(walk, text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16));
-  if (index < length) mix(walk, text.charCodeAt(index));
+  for (; index + 1 < length; index += 2) mix(text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16));
+  if (index < length) mix(text.charCodeAt(index));
 }
 
-function visit(walk: Walk, value: unknown, depth: number): void {
-  if (walk.budget-- <= 0) return;
+function visit(value: unknown, depth: number): void {
+  if (budget-- <= 0) return;
   switch (typeof value) {
     case 'number':
       numberView[0] = value;
-      mix(walk, Tag.Number);
-      mix(walk, numberWords[0]!);
-      mix(walk, numberWords[1]!);
+      mix(Tag.Number);
+      mix(numberWords[0]!);
+      mix(numberWords[1]!);
       return;
     case 'string':
-      mix(walk, Tag.String);
-      mixString(walk, value);
+      mix(Tag.String);
+      mixString(value);
       return;
     case 'boolean':
-      mix(walk, value ? Tag.True : Tag.False);
+      mix(value ? Tag.True : Tag.False);
       return;
     case 'undefined':
-      mix(walk, Tag.Undefined);
+      mix(Tag.Undefined);
       return;
     case 'bigint':
-      mix(walk, Tag.BigInt);
-      mixString(walk, value.toString(16));
+      mix(Tag.BigInt);
+      mixString(value.toString(16));
       return;
     case 'symbol':
-      mix(walk, Tag.Symbol);
-      mixString(walk, value.description ?? '');
+      mix(Tag.Symbol);
+      mixString(value.description ?? '');
       return;
     case 'function':
-      mix(walk, Tag.Function);
-      mixString(walk, value.name);
+      mix(Tag.Function);
+      mixString(value.name);
       return;
   }
-  if (value === null) return mix(walk, Tag.Null);
-  if (depth >= MAX_DEPTH) return mix(walk, Tag.TooDeep);
-  visitObject(walk, value as object, depth + 1);
+  if (value === null) return mix(Tag.Null);
+  if (depth >= MAX_DEPTH) return mix(Tag.TooDeep);
+  visitObject(value as object, depth + 1);
 }
 
-function visitObject(walk: Walk, value: object, depth: number): void {
+function visitObject(value: object, depth: number): void {
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth);
   if (Array.isArray(value)) {
-    mix(walk, Tag.Array);
-    mix(walk, value.length);
-    for (let index = 0; index < value.length && walk.budget > 0; index++) visit(walk, value[index], depth);
+    mix(Tag.Array);
+    mix(value.length);
+    for (let index = 0; index < value.length && budget > 0; index++) visit(value[index], depth);
     return;
   }
   if (value instanceof Map) {
-    mix(walk, Tag.Map);
-    mix(walk, value.size);
+    mix(Tag.Map);
+    mix(value.size);
     for (const [key, entry] of value) {
-      if (walk.budget <= 0) return;
-      visit(walk, key, depth);
-      visit(walk, entry, depth);
+      if (budget <= 0) return;
+      visit(key, depth);
+      visit(entry, depth);
     }
     return;
   }
   if (value instanceof Set) {
-    mix(walk, Tag.Set);
-    mix(walk, value.size);
+    mix(Tag.Set);
+    mix(value.size);
     for (const entry of value) {
-      if (walk.budget <= 0) return;
-      visit(walk, entry, depth);
+      if (budget <= 0) return;
+      visit(entry, depth);
     }
     return;
   }
   if (value instanceof Date) {
-    mix(walk, Tag.Date);
-    visit(walk, value.getTime(), depth);
+    mix(Tag.Date);
+    visit(value.getTime(), depth);
     return;
   }
   if (ArrayBuffer.isView(value)) {
     const bytes = new Uint8Array(value.buffer, value.byteOffset, Math.min(value.byteLength, MAX_STRING_CHARS));
-    mix(walk, Tag.Bytes);
-    mix(walk, value.byteLength);
-    for (let index = 0; index < bytes.length; index++) mix(walk, bytes[index]!);
+    mix(Tag.Bytes);
+    mix(value.byteLength);
+    for (let index = 0; index < bytes.length; index++) mix(bytes[index]!);
     return;
   }
-  mix(walk, Tag.Object);
-  // Own enumerable keys in insertion order (what would be serialised); an Error's message too.
-  if (value instanceof Error) mixString(walk, value.message);
-  for (const key in value) {
-    if (walk.budget <= 0) return;
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    mixString(walk, key);
-    visit(walk, (value as Record<string, unknown>)[key], depth);
+  // A class instance: its own enumerable fields, as for a plain object; an Error's message too.
+  if (value instanceof Error) mixString(value.message);
+  visitEntries(value as Record<string, unknown>, depth);
+}
+
+/** Own enumerable keys in insertion order (what would be serialised) and their values. */
+function visitEntries(value: Record<string, unknown>, depth: number): void {
+  mix(Tag.Object);
+  const keys = Object.keys(value);
+  mix(keys.length);
+  for (let index = 0; index < keys.length && budget > 0; index++) {
+    const key = keys[index]!;
+    mixString(key);
+    visit(value[key], depth);
   }
 }
 
@@ -144,7 +151,8 @@ function visitObject(walk: Walk, value: object, depth: number): void {
  * 1024 values, 12 levels and 4096 characters per string are read.
  */
 export function digestValue(value: unknown): number {
-  const walk: Walk = { hash: SEED, budget: MAX_VALUES };
-  visit(walk, value, 0);
-  return walk.hash >>> 0;
+  hash = SEED;
+  budget = MAX_VALUES;
+  visit(value, 0);
+  return hash >>> 0;
 }

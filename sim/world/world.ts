@@ -327,8 +327,10 @@ export class World implements ContextHost {
       }
       return;
     }
-    // The body's digest enters the trace hash: a run that differs only in data is caught.
-    sim.trace.emitData(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label, envelope.body);
+    // The payload's digest enters the trace hash: a run that differs only in data is caught. An answer
+    // was digested already when its request finished (the span), so responses skip it.
+    if (body.type === 'response') sim.trace.emit(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
+    else sim.trace.emitData(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label, body.payload);
     node.runOrDefer(this.arrive, envelope);
   }
 
