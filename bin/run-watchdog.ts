@@ -5,11 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { EXIT, UsageError, oneLine } from './cli-errors.ts';
 import { printJson } from './output.ts';
-import { replayCommand } from './replay-command.ts';
-import { replayFileCommand } from './replay-file.ts';
 import type { RunCommandOptions } from './commands/run.ts';
-import type { RunWorkerData, RunWorkerMessage } from './run-worker.ts';
-import type { VariantStart } from '../sim/harness/run-progress.ts';
+import type { RunWorkerData, RunWorkerMessage, WatchedStart } from './run-worker.ts';
 import { RunClock, WATCHDOG_INTERVAL_MS, outOfMemory, runawayFailure, threadExited, timedOut, watchdogLimits, type Runaway } from './watchdog.ts';
 
 /** The launcher registers tsx inside the thread before it loads the TypeScript entry. */
@@ -35,7 +32,7 @@ export async function runWatched(file: string, options: WatchedRunOptions): Prom
   };
   const worker = new Worker(WORKER_URL, { workerData: data, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb } });
   const startedMs = performance.now();
-  let current: { start: VariantStart; startedMs: number } | undefined;
+  let current: { start: WatchedStart; startedMs: number } | undefined;
   let exitCode: number | undefined;
 
   return await new Promise<number>((resolve, reject) => {
@@ -59,7 +56,7 @@ export async function runWatched(file: string, options: WatchedRunOptions): Prom
         finish(() => reject(new UsageError(`${file}: the run stopped before any variant started: ${runaway.message}`)));
         return;
       }
-      finish(() => resolve(reportRunaway(file, runOptions, start.start, runaway)));
+      finish(() => resolve(reportRunaway(runOptions, start.start, runaway)));
     };
     worker.on('message', (message: RunWorkerMessage) => {
       if (message.type === 'variant') {
@@ -86,8 +83,8 @@ export async function runWatched(file: string, options: WatchedRunOptions): Prom
 }
 
 /** Prints the runaway run as a failed seed (human or JSON), with the replay line; returns exit 1. */
-function reportRunaway(file: string, options: RunCommandOptions, start: VariantStart, runaway: Runaway): number {
-  const replay = options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? '--swarm' : '');
+function reportRunaway(options: RunCommandOptions, start: WatchedStart, runaway: Runaway): number {
+  const replay = start.replay;
   const failure = runawayFailure(runaway);
   if (options.json) {
     printJson({

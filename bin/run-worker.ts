@@ -4,6 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type RunCommandOptions } from './commands/run.ts';
 import { reportError } from './cli-errors.ts';
+import { replayCommand } from './replay-command.ts';
+import { replayFileCommand } from './replay-file.ts';
 import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
 
 /** What the parent gives the thread. */
@@ -14,17 +16,25 @@ export interface RunWorkerData {
   terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean; columns: number | undefined };
 }
 
+/** A variant run that starts, with the command that replays it (the parent loads no replay code). */
+export interface WatchedStart extends VariantStart {
+  replay: string;
+}
+
 /** Thread → parent: a variant run starts, or the command ended with an exit code. */
-export type RunWorkerMessage = ({ type: 'variant' } & VariantStart) | { type: 'done'; exitCode: number };
+export type RunWorkerMessage = ({ type: 'variant' } & WatchedStart) | { type: 'done'; exitCode: number };
 
 async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
   // Colour and table width follow the terminal the output ends up on.
   Object.assign(process.stdout, { isTTY: data.terminal.stdoutIsTTY, columns: data.terminal.columns });
   Object.assign(process.stderr, { isTTY: data.terminal.stderrIsTTY });
-  watchVariantStarts((start) => port.postMessage({ type: 'variant', ...start } satisfies RunWorkerMessage));
+  const { file, options } = data;
+  const replayOf = (start: VariantStart): string =>
+    options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? '--swarm' : '');
+  watchVariantStarts((start) => port.postMessage({ type: 'variant', ...start, replay: replayOf(start) } satisfies RunWorkerMessage));
   let exitCode: number;
   try {
-    exitCode = await runCommand(data.file, data.options);
+    exitCode = await runCommand(file, options);
   } catch (error) {
     exitCode = reportError(error);
   }

@@ -3,12 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { reportError, EXIT, oneLine } from './cli-errors.ts';
 import { runWatched } from './run-watchdog.ts';
-import { listCommand } from './commands/list.ts';
-import { compareCommand } from './commands/compare.ts';
-import { reportCommand } from './commands/report.ts';
-import { sweepCommand } from './commands/sweep.ts';
-import { shrinkCommand } from './commands/shrink.ts';
-import { mergeCommand } from './commands/merge.ts';
+// Commands load when they run: `sim run` hands its work to a worker thread, so the main thread
+// stays light (commander and the watchdog), and no command pays for the others' modules.
 import { DEFAULT_SEED_TIMEOUT_MS, SLOWEST_RUN_MULTIPLE } from './watchdog.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
@@ -63,7 +59,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: the current folder)')
     .option('--seed-timeout <seconds>', `wall-clock limit of one variant run of a seed; past it the seed fails as liveness and the sweep goes on (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}, or ${SLOWEST_RUN_MULTIPLE}x the slowest run so far if longer; 0: none)`)
     .option('--max-heap-mb <n>', 'heap limit of each worker; past it the seed fails as resource and the worker is replaced (default: half the memory shared by the workers, at most 4096)')
-    .action(async (file: string, options) => setExitCode(await sweepCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/sweep.ts')).sweepCommand(file, options)));
 
   program
     .command('shrink')
@@ -76,7 +72,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <file>', 'replay file to write (default: <scenario>.seed<N>.<variant>.replay.json)')
     .option('--max-runs <n>', 'most candidate runs (default 300)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .action(async (file: string, options) => setExitCode(await shrinkCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/shrink.ts')).shrinkCommand(file, options)));
 
   program
     .command('merge')
@@ -85,13 +81,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--out <file>', 'write the merged result JSON')
     .option('--junit <file>', 'write JUnit XML for the merged sweep')
-    .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
+    .action(async (files: string[], options) => setExitCode(await (await import('./commands/merge.ts')).mergeCommand(files, options)));
 
   program
     .command('list')
     .description('list the scenario files in a folder')
     .argument('[dir]', 'folder of scenario files', 'scenarios')
-    .action(async (dir: string) => setExitCode(await listCommand(dir)));
+    .action(async (dir: string) => setExitCode(await (await import('./commands/list.ts')).listCommand(dir)));
 
   program
     .command('compare')
@@ -99,14 +95,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<scenario>', 'scenario file (.ts)')
     .option('--seed <n>', 'seed (a whole number); a random one is chosen and printed when absent')
     .option('--json', 'print exactly one JSON object on stdout')
-    .action(async (file: string, options) => setExitCode(await compareCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/compare.ts')).compareCommand(file, options)));
 
   program
     .command('report')
     .description('render the HTML report again from a saved result.json')
     .argument('<result>', 'result file written by sim run --json or --report')
     .option('--html <file>', 'the HTML page to write')
-    .action(async (file: string, options) => setExitCode(await reportCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/report.ts')).reportCommand(file, options)));
 
   return program;
 }
