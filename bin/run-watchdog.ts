@@ -24,6 +24,9 @@ export interface WatchedRunOptions extends RunCommandOptions {
 export async function runWatched(file: string, options: WatchedRunOptions): Promise<number> {
   const { seedTimeout, maxHeapMb, ...runOptions } = options;
   const limits = watchdogLimits({ ...(seedTimeout !== undefined ? { seedTimeout } : {}), ...(maxHeapMb !== undefined ? { maxHeapMb } : {}) }, 1);
+  // No limit asked for: run in this thread, as before the watchdog (no start-up cost; debuggers
+  // attached with --inspect see the run directly).
+  if (limits.seedTimeoutMs === 0 && maxHeapMb === undefined) return await (await import('./commands/run.ts')).runCommand(file, runOptions);
   const clock = new RunClock(limits);
   const data: RunWorkerData = {
     file,

@@ -36,7 +36,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--otlp <file>', 'write the spans as OTLP JSON (import it into Jaeger)')
     .option('--swarm', "draw the scenario's options from the seed, as sim sweep --swarm does")
     .option('--replay <file>', 'rerun a replay file written by sim shrink, exactly (it fixes seed, variant and plan)')
-    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run; past it the run is stopped and fails as liveness (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}; 0: none)`)
+    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run; past it the run is stopped and fails as liveness (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}; 0: none, and the run stays in the main thread)`)
     .option('--max-heap-mb <n>', 'heap limit of the run; past it the run is stopped and fails as resource (default: half the memory, at most 4096)')
     .action(async (file: string, options) => setExitCode(await runWatched(file, options)));
 

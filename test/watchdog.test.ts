@@ -36,6 +36,13 @@ describe('sim run under the watchdog', () => {
     expect(run.stderr).toMatch(/^sim: seed 5, variant only: went past the heap limit of 128 MB/);
   });
 
+  it('a passing seed prints the same under the watchdog as with --seed-timeout 0 (the main thread, no watchdog)', async () => {
+    const watched = await runSim(['run', 'test/fixtures/tiny.ts', '--seed', '2', '--json']);
+    const unwatched = await runSim(['run', 'test/fixtures/tiny.ts', '--seed', '2', '--json', '--seed-timeout', '0']);
+    expect(watched.status).toBe(0);
+    expect(unwatched).toEqual(watched);
+  });
+
   it('a bad --seed-timeout is bad input: exit 2, one line', async () => {
     const run = await runSim(['run', RUNAWAY, '--seed', '1', '--seed-timeout', '2m']);
     expect(run.status).toBe(2);
