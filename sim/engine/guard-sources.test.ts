@@ -247,3 +247,26 @@ describe('no run ever opens a real socket', () => {
     }
   });
 });
+
+describe('the guard covers the whole run', () => {
+  it("the system's metrics() runs under the guard: Date.now() there is virtual time", async () => {
+    const definition = scenario({
+      name: 'metrics-clock',
+      description: 'reads the clock in metrics()',
+      durationMs: 250,
+      quiesceMs: 0,
+      workload: { kind: 'open', ratePerSec: 10, maxRequests: 1, request: () => ({ endpoint: 'x', method: 'x' }) },
+      variants: [
+        {
+          name: 'only',
+          build: (world) => {
+            world.addNode('svc', () => ({ handlers: { x: () => 'ok' } }));
+            return { entry: 'svc', metrics: () => ({ clockMs: Date.now() - EPOCH_MS }) };
+          },
+        },
+      ],
+    });
+    const variant = (await runScenario(definition, 1)).variants[0]!;
+    expect(variant.metrics.consistency).toEqual({ clockMs: Math.floor(variant.simulatedMs) });
+  });
+});

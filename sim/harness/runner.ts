@@ -164,8 +164,18 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
       await quiesce(definition, world, built, failures, failedChecks, sample, () => metrics.sent - metrics.ok - metrics.failed);
     }
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (error instanceof ConfigError) {
+      uninstall();
+      throw error;
+    }
     failures.push({ kind: 'crash', check: 'simulator', atMs: sim.nowMs, message: errorMessage(error) });
+  }
+  // metrics() is simulated code too: it still runs under the guard.
+  let consistency: Record<string, number> = {};
+  try {
+    if (system?.metrics) consistency = system.metrics();
+  } catch (error) {
+    failures.push({ kind: 'crash', check: 'metrics', atMs: sim.nowMs, message: errorMessage(error) });
   } finally {
     uninstall();
   }
@@ -176,14 +186,6 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   totals.failed += Math.max(0, metrics.sent - finished);
   const latency = metrics.latency.summary();
   const costMs = world.allNodes().reduce((sum, node) => sum + node.uptimeMs(), 0);
-  let consistency: Record<string, number> = {};
-  if (system?.metrics) {
-    try {
-      consistency = system.metrics();
-    } catch (error) {
-      failures.push({ kind: 'crash', check: 'metrics', atMs: sim.nowMs, message: errorMessage(error) });
-    }
-  }
   // The system's own figures close the trace: state that differs between runs without ever being
   // sent (a counter kept across runs) still changes the hash, and the check names this event.
   sim.trace.emitData(sim.nowMs, 'run.metrics', 'scenario', undefined, undefined, undefined, consistency);
