@@ -57,6 +57,27 @@ describe('mapped sources read the simulation', () => {
     expect(performance.timeOrigin).toBe(EPOCH_MS);
   });
 
+  it('a Date.now, Date or Math.random kept from an earlier guard (a module top level) follows the guard in force', () => {
+    const first = guard();
+    first.clock.nowMs = 5;
+    const keptNow = Date.now;
+    const KeptDate = Date;
+    const keptRandom = Math.random;
+    const keptPerformanceNow = performance.now;
+    first.uninstall();
+    const second = guard();
+    uninstall = second.uninstall;
+    second.clock.nowMs = 99;
+    expect(keptNow()).toBe(EPOCH_MS + 99);
+    expect(new KeptDate().getTime()).toBe(EPOCH_MS + 99);
+    expect(keptRandom()).toBe(0.5);
+    expect(keptPerformanceNow()).toBe(99);
+    uninstall();
+    uninstall = undefined;
+    // With no guard, the host's clock again.
+    expect(Math.abs(keptNow() - (performance.timeOrigin + performance.now()))).toBeLessThan(1000);
+  });
+
   it('global crypto and node:crypto random functions draw from the seed', () => {
     uninstall = guard().uninstall;
     expect([...crypto.getRandomValues(new Uint8Array(3))]).toEqual([128, 128, 128]);

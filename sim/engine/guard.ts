@@ -90,25 +90,45 @@ function replaceAll(entries: [object, string, unknown][]): Restore {
   return () => undo(restores);
 }
 
-function replaceTimeAndRandomness(sources: GuardSources): Restore {
-  const nowMs = (): number => sources.epochMs + sources.nowMs();
-  // A function, not a class: `Date()` without `new` is legal and returns the date as a string.
-  const SimDate = function Date(this: unknown, ...args: unknown[]): unknown {
-    if (!new.target) return new RealDate(nowMs()).toString();
-    return Reflect.construct(RealDate, args.length === 0 ? [nowMs()] : args, new.target);
-  } as unknown as DateConstructor;
-  for (const key of Object.getOwnPropertyNames(RealDate)) {
-    if (key !== 'prototype' && key !== 'name' && key !== 'length') Object.defineProperty(SimDate, key, Object.getOwnPropertyDescriptor(RealDate, key)!);
-  }
-  Object.defineProperty(SimDate, 'length', { value: 7 });
-  Object.defineProperty(SimDate, 'prototype', { value: RealDate.prototype });
-  SimDate.now = () => Math.floor(nowMs());
+// The mapped functions are built once and read whichever guard is installed (the host's when none
+// is): a reference kept across runs (`const now = Date.now` at a module's top level, evaluated while
+// the scenario file loads) follows each run instead of freezing the first one's clock.
+const realMathRandom = Math.random;
+const realPerformanceNow = performance.now.bind(performance);
 
+function mappedRandom(): number {
+  const active = guardState.active;
+  return active ? active.random() : realMathRandom();
+}
+
+function mappedEpochNowMs(): number {
+  const active = guardState.active;
+  return active ? active.epochMs + active.nowMs() : RealDate.now();
+}
+
+function mappedPerformanceNow(): number {
+  const active = guardState.active;
+  return active ? active.nowMs() : realPerformanceNow();
+}
+
+// A function, not a class: `Date()` without `new` is legal and returns the date as a string.
+const SimDate = function Date(this: unknown, ...args: unknown[]): unknown {
+  if (!new.target) return new RealDate(mappedEpochNowMs()).toString();
+  return Reflect.construct(RealDate, args.length === 0 ? [mappedEpochNowMs()] : args, new.target);
+} as unknown as DateConstructor;
+for (const key of Object.getOwnPropertyNames(RealDate)) {
+  if (key !== 'prototype' && key !== 'name' && key !== 'length') Object.defineProperty(SimDate, key, Object.getOwnPropertyDescriptor(RealDate, key)!);
+}
+Object.defineProperty(SimDate, 'length', { value: 7 });
+Object.defineProperty(SimDate, 'prototype', { value: RealDate.prototype });
+SimDate.now = () => Math.floor(mappedEpochNowMs());
+
+function replaceTimeAndRandomness(sources: GuardSources): Restore {
   const crypto = globalThis.crypto;
   const entries: [object, string, unknown][] = [
-    [Math, 'random', sources.random],
+    [Math, 'random', mappedRandom],
     [globalThis, 'Date', SimDate],
-    [performance, 'now', sources.nowMs],
+    [performance, 'now', mappedPerformanceNow],
     [performance, 'timeOrigin', sources.epochMs],
     // Garbage collection runs in host time: a weak reference held strongly cannot change a run.
     [globalThis, 'WeakRef', StrongRef],
