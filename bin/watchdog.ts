@@ -21,6 +21,7 @@ export const WATCHDOG_INTERVAL_MS = 100;
 /** Check names of the failures the watchdog reports. */
 export const SEED_TIMEOUT_CHECK = 'seed-timeout';
 export const HEAP_LIMIT_CHECK = 'heap-limit';
+export const THREAD_EXIT_CHECK = 'thread-exit';
 
 /** The limits as the user gave them (or not). */
 export interface WatchdogLimits {
@@ -112,7 +113,12 @@ export function outOfMemory(maxHeapMb: number): Runaway {
 
 /** A thread that ended while running a seed (user code called process.exit, or the thread died). */
 export function threadExited(code: number): Runaway {
-  return { kind: 'resource', check: 'thread-exit', message: `the thread running it exited with code ${code} (does user code call process.exit?)` };
+  return { kind: 'resource', check: THREAD_EXIT_CHECK, message: `the thread running it exited with code ${code} (does user code call process.exit?)` };
+}
+
+/** True for a failure the watchdog reported: rerunning it in this thread (to shrink it) would hang. */
+export function isRunawayFailure(failure: Failure): boolean {
+  return failure.check === SEED_TIMEOUT_CHECK || failure.check === HEAP_LIMIT_CHECK || failure.check === THREAD_EXIT_CHECK;
 }
 
 /** The failure a runaway becomes in results. Virtual time is unknown: the run was stopped from outside. */

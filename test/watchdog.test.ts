@@ -51,10 +51,11 @@ describe('sim run under the watchdog', () => {
 });
 
 describe('sim sweep under the watchdog', () => {
-  it('runaway seeds fail with their kind and replay line; the other seeds all finish; exit 1', async () => {
-    const run = await runSim(['sweep', RUNAWAY, '--seeds', '1..8', '--workers', '2', '--seed-timeout', '3', '--max-heap-mb', '128', '--json']);
+  it('runaway seeds fail with their kind; the other seeds all finish; --shrink leaves runaways alone; exit 1', async () => {
+    const run = await runSim(['sweep', RUNAWAY, '--seeds', '1..8', '--workers', '2', '--seed-timeout', '3', '--max-heap-mb', '128', '--shrink', '--json']);
     expect(run.status).toBe(1);
-    const result = JSON.parse(run.stdout) as { passed: number; failed: number; failingChecks: Record<string, number>; results: { seed: number; ok: boolean }[] };
+    const result = JSON.parse(run.stdout) as { passed: number; failed: number; failingChecks: Record<string, number>; results: { seed: number; ok: boolean }[]; shrunk?: unknown };
+    expect(result.shrunk).toBeUndefined();
     expect(result.results.map((entry) => entry.seed)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(result.results.filter((entry) => !entry.ok).map((entry) => entry.seed)).toEqual([3, 5, 7]);
     expect(result.failingChecks).toEqual({ 'seed-timeout': 1, 'heap-limit': 1, 'thread-exit': 1 });

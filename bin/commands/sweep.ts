@@ -15,7 +15,7 @@ import { createProgress } from '../sweep-progress.ts';
 import { renderSweep, sweepHeader } from '../sweep-render.ts';
 import { renderJunit } from '../sweep-junit.ts';
 import { readSweepResult, writeOutputFile, writeSweepResult } from '../sweep-files.ts';
-import { watchdogLimits } from '../watchdog.ts';
+import { isRunawayFailure, watchdogLimits } from '../watchdog.ts';
 import { defaultReplayPath, renderShrink, shrinkTarget } from './shrink.ts';
 
 /** Options of `sim sweep`, as commander parses them. */
@@ -223,8 +223,10 @@ function shrinkTargets(result: SweepResult, limit: number): { seed: number; vari
   const targets: { seed: number; variant: string; check: string }[] = [];
   const seen = new Set<string>();
   for (const { seed, variant } of failingRuns(result)) {
-    const check = variant.failures[0]?.check;
-    if (check === undefined) continue;
+    const failure = variant.failures[0];
+    // A runaway seed is not shrunk: each candidate run would run away again, in this thread.
+    if (failure === undefined || isRunawayFailure(failure)) continue;
+    const check = failure.check;
     const key = `${variant.name}\u0000${check}`;
     if (seen.has(key)) continue;
     seen.add(key);
