@@ -7,7 +7,7 @@ import { EXIT, UsageError, oneLine } from './cli-errors.ts';
 import { printJson } from './output.ts';
 import type { RunCommandOptions } from './commands/run.ts';
 import type { RunWorkerData, RunWorkerMessage, WatchedStart } from './run-worker.ts';
-import { RunClock, WATCHDOG_INTERVAL_MS, outOfMemory, runawayFailure, threadExited, timedOut, watchdogLimits, type Runaway } from './watchdog.ts';
+import { RunClock, WATCHDOG_INTERVAL_MS, outOfMemory, runawayFailure, threadExited, timedOut, uncaught, watchdogLimits, type Runaway } from './watchdog.ts';
 
 /** The launcher registers tsx inside the thread before it loads the TypeScript entry. */
 const WORKER_URL = new URL('./run-worker.js', import.meta.url);
@@ -74,6 +74,7 @@ export async function runWatched(file: string, options: WatchedRunOptions): Prom
     });
     worker.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') stop(outOfMemory(limits.maxHeapMb));
+      else if (current) stop(uncaught(error));
       else finish(() => reject(error));
     });
     worker.on('exit', (code) => {

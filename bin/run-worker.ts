@@ -7,6 +7,7 @@ import { reportError } from './cli-errors.ts';
 import { replayCommand } from './replay-command.ts';
 import { replayFileCommand } from './replay-file.ts';
 import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
+import { RejectionTrap, escapedMessage } from './rejection-trap.ts';
 
 /** What the parent gives the thread. */
 export interface RunWorkerData {
@@ -31,12 +32,25 @@ async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData):
   const { file, options } = data;
   const replayOf = (start: VariantStart): string =>
     options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? '--swarm' : '');
-  watchVariantStarts((start) => port.postMessage({ type: 'variant', ...start, replay: replayOf(start) } satisfies RunWorkerMessage));
+  let last: WatchedStart | undefined;
+  watchVariantStarts((start) => {
+    last = { ...start, replay: replayOf(start) };
+    port.postMessage({ type: 'variant', ...last } satisfies RunWorkerMessage);
+  });
+  const trap = new RejectionTrap();
   let exitCode: number;
   try {
     exitCode = await runCommand(file, options);
   } catch (error) {
     exitCode = reportError(error);
+  }
+  const escaped = await trap.take();
+  if (escaped && last) {
+    // The run's report is printed already: the escaped rejection fails it after the fact.
+    const message = escapedMessage(escaped.reason);
+    if (!options.json) process.stdout.write(`✗ ${last.scenario} seed=${last.seed} variant=${last.variant}: crash 'uncaught-error': ${message}\nreplay: ${last.replay}\n`);
+    process.stderr.write(`sim: seed ${last.seed}, variant ${last.variant}: ${message}\n`);
+    exitCode = Math.max(exitCode, 1);
   }
   port.postMessage({ type: 'done', exitCode } satisfies RunWorkerMessage);
 }

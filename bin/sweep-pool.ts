@@ -9,7 +9,7 @@ import { UsageError } from './cli-errors.ts';
 import type { SweepSeedEntry } from './sweep-summary.ts';
 import type { RunSeedsMessage, SweepWorkerData, WorkerMessage } from './sweep-worker.ts';
 import type { VariantStart } from '../sim/harness/run-progress.ts';
-import { RunClock, WATCHDOG_INTERVAL_MS, defaultMaxHeapMb, outOfMemory, runawayEntry, threadExited, timedOut, type Runaway, type WatchdogLimits } from './watchdog.ts';
+import { RunClock, WATCHDOG_INTERVAL_MS, defaultMaxHeapMb, outOfMemory, runawayEntry, threadExited, timedOut, uncaught, type Runaway, type WatchdogLimits } from './watchdog.ts';
 
 /** The launcher registers tsx inside the thread before it loads the TypeScript entry. */
 const WORKER_URL = new URL('./sweep-worker.js', import.meta.url);
@@ -154,6 +154,7 @@ export class SweepPool {
         });
         worker.on('error', (error: Error & { code?: string }) => {
           if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') replace(slot, outOfMemory(limits.maxHeapMb));
+          else if (slot.current) replace(slot, uncaught(error));
           else this.settle?.(error);
         });
         worker.on('exit', (code) => {

@@ -8,6 +8,7 @@ import { runScenario } from '../sim/harness/runner.ts';
 import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
 import type { Scenario } from '../sim/harness/scenario.ts';
 import { seedEntry, type SweepSeedEntry } from './sweep-summary.ts';
+import { RejectionTrap, withEscapedRejection } from './rejection-trap.ts';
 
 /** What the pool gives each worker when it starts it. */
 export interface SweepWorkerData {
@@ -34,6 +35,7 @@ export type WorkerMessage =
 
 async function serve(port: NonNullable<typeof parentPort>, data: SweepWorkerData): Promise<void> {
   const post = (message: WorkerMessage): void => port.postMessage(message);
+  const trap = new RejectionTrap();
   watchVariantStarts((start) => post({ type: 'variant', ...start }));
   let definition: Scenario;
   try {
@@ -52,7 +54,8 @@ async function serve(port: NonNullable<typeof parentPort>, data: SweepWorkerData
       while (queue.length > 0) {
         const seed = queue.shift()!;
         const result = await runScenario(definition, seed, { swarm: data.swarm, ...(data.variant !== undefined ? { variant: data.variant } : {}) });
-        post({ type: 'result', entry: seedEntry(result) });
+        const escaped = await trap.take();
+        post({ type: 'result', entry: seedEntry(escaped ? withEscapedRejection(result, escaped.reason) : result) });
       }
     } catch (error) {
       queue.length = 0;

@@ -22,6 +22,7 @@ export const WATCHDOG_INTERVAL_MS = 100;
 export const SEED_TIMEOUT_CHECK = 'seed-timeout';
 export const HEAP_LIMIT_CHECK = 'heap-limit';
 export const THREAD_EXIT_CHECK = 'thread-exit';
+export const UNCAUGHT_CHECK = 'uncaught-error';
 
 /** The limits as the user gave them (or not). */
 export interface WatchdogLimits {
@@ -88,7 +89,7 @@ export class RunClock {
 
 /** Why the watchdog stopped a run. */
 export interface Runaway {
-  kind: 'liveness' | 'resource';
+  kind: 'liveness' | 'resource' | 'crash';
   check: string;
   message: string;
 }
@@ -116,9 +117,19 @@ export function threadExited(code: number): Runaway {
   return { kind: 'resource', check: THREAD_EXIT_CHECK, message: `the thread running it exited with code ${code} (does user code call process.exit?)` };
 }
 
+/** An error that escaped the run and ended its thread (an unhandled rejection in user code). */
+export function uncaught(error: Error): Runaway {
+  const where = /\n\s+at .*?\(?((?:file:\/\/)?\/[^\s()]+:\d+):\d+\)?/.exec(error.stack ?? '')?.[1];
+  return {
+    kind: 'crash',
+    check: UNCAUGHT_CHECK,
+    message: `an error escaped the run (an unhandled rejection or a throw in a detached callback): ${error.message}${where ? ` at ${where}` : ''}`,
+  };
+}
+
 /** True for a failure the watchdog reported: rerunning it in this thread (to shrink it) would hang. */
 export function isRunawayFailure(failure: Failure): boolean {
-  return failure.check === SEED_TIMEOUT_CHECK || failure.check === HEAP_LIMIT_CHECK || failure.check === THREAD_EXIT_CHECK;
+  return [SEED_TIMEOUT_CHECK, HEAP_LIMIT_CHECK, THREAD_EXIT_CHECK, UNCAUGHT_CHECK].includes(failure.check);
 }
 
 /** The failure a runaway becomes in results. Virtual time is unknown: the run was stopped from outside. */

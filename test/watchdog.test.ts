@@ -43,6 +43,13 @@ describe('sim run under the watchdog', () => {
     expect(unwatched).toEqual(watched);
   });
 
+  it('a promise rejected and never handled in a handler: exit 1, crash uncaught-error naming the line, never exit 4', async () => {
+    const run = await runSim(['run', RUNAWAY, '--seed', '11']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/\n✗ runaway seed=11 variant=only: crash 'uncaught-error': a promise rejected and nobody handled it: nobody awaits this at \S*test\/fixtures\/runaway\.ts:25\nreplay: sim run test\/fixtures\/runaway\.ts --seed 11 --variant only\n$/);
+    expect(run.stderr).toMatch(/^sim: seed 11, variant only: a promise rejected and nobody handled it: nobody awaits this at \S*runaway\.ts:25\n$/);
+  });
+
   it('a bad --seed-timeout is bad input: exit 2, one line', async () => {
     const run = await runSim(['run', RUNAWAY, '--seed', '1', '--seed-timeout', '2m']);
     expect(run.status).toBe(2);
@@ -60,5 +67,13 @@ describe('sim sweep under the watchdog', () => {
     expect(result.results.filter((entry) => !entry.ok).map((entry) => entry.seed)).toEqual([3, 5, 7]);
     expect(result.failingChecks).toEqual({ 'seed-timeout': 1, 'heap-limit': 1, 'thread-exit': 1 });
     expect(result.passed).toBe(5);
+  });
+
+  it('an unhandled rejection fails its seed as a crash, and the sweep goes on', async () => {
+    const run = await runSim(['sweep', RUNAWAY, '--seeds', '10..12', '--workers', '1', '--json']);
+    expect(run.status).toBe(1);
+    const result = JSON.parse(run.stdout) as { failingChecks: Record<string, number>; results: { seed: number; ok: boolean }[] };
+    expect(result.results.map((entry) => [entry.seed, entry.ok])).toEqual([[10, true], [11, false], [12, true]]);
+    expect(result.failingChecks).toEqual({ 'uncaught-error': 1 });
   });
 });
