@@ -7,6 +7,8 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from '../sim/harness/scenario.ts';
 import { UsageError } from './cli-errors.ts';
+import { whileLoading } from '../sim/engine/guard.ts';
+import { Rng } from '../sim/engine/rng.ts';
 import { describeLoadError } from './scenario-load-errors.ts';
 import { isModelFile, loadModelScenario } from '../models/index.ts';
 
@@ -26,7 +28,10 @@ export async function loadScenario(file: string): Promise<Scenario> {
   let module: Record<string, unknown>;
   try {
     await ensureTypeScriptLoader();
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // Under the guard: a Date.now() or Math.random() kept at module top level is the same in every
+    // process (the simulation's epoch, a fixed stream), and timers or I/O there are refused.
+    const random = new Rng(0, 'scenario-load');
+    module = await whileLoading(() => import(pathToFileURL(path).href) as Promise<Record<string, unknown>>, () => random.next());
   } catch (error) {
     throw await describeLoadError(file, error);
   }

@@ -5,6 +5,10 @@
 // scenario file needs it (see bin/load-scenario.ts). Measured start-up: docs/packaging.md.
 import { existsSync } from 'node:fs';
 
+// Runs see UTC whatever the host's zone (docs/determinism.md). Set before any thread starts: a
+// worker thread reads its zone when it starts and ignores later changes of TZ.
+process.env.TZ = 'UTC';
+
 if (existsSync(new URL('./sim.ts', import.meta.url))) {
   const { register } = await import('tsx/esm/api');
   register();

@@ -3,16 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import { reportError, EXIT, oneLine } from './cli-errors.ts';
 import { guardStdout } from './output.ts';
-import { runCommand } from './commands/run.ts';
-import { listCommand } from './commands/list.ts';
-import { compareCommand } from './commands/compare.ts';
-import { reportCommand } from './commands/report.ts';
-import { sweepCommand } from './commands/sweep.ts';
-import { shrinkCommand } from './commands/shrink.ts';
-import { mergeCommand } from './commands/merge.ts';
-import { fromTracesCommand } from './commands/model.ts';
-import { initCommand } from './commands/init.ts';
 import { packageVersion } from './package-root.ts';
+import { runWatched } from './run-watchdog.ts';
+// Commands load when they run: `sim run` hands its work to a worker thread, so the main thread
+// stays light (commander and the watchdog), and no command pays for the others' modules.
+import { DEFAULT_SEED_TIMEOUT_MS, SLOWEST_RUN_MULTIPLE } from './watchdog.ts';
 
 /** Builds the program; `setExitCode` receives each command's exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -45,7 +40,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--otlp <file>', 'write the spans as OTLP JSON (import it into Jaeger)')
     .option('--swarm', "draw the scenario's options from the seed, as sim sweep --swarm does")
     .option('--replay <file>', 'rerun a replay file written by sim shrink, exactly (it fixes seed, variant and plan)')
-    .action(async (file: string, options) => setExitCode(await runCommand(file, options)));
+    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run; past it the run is stopped and fails as liveness (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}; 0: none, and the run stays in the main thread)`)
+    .option('--max-heap-mb <n>', 'heap limit of the run; past it the run is stopped and fails as resource (default: half the memory, at most 4096)')
+    .action(async (file: string, options) => setExitCode(await runWatched(file, options)));
 
   program
     .command('sweep')
@@ -65,7 +62,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shrink', 'shrink the first failing seed of each failing check and write replay files')
     .option('--shrink-limit <n>', 'most failures --shrink shrinks (default 3)')
     .option('--replay-dir <dir>', 'folder for the replay files of --shrink (default: .dsim/replays)')
-    .action(async (file: string, options) => setExitCode(await sweepCommand(file, options)));
+    .option('--seed-timeout <seconds>', `wall-clock limit of one variant run of a seed; past it the seed fails as liveness and the sweep goes on (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}, or ${SLOWEST_RUN_MULTIPLE}x the slowest run so far if longer; 0: none)`)
+    .option('--max-heap-mb <n>', 'heap limit of each worker; past it the seed fails as resource and the worker is replaced (default: half the memory shared by the workers, at most 4096)')
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/sweep.ts')).sweepCommand(file, options)));
 
   program
     .command('shrink')
@@ -78,7 +77,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <file>', 'replay file to write (default: .dsim/replays/<scenario>.seed<N>.<variant>.replay.json)')
     .option('--max-runs <n>', 'most candidate runs (default 300)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .action(async (file: string, options) => setExitCode(await shrinkCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/shrink.ts')).shrinkCommand(file, options)));
 
   program
     .command('merge')
@@ -88,19 +87,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <file>', 'write the merged result JSON')
     .option('--junit <file>', 'write JUnit XML for the merged sweep')
     .option('--allow-partial', 'merge even when the files overlap or leave seeds of their ranges uncovered (warns instead of refusing)')
-    .action(async (files: string[], options) => setExitCode(await mergeCommand(files, options)));
+    .action(async (files: string[], options) => setExitCode(await (await import('./commands/merge.ts')).mergeCommand(files, options)));
 
   program
     .command('init')
     .description('write a starter into a project: a scenario, a vitest test over seeds, a CI workflow (never overwrites a file)')
     .argument('[dir]', 'the project folder', '.')
-    .action(async (dir: string) => setExitCode(await initCommand(dir)));
+    .action(async (dir: string) => setExitCode(await (await import('./commands/init.ts')).initCommand(dir)));
 
   program
     .command('list')
     .description('list the scenario files in a folder (it imports each one: scenario files are code)')
     .argument('[dir]', 'folder of scenario files', 'scenarios')
-    .action(async (dir: string) => setExitCode(await listCommand(dir)));
+    .action(async (dir: string) => setExitCode(await (await import('./commands/list.ts')).listCommand(dir)));
 
   program
     .command('compare')
@@ -114,14 +113,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--report <dir>', 'write <dir>/compare.html (distributions and paired differences) and <dir>/compare.json')
     .option('--seed <n>', 'not accepted: a comparison needs --seeds (for one seed use sim run --seed N)')
-    .action(async (file: string, options) => setExitCode(await compareCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/compare.ts')).compareCommand(file, options)));
 
   program
     .command('report')
     .description('render the HTML report again from a saved result.json')
     .argument('<result>', 'result file written by sim run --json or --report')
     .option('--html <file>', 'the HTML page to write')
-    .action(async (file: string, options) => setExitCode(await reportCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/report.ts')).reportCommand(file, options)));
 
   program
     .command('model')
@@ -130,7 +129,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('derive services, operations, call graph, self times, error rates and arrival rate from an OTLP JSON trace export')
     .argument('<file>', 'OTLP JSON file (sim run --otlp writes one; Jaeger and Tempo export them)')
     .option('--out <file>', 'write the model here and print what was inferred (default: print the model)')
-    .action(async (file: string, options) => setExitCode(await fromTracesCommand(file, options)));
+    .action(async (file: string, options) => setExitCode(await (await import('./commands/model.ts')).fromTracesCommand(file, options)));
 
   return program;
 }

@@ -64,3 +64,31 @@ describe('SweepPool', () => {
     expect(reported).toBeLessThan(10_000);
   });
 });
+
+describe('SweepPool watchdog', () => {
+  it('an infinite loop, a memory hog and a process.exit each fail their seed; the workers are replaced and every other seed finishes', async () => {
+    const entries = new Map<number, SweepSeedEntry>();
+    const pool = new SweepPool({
+      file: 'test/fixtures/runaway.ts',
+      swarm: false,
+      workers: 2,
+      batchSize: 2,
+      limits: { seedTimeoutMs: 3000, maxHeapMb: 128 },
+      onResult: (entry) => {
+        expect(entries.has(entry.seed)).toBe(false);
+        entries.set(entry.seed, entry);
+      },
+    });
+    await pool.run([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...entries.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const failed = [...entries.values()].filter((entry) => !entry.ok).map((entry) => [entry.seed, entry.variants[0]!.name, entry.variants[0]!.failures[0]!.kind, entry.variants[0]!.failures[0]!.check]);
+    expect(failed.sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([
+      [3, 'only', 'liveness', 'seed-timeout'],
+      [5, 'only', 'resource', 'heap-limit'],
+      [7, 'only', 'resource', 'thread-exit'],
+    ]);
+    expect(entries.get(3)!.variants[0]!.failures[0]!.message).toBe('still running after 3 s of wall-clock time (--seed-timeout): stopped; look for an infinite loop in a handler, build() or a check');
+    expect(entries.get(5)!.variants[0]!.failures[0]!.message).toMatch(/^went past the heap limit of 128 MB \(--max-heap-mb\)/);
+    for (const seed of [1, 2, 4, 6, 8]) expect(entries.get(seed)!.ok).toBe(true);
+  });
+});

@@ -5,8 +5,10 @@ import { loadScenario } from './load-scenario.ts';
 import { UsageError } from './cli-errors.ts';
 import { ConfigError } from '../sim/engine/errors.ts';
 import { runScenario } from '../sim/harness/runner.ts';
+import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
 import type { Scenario } from '../sim/harness/scenario.ts';
 import { seedEntry, type SweepSeedEntry } from './sweep-summary.ts';
+import { RejectionTrap, withEscapedRejection } from './rejection-trap.ts';
 
 /** What the pool gives each worker when it starts it. */
 export interface SweepWorkerData {
@@ -21,14 +23,20 @@ export interface RunSeedsMessage {
   seeds: number[];
 }
 
-/** Worker → pool. `usage` errors are bad input (exit 2); others are simulator bugs. */
+/**
+ * Worker → pool. `usage` errors are bad input (exit 2); others are simulator bugs. `variant` tells
+ * the pool's watchdog which run is in progress, so a run that never returns is named when stopped.
+ */
 export type WorkerMessage =
   | { type: 'ready' }
+  | ({ type: 'variant' } & VariantStart)
   | { type: 'result'; entry: SweepSeedEntry }
   | { type: 'error'; message: string; usage: boolean };
 
 async function serve(port: NonNullable<typeof parentPort>, data: SweepWorkerData): Promise<void> {
   const post = (message: WorkerMessage): void => port.postMessage(message);
+  const trap = new RejectionTrap();
+  watchVariantStarts((start) => post({ type: 'variant', ...start }));
   let definition: Scenario;
   try {
     definition = await loadScenario(data.file);
@@ -46,7 +54,8 @@ async function serve(port: NonNullable<typeof parentPort>, data: SweepWorkerData
       while (queue.length > 0) {
         const seed = queue.shift()!;
         const result = await runScenario(definition, seed, { swarm: data.swarm, ...(data.variant !== undefined ? { variant: data.variant } : {}) });
-        post({ type: 'result', entry: seedEntry(result) });
+        const escaped = await trap.take();
+        post({ type: 'result', entry: seedEntry(escaped ? withEscapedRejection(result, escaped.reason) : result) });
       }
     } catch (error) {
       queue.length = 0;

@@ -56,7 +56,7 @@ describe.concurrent('a bug in service code fails the run', () => {
       node: 'cache',
       method: 'get',
       code: 'NondeterminismError',
-      message: 'setTimeout was called by simulated code during a run: real timers break determinism; use ctx.sleep(ms) or ctx.setTimer(ms, fn) from the node context',
+      message: 'setTimeout was called by simulated code during a run at test/fixtures/bugs/guard-handler.ts:11: real timers fire in host time, outside the simulation; use ctx.sleep(ms) or ctx.setTimer(ms, fn) from the node context',
       line: 11,
     });
   });
@@ -66,7 +66,7 @@ describe.concurrent('a bug in service code fails the run', () => {
       node: 'stats',
       method: 'factory',
       code: 'NondeterminismError',
-      message: 'setInterval was called by simulated code during a run: real timers break determinism; use ctx.sleep(ms) or ctx.setTimer(ms, fn) from the node context',
+      message: 'setInterval was called by simulated code during a run at test/fixtures/bugs/guard-factory.ts:14: real timers fire in host time, outside the simulation; use ctx.sleep(ms) or ctx.setTimer(ms, fn) from the node context',
       line: 14,
     });
   });

@@ -17,6 +17,7 @@ import { createProgress } from '../sweep-progress.ts';
 import { renderSweep, sweepHeader } from '../sweep-render.ts';
 import { renderJunit } from '../sweep-junit.ts';
 import { readSweepResult, writeOutputFile, writeSweepResult } from '../sweep-files.ts';
+import { isRunawayFailure, watchdogLimits } from '../watchdog.ts';
 import { DEFAULT_REPLAY_DIR, defaultReplayPath, renderShrink, shrinkTarget } from './shrink.ts';
 
 /** Options of `sim sweep`, as commander parses them. */
@@ -36,6 +37,10 @@ export interface SweepCommandOptions {
   replayDir?: string;
   /** With --out: wall seconds between checkpoints of the finished seeds. */
   checkpointEvery?: string;
+  /** Wall-clock limit of one variant run, in seconds (bin/watchdog.ts). */
+  seedTimeout?: string;
+  /** Heap limit of each worker, in MB. */
+  maxHeapMb?: string;
 }
 
 /** Where partial results go on Ctrl-C when `--out` is not given. */
@@ -99,6 +104,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
   const workers = options.workers !== undefined ? parsePositive(options.workers, '--workers') : defaultWorkers();
   const checkpointMs = parseCheckpointSeconds(options.checkpointEvery);
   const shrinkLimit = options.shrinkLimit !== undefined ? parsePositive(options.shrinkLimit, '--shrink-limit') : DEFAULT_SHRINK_LIMIT;
+  const limits = watchdogLimits(options, workers);
   let shard = resolveShard({ ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.shardCount !== undefined ? { shardCount: options.shardCount } : {}) }, process.env);
   const resumed = options.resume !== undefined ? readSweepResult(options.resume) : undefined;
   if (options.seeds === undefined && !resumed) throw new UsageError('sim sweep needs --seeds A..B (example: --seeds 1..1000), or --resume FILE');
@@ -140,6 +146,7 @@ async function sweep(file: string, options: SweepCommandOptions, interrupt: Inte
     swarm,
     ...(options.variant !== undefined ? { variant: options.variant } : {}),
     workers,
+    limits,
     onResult: (entry) => {
       entries.push(entry);
       progress.tick(!entry.ok);
@@ -236,8 +243,10 @@ function shrinkTargets(result: SweepResult, limit: number): { seed: number; vari
   const targets: { seed: number; variant: string; check: string }[] = [];
   const seen = new Set<string>();
   for (const { seed, variant } of failingRuns(result)) {
-    const check = variant.failures[0]?.check;
-    if (check === undefined) continue;
+    const failure = variant.failures[0];
+    // A runaway seed is not shrunk: each candidate run would run away again, in this thread.
+    if (failure === undefined || isRunawayFailure(failure)) continue;
+    const check = failure.check;
     const key = `${variant.name}\u0000${check}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -161,11 +161,15 @@ describe('the guard during runScenario', () => {
     expect(guardInstalled()).toBe(false);
   });
 
-  it('a handler calling setTimeout fails that request with application, naming setTimeout', async () => {
+  it('a handler calling setTimeout stops the run with a crash naming setTimeout and the line that called it', async () => {
     const result = await runScenario(probeScenario('handler-timer'), 1);
     const variant = result.variants[0]!;
-    expect(variant.metrics.requests).toEqual({ total: 3, ok: 0, failed: 3 });
-    expect(variant.metrics.errors).toEqual({ application: 3 });
+    expect(variant.ok).toBe(false);
+    expect(variant.metrics.requests.total).toBe(1);
+    expect(variant.failures).toHaveLength(1);
+    // Reported once, as the bug the world grouped by node and method.
+    expect(variant.failures[0]).toMatchObject({ kind: 'crash', check: "svc.probe" });
+    expect(variant.failures[0]!.message).toMatch(/^NondeterminismError: setTimeout was called by simulated code during a run at sim\/engine\/guard\.test\.ts:\d+: /);
     expect(globalThis.setTimeout).toBe(realSetTimeout);
   });
 

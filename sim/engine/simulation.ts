@@ -4,6 +4,7 @@ import { EventQueue, type EventCallback } from './queue.ts';
 import { Rng } from './rng.ts';
 import { Trace } from './trace.ts';
 import { EngineInvariantError } from './errors.ts';
+import { hostTimers } from './guard.ts';
 
 /**
  * How the loop lets continuations run before the clock moves: `tick` (default) drains the microtask
@@ -12,9 +13,9 @@ import { EngineInvariantError } from './errors.ts';
  */
 export type DrainScheme = 'tick' | 'macrotask';
 
-// Captured at load, before any guard replaces them: the engine's own use is not simulated code.
-const hostSetImmediate = globalThis.setImmediate;
-const hostNextTick = process.nextTick;
+// Captured by the guard before it ever replaces them: the engine's own use is not simulated code.
+const hostSetImmediate = hostTimers.setImmediate;
+const hostNextTick = hostTimers.nextTick;
 
 /** Why `run` returned. */
 export type StopReason = 'idle' | 'until' | 'budget' | 'stopped';

@@ -145,3 +145,36 @@ describe('Trace hash field tags', () => {
     expect(asPeer.hash).not.toBe(asDetail.hash);
   });
 });
+
+describe('data in the trace hash', () => {
+  it('emitData: the same data hashes the same, different data differently, and the event names its digest', () => {
+    const run = (payload: unknown): { hash: string; events: TraceEvent[] } => {
+      const trace = new Trace();
+      const events: TraceEvent[] = [];
+      trace.addSink((event) => events.push(event));
+      trace.emitData(1, 'msg.delivered', 'a', 'b', 7, 'charge', { type: 'request', payload });
+      return { hash: trace.hash, events };
+    };
+    const first = run({ amount: 10 });
+    expect(run({ amount: 10 })).toEqual(first);
+    const other = run({ amount: 11 });
+    expect(other.hash).not.toBe(first.hash);
+    expect(first.events[0]!.data).toMatch(/^[0-9a-f]{8}$/);
+    expect(other.events[0]!.data).not.toBe(first.events[0]!.data);
+    expect(describeEvent(first.events[0]!)).toBe(`t=1 msg.delivered a -> b #7 charge data=${first.events[0]!.data}`);
+  });
+
+  it('an event with data never hashes like the same event without it, even with data undefined', () => {
+    const plain = hashOf((trace) => trace.emit(1, 'k', 'n', 'p', 1, 'd'));
+    const withUndefined = hashOf((trace) => trace.emitData(1, 'k', 'n', 'p', 1, 'd', undefined));
+    expect(withUndefined).not.toBe(plain);
+  });
+
+  it("recordSpan: a span's answer enters the hash; a span recorded without one hashes as before", () => {
+    const record = (trace: Trace, ...data: unknown[]): void =>
+      trace.recordSpan('t1', 's2', 's1', 'payments', 'charge', 3, 9.5, 'ok', undefined, ...(data as []));
+    expect(hashOf((trace) => record(trace))).toBe(hashOf((trace) => trace.emitSpan(span)));
+    expect(hashOf((trace) => record(trace, { charged: 10 }))).not.toBe(hashOf((trace) => record(trace, { charged: 11 })));
+    expect(hashOf((trace) => record(trace, { charged: 10 }))).toBe(hashOf((trace) => record(trace, { charged: 10 })));
+  });
+});

@@ -1,5 +1,7 @@
 // The run's trace: typed events streamed to sinks, and a rolling hash of all of them (traceHash).
 // Nothing is kept in memory here, so a run of 1e7 events costs no more memory than one of 1e6.
+// Message data enters the hash as a structural digest (digest.ts), so data-only differences show.
+import { digestValue } from './digest.ts';
 
 /** A span: one unit of work in a request, linked to its parent across RPC and bus hops. */
 export interface Span {
@@ -29,10 +31,15 @@ export interface TraceEvent {
   id?: number;
   detail?: string;
   span?: Span;
+  /** Digest of the data the event carried (a message's body, a request's answer), 8 hex digits. */
+  data?: string;
 }
 
 /** Receives every trace event of a run, in order. */
 export type TraceSink = (event: TraceEvent) => void;
+
+/** Marks a span recorded without data (`undefined` is data: a handler may answer nothing). */
+const NO_DATA: unique symbol = Symbol('no data');
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -75,20 +82,34 @@ export class Trace {
 
   /** Records one event. Positional arguments keep the hot path free of allocations without sinks. */
   emit(atMs: number, kind: string, node: string, peer?: string, id?: number, detail?: string): void {
+    this.record(atMs, kind, node, peer, id, detail, undefined);
+  }
+
+  /**
+   * Records one event that carries data (a message body, an answer): a structural digest of
+   * `data` enters the hash, so two runs that differ only in what they send hash differently.
+   */
+  emitData(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, data: unknown): void {
+    this.record(atMs, kind, node, peer, id, detail, digestValue(data));
+  }
+
+  private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined): void {
     this.count++;
     this.mixNumber(atMs);
     this.mixString(kind);
     this.mixString(node);
     // Which optional fields are present, so a peer can never pass for a detail.
-    this.mixNumber((peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4));
+    this.mixNumber((peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8));
     if (peer !== undefined) this.mixString(peer);
     if (id !== undefined) this.mixNumber(id);
     if (detail !== undefined) this.mixString(detail);
+    if (digest !== undefined) this.mixNumber(digest);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
       const event: TraceEvent = { atMs, kind, node };
       if (peer !== undefined) event.peer = peer;
       if (id !== undefined) event.id = id;
       if (detail !== undefined) event.detail = detail;
+      if (digest !== undefined) event.data = hex(digest);
       this.dispatch(event);
     }
   }
@@ -106,6 +127,7 @@ export class Trace {
   /**
    * Records a finished span from its fields: the same hash as `emitSpan`, and the Span object is
    * built only when a sink wants it (the request hot path makes one span per request).
+   * `data`, when given, is what the request answered; its digest enters the hash.
    */
   recordSpan(
     traceId: string,
@@ -117,7 +139,9 @@ export class Trace {
     endMs: number,
     status: 'ok' | 'error',
     error: string | undefined,
+    data: unknown = NO_DATA,
   ): void {
+    const digest = data === NO_DATA ? undefined : digestValue(data);
     this.count++;
     this.mixNumber(endMs);
     this.mixString('span');
@@ -129,11 +153,14 @@ export class Trace {
     this.mixNumber(startMs);
     this.mixString(status);
     if (error !== undefined) this.mixString(error);
+    if (digest !== undefined) this.mixNumber(digest);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId, spanId, service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
       if (error !== undefined) span.error = error;
-      this.dispatch({ atMs: endMs, kind: 'span', node: service, detail: name, span });
+      const event: TraceEvent = { atMs: endMs, kind: 'span', node: service, detail: name, span };
+      if (digest !== undefined) event.data = hex(digest);
+      this.dispatch(event);
     }
   }
 
@@ -170,6 +197,10 @@ export class Trace {
   }
 }
 
+function hex(digest: number): string {
+  return digest.toString(16).padStart(8, '0');
+}
+
 /** One line describing an event, for determinism reports and logs. */
 export function describeEvent(event: TraceEvent): string {
   const parts = [`t=${event.atMs}`, event.kind, event.node];
@@ -177,5 +208,6 @@ export function describeEvent(event: TraceEvent): string {
   if (event.id !== undefined) parts.push(`#${event.id}`);
   if (event.detail !== undefined) parts.push(event.detail);
   if (event.span) parts.push(`trace=${event.span.traceId} span=${event.span.spanId} ${event.span.status}`);
+  if (event.data !== undefined) parts.push(`data=${event.data}`);
   return parts.join(' ');
 }

@@ -65,8 +65,11 @@ export interface Check<S = unknown> {
   slo?: SloSpec;
 }
 
-/** Kinds of failure a run can report. */
-export type FailureKind = 'correctness' | 'liveness' | 'crash';
+/**
+ * Kinds of failure a run can report. `resource`: the run went past the heap limit and was stopped
+ * by the CLI's watchdog (a runaway seed that took too long is `liveness`).
+ */
+export type FailureKind = 'correctness' | 'liveness' | 'crash' | 'resource';
 
 /** One failed check or broken limit. */
 export interface Failure {

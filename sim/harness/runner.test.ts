@@ -355,7 +355,8 @@ describe('variants, plans and replay', () => {
       }),
     });
     // The answer due at 30 is lost: the crash, scheduled first, fires first. Quiesce heals and restarts.
-    expect(kinds.get('single')).toEqual(['node.start', 'span', 'fault', 'node.crash', 'net.heal', 'net.release', 'node.restart']);
+    // The system's figures close the trace.
+    expect(kinds.get('single')).toEqual(['node.start', 'span', 'fault', 'node.crash', 'net.heal', 'net.release', 'node.restart', 'run.metrics']);
     expect([...faults]).toEqual([['svc', 30]]);
   });
 

@@ -1,7 +1,7 @@
 // Runs a scenario: for each variant, builds a world on the seed, drives the workload, applies the
 // fault schedule, samples checks, heals, lets the system quiesce, and collects the result.
 import { World, CLIENT } from '../world/world.ts';
-import { installGuard } from '../engine/guard.ts';
+import { installGuard, SIMULATION_EPOCH_MS } from '../engine/guard.ts';
 import { Rng } from '../engine/rng.ts';
 import { evaluate, type Check, type CheckContext, type Failure } from './checks.ts';
 import type { ClientObserver } from '../world/client.ts';
@@ -17,6 +17,7 @@ import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { timelineKinds } from './timeline.ts';
 import { failureEvents } from './failure-events.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
+import { variantStarting } from './run-progress.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
 export interface RunPlan {
@@ -89,6 +90,7 @@ export function planFor(definition: Scenario, seed: number, variantName: string,
 /** Runs one variant according to a plan. The nondeterminism guard is held for the whole run. */
 export async function runVariant(definition: Scenario, plan: RunPlan, observers: RunObservers = {}): Promise<VariantResult> {
   const variant = findVariant(definition, plan.variant);
+  variantStarting({ scenario: definition.name, seed: plan.seed, variant: variant.name });
   const world = new World(plan.seed, worldOptions(definition));
   attachObservers(world, observers);
   const timeline = recordTimeline(world);
@@ -104,13 +106,27 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     system = buildSystem(variant, world, plan);
     await drive(definition, plan, world, system, metrics, checks);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EngineInvariantError) throw error;
+    if (error instanceof ConfigError || error instanceof EngineInvariantError) {
+      uninstall();
+      throw error;
+    }
     checks.failures.push({ kind: 'crash', check: 'simulator', atMs: world.nowMs, message: errorMessage(error) });
+  }
+  // metrics() is simulated code too: it still runs under the guard.
+  let consistency: Record<string, number>;
+  try {
+    consistency = readSystemMetrics(system, checks, { world, nowMs: world.nowMs, metrics });
   } finally {
     uninstall();
   }
-  const consistency = readSystemMetrics(system, checks, { world, nowMs: world.nowMs, metrics });
+  // The system's own figures close the trace: state that differs between runs without ever being
+  // sent (a counter kept across runs) still changes the hash, and the check names this event.
+  world.sim.trace.emitData(world.nowMs, 'run.metrics', 'scenario', undefined, undefined, undefined, consistency);
   const service = serviceFigures(world);
+  // A guard refusal stops the run (a 'simulator' failure) and, thrown in service code, is also a
+  // bug the world grouped by node and method: report it once, the way that names where it was.
+  const grouped = new Set(service.errors.filter((group) => group.bug).map((group) => group.message));
+  checks.failures = checks.failures.filter((failure) => !(failure.check === 'simulator' && grouped.has(failure.message)));
   checks.failures.push(...serviceFailures(world, service, definition.tolerateServiceErrors ?? false));
   const endpointNames = metrics.endpoints.endpoints().map((entry) => entry.endpoint);
   checks.failures.push(...slos.evaluate(world.nowMs, endpointNames, plan.maxRequests === undefined));
@@ -165,7 +181,8 @@ function countScriptedRequests(metrics: WorkloadMetrics): ClientObserver {
 function guardRun(world: World): () => void {
   const sim = world.sim;
   const guardRandom = sim.rng.fork('Math.random');
-  return installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: Date.UTC(2030, 0, 1) });
+  // A refusal stops the run even when simulated code catches the error it throws.
+  return installGuard({ random: () => guardRandom.next(), nowMs: () => sim.nowMs, epochMs: SIMULATION_EPOCH_MS, onRefusal: (error) => sim.fail(error) });
 }
 
 function buildSystem(variant: VariantDefinition, world: World, plan: RunPlan): SystemHandle {
@@ -183,7 +200,7 @@ function buildSystem(variant: VariantDefinition, world: World, plan: RunPlan): S
  * whether they were ever reached; `eventually` checks are settled by `quiesce`.
  */
 class CheckSampler {
-  readonly failures: Failure[] = [];
+  failures: Failure[] = [];
   readonly failed = new Set<string>();
   readonly coverage: Record<string, boolean> = {};
 

@@ -533,6 +533,8 @@ export class SimNode {
       sim.nowMs,
       ok ? 'ok' : 'error',
       ok ? undefined : request.code,
+      // What the request answered enters the trace hash (the answer to a client crosses no network).
+      ok ? request.value : request.message,
     );
     request.reply(request);
     this.busyWorkers--;

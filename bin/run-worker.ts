@@ -1,0 +1,61 @@
+// The thread that runs `sim run` under the watchdog (bin/run-watchdog.ts): the whole command runs
+// here, printing as it would in the main thread, and tells the parent which variant run is in
+// progress, so a run that never returns can be stopped and named.
+import { guardStdout } from './output.ts';
+import { parentPort, workerData } from 'node:worker_threads';
+import { runCommand, type RunCommandOptions } from './commands/run.ts';
+import { reportError } from './cli-errors.ts';
+import { replayCommand } from './replay-command.ts';
+import { replayFileCommand } from './replay-file.ts';
+import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
+import { RejectionTrap, escapedMessage } from './rejection-trap.ts';
+
+/** What the parent gives the thread. */
+export interface RunWorkerData {
+  file: string;
+  options: RunCommandOptions;
+  /** The parent's terminal, which this thread's output reaches (a thread's own streams are pipes). */
+  terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean; columns: number | undefined };
+}
+
+/** A variant run that starts, with the command that replays it (the parent loads no replay code). */
+export interface WatchedStart extends VariantStart {
+  replay: string;
+}
+
+/** Thread → parent: a variant run starts, or the command ended with an exit code. */
+export type RunWorkerMessage = ({ type: 'variant' } & WatchedStart) | { type: 'done'; exitCode: number };
+
+async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
+  // Colour and table width follow the terminal the output ends up on.
+  Object.assign(process.stdout, { isTTY: data.terminal.stdoutIsTTY, columns: data.terminal.columns });
+  Object.assign(process.stderr, { isTTY: data.terminal.stderrIsTTY });
+  // This thread writes the run's report: control characters are stripped here too.
+  guardStdout();
+  const { file, options } = data;
+  const replayOf = (start: VariantStart): string =>
+    options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? ['--swarm'] : []);
+  let last: WatchedStart | undefined;
+  watchVariantStarts((start) => {
+    last = { ...start, replay: replayOf(start) };
+    port.postMessage({ type: 'variant', ...last } satisfies RunWorkerMessage);
+  });
+  const trap = new RejectionTrap();
+  let exitCode: number;
+  try {
+    exitCode = await runCommand(file, options);
+  } catch (error) {
+    exitCode = reportError(error);
+  }
+  const escaped = await trap.take();
+  if (escaped && last) {
+    // The run's report is printed already: the escaped rejection fails it after the fact.
+    const message = escapedMessage(escaped.reason);
+    if (!options.json) process.stdout.write(`✗ ${last.scenario} seed=${last.seed} variant=${last.variant}: crash 'uncaught-error': ${message}\nreplay: ${last.replay}\n`);
+    process.stderr.write(`sim: seed ${last.seed}, variant ${last.variant}: ${message}\n`);
+    exitCode = Math.max(exitCode, 1);
+  }
+  port.postMessage({ type: 'done', exitCode } satisfies RunWorkerMessage);
+}
+
+if (parentPort) await serve(parentPort, workerData as RunWorkerData);
