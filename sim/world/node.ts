@@ -6,6 +6,8 @@ import { Rng } from '../engine/rng.ts';
 import { ConfigError, RpcError, errorMessage, type RpcErrorCode } from '../engine/errors.ts';
 import type { CallOutcome } from './rpc.ts';
 import type { NodeContext } from './context.ts';
+import { ProcessorSharingCpu } from './cpu.ts';
+import { replyHoldMs, type CallInjections } from './call-injection.ts';
 
 /** Handles one request; may be async. What it returns is the response; what it throws fails the request. */
 export type Handler = (payload: any, request: Request) => unknown;
@@ -34,8 +36,25 @@ export type NodeFactory = (ctx: NodeContext) => ServiceDefinition;
 
 /** Node capacity and clock, as configured. */
 export interface NodeOptions {
-  /** Requests processed at once (threads/event-loop slots). Default 4. */
+  /** Requests processed at once (threads/event-loop slots). Default 4. Same as `threads`. */
   workers?: number;
+  /**
+   * Thread-per-request: a request holds one of `threads` threads until it answers, waits on calls
+   * included (a thread pool; this is what `workers` has always meant). Not with `eventLoop`.
+   */
+  threads?: number;
+  /**
+   * Event loop: a request holds nothing while it awaits; only CPU bursts use the (shared) cores.
+   * `maxInFlight` (default 1000) bounds requests admitted and not yet answered; beyond it they queue
+   * (`queueCapacity`) and then are shed. Implies `cores: 1` unless `cores` is given. Not with `threads`.
+   */
+  eventLoop?: boolean | { maxInFlight?: number };
+  /**
+   * CPU cores shared by processor sharing among every CPU burst on the node (requests' `cpu(ms)`,
+   * handler service times, background processes). Unset: CPU is not a shared resource, each burst
+   * is a plain delay (as if every burst had its own core), which is how dsim always modelled it.
+   */
+  cores?: number;
   /** Requests that may wait for a worker; more are shed with `overloaded`. Default 64. */
   queueCapacity?: number;
   /** Timeout of outgoing calls when the caller gives none. Default 1000 ms. */
@@ -46,7 +65,11 @@ export interface NodeOptions {
 
 /** Node options with every default filled. */
 export interface ResolvedNodeOptions {
+  /** Threads, or the event loop's in-flight limit. */
   workers: number;
+  concurrency: 'threads' | 'event-loop';
+  /** Cores when CPU is modelled as shared; undefined for a per-burst delay. */
+  cores: number | undefined;
   queueCapacity: number;
   defaultTimeoutMs: number;
   labels: Record<string, string>;
@@ -77,6 +100,8 @@ export interface NodeHost {
   nextSpanId(): string;
   /** Records an error thrown by node code outside a request. */
   reportProcessError(node: SimNode, error: unknown): void;
+  /** Per-call faults in effect (sim/world/call-injection.ts). */
+  readonly callInjections?: CallInjections;
 }
 
 /** One request being served: the handler's view of it (`request.call`, `request.cpu`…). */
@@ -86,6 +111,10 @@ export class Request {
   readonly startMs: number;
   /** Set when the answer has been sent; later answers are ignored. */
   finished = false;
+  /** A per-call fault holds the answer this long (slow first byte) before sending it. */
+  replyDelayMs = 0;
+  /** A per-call fault writes the answer at this many bytes per second (0: no limit). */
+  replyBytesPerSec = 0;
 
   constructor(
     readonly node: SimNode,
@@ -183,6 +212,8 @@ export class SimNode {
   readonly options: ResolvedNodeOptions;
   /** Counters for reports. */
   readonly stats = { admitted: 0, shed: 0, completed: 0, failed: 0, crashes: 0, restarts: 0 };
+  /** The shared CPU when the node models `cores`; kept across restarts for its busy-time total. */
+  readonly cpu: ProcessorSharingCpu | undefined;
 
   constructor(
     readonly name: string,
@@ -192,6 +223,27 @@ export class SimNode {
   ) {
     this.options = options;
     this.rng = host.sim.rng.fork(`node:${name}`);
+    if (options.cores !== undefined) {
+      const sim = host.sim;
+      this.cpu = new ProcessorSharingCpu(options.cores, {
+        nowMs: () => sim.nowMs,
+        schedule: (delayMs, callback, arg) => this.schedule(delayMs, callback, arg, true),
+        cancel: (handle) => void sim.cancel(handle),
+      });
+    }
+  }
+
+  /** Spends `workMs` of CPU work (already scaled) and then calls `done`: on the shared cores, or as a delay. */
+  runCpu(workMs: number, done: () => void): void {
+    if (this.cpu) this.cpu.run(workMs, done);
+    else this.schedule(workMs, callDone, done, true);
+  }
+
+  /** CPU busy time / (cores × uptime); undefined when cores are not modelled. */
+  cpuUtilization(): number | undefined {
+    const uptimeMs = this.uptimeMs();
+    if (!this.cpu) return undefined;
+    return uptimeMs > 0 ? this.cpu.busyCoreMs() / (this.cpu.cores * uptimeMs) : 0;
   }
 
   /** This node's local clock: true time plus skew and drift. */
@@ -245,6 +297,7 @@ export class SimNode {
     this.generation++;
     this.busyWorkers = 0;
     this.waiting.length = 0;
+    this.cpu?.reset();
     this.deferred = [];
     this.backlog = [];
     this.paused = false;
@@ -312,6 +365,7 @@ export class SimNode {
   pause(): void {
     if (this.status !== 'up') return;
     this.paused = true;
+    this.cpu?.freeze();
     // Events still waiting to be replayed from an earlier pause come before anything deferred now.
     this.deferred.push(...this.backlog);
     this.backlog = [];
@@ -325,6 +379,7 @@ export class SimNode {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.cpu?.thaw();
     const deferred = this.deferred;
     this.deferred = [];
     for (const event of deferred) this.replayLater(event);
@@ -402,6 +457,9 @@ export class SimNode {
       request.reply({ ok: false, code: 'refused', message: `${this.name} is shutting down`, source: this.name });
       return;
     }
+    // A per-call fault may answer, swallow or delay the request before it takes a slot.
+    const injections = this.host.callInjections;
+    if (injections !== undefined && injections.count > 0 && injections.atAdmission(this, request)) return;
     if (this.busyWorkers < this.options.workers) {
       this.stats.admitted++;
       this.begin(request);
@@ -419,6 +477,16 @@ export class SimNode {
   /** Ends a request with a value or an error; frees its worker and starts the next one. */
   finish(request: Request, outcome: CallOutcome): void {
     if (request.finished || request.generation !== this.generation) return;
+    if (request.replyDelayMs > 0 || request.replyBytesPerSec > 0) {
+      // The answer is ready but leaves late; the request keeps its slot meanwhile.
+      const holdMs = replyHoldMs(request, outcome);
+      request.replyDelayMs = 0;
+      request.replyBytesPerSec = 0;
+      if (holdMs > 0) {
+        this.schedule(holdMs, () => this.finish(request, outcome));
+        return;
+      }
+    }
     request.finished = true;
     const sim = this.host.sim;
     if (outcome.ok) this.stats.completed++;
@@ -466,7 +534,9 @@ export class SimNode {
       return;
     }
     const serviceTimeMs = typeof handler.serviceTimeMs === 'number' ? handler.serviceTimeMs : this.rng.sample(handler.serviceTimeMs);
-    this.schedule(Math.max(0, serviceTimeMs) * this.cpuTimeFactor, invokeAfterServiceTime, request);
+    const workMs = Math.max(0, serviceTimeMs) * this.cpuTimeFactor;
+    if (this.cpu) this.cpu.run(workMs, () => invokeAfterServiceTime(request));
+    else this.schedule(workMs, invokeAfterServiceTime, request);
   }
 
   /** Runs a handler and routes its result or error to `finish`. */
@@ -524,6 +594,10 @@ function invokeAfterServiceTime(arg: unknown): void {
   const request = arg as Request;
   const handler = request.node.handlerFor(request.method) as HandlerSpec;
   request.node.invoke(request, handler.handle);
+}
+
+function callDone(done: unknown): void {
+  (done as () => void)();
 }
 
 function fireNodeEvent(arg: unknown): void {
