@@ -5,6 +5,10 @@ import type { LinkOptions } from '../world/network.ts';
 import { validateDistribution, describeDistribution, type Distribution, type Rng } from '../engine/rng.ts';
 import { ConfigError } from '../engine/errors.ts';
 import { CLIENT } from '../world/world.ts';
+import {
+  applyCallFault, callFaultNodes, describeCallFault, isCallFault, regimeCallFault, validateCallFault,
+  type CallFault, type CallFaultKind, type CallRegimeSettings,
+} from './call-faults.ts';
 
 /** One fault, as data. */
 export type Fault =
@@ -20,7 +24,8 @@ export type Fault =
   | { kind: 'heal' }
   | { kind: 'hold'; from: string; to: string }
   | { kind: 'release'; from?: string; to?: string }
-  | { kind: 'link'; from: string; to: string; link: LinkOptions };
+  | { kind: 'link'; from: string; to: string; link: LinkOptions }
+  | CallFault;
 
 /** A fault at a virtual time; with `durationMs` it is reverted that much later (crash → restart…). */
 export interface ScheduledFault {
@@ -86,8 +91,16 @@ export function describeFault(fault: Fault): string {
       if (fault.link.lossProbability !== undefined) parts.push(`loss ${fault.link.lossProbability}`);
       if (fault.link.duplicateProbability !== undefined) parts.push(`dup ${fault.link.duplicateProbability}`);
       if (fault.link.reorderProbability !== undefined) parts.push(`reorder ${fault.link.reorderProbability}`);
+      if (fault.link.ordering !== undefined) parts.push(`ordering ${fault.link.ordering}`);
+      if (fault.link.bandwidthBytesPerSec !== undefined) parts.push(`bandwidth ${fault.link.bandwidthBytesPerSec}B/s`);
       return `link ${fault.from}->${fault.to} ${parts.join(' ')}`.trim();
     }
+    case 'call-latency':
+    case 'call-error':
+    case 'call-blackhole':
+    case 'call-bandwidth':
+    case 'call-first-byte':
+      return describeCallFault(fault);
   }
 }
 
@@ -122,6 +135,12 @@ export function faultNodes(fault: Fault): string[] {
       return [fault.from ?? '*', fault.to ?? '*'];
     case 'heal':
       return [];
+    case 'call-latency':
+    case 'call-error':
+    case 'call-blackhole':
+    case 'call-bandwidth':
+    case 'call-first-byte':
+      return callFaultNodes(fault);
   }
 }
 
@@ -144,6 +163,7 @@ export function validateSchedule(schedule: readonly ScheduledFault[], world: Wor
     if (fault.kind === 'slow' && !(fault.factor > 0 && Number.isFinite(fault.factor))) {
       throw new ConfigError(`${where}: slow factor must be a finite number > 0`);
     }
+    if (isCallFault(fault)) validateCallFault(fault, world, where);
   }
 }
 
@@ -205,6 +225,12 @@ export function applyFault(world: World, fault: Fault): FaultUndo | undefined {
     case 'link':
       world.setLink(fault.from, fault.to, fault.link);
       return () => world.network.resetLink(fault.from, fault.to);
+    case 'call-latency':
+    case 'call-error':
+    case 'call-blackhole':
+    case 'call-bandwidth':
+    case 'call-first-byte':
+      return applyCallFault(world, fault);
   }
 }
 
@@ -243,6 +269,7 @@ export function scheduleFaults(world: World, schedule: readonly ScheduledFault[]
 export function healEverything(world: World): void {
   world.heal();
   world.release();
+  world.callInjections.clear();
   for (const node of world.allNodes()) {
     if (node.paused) world.resume(node.name);
     if (node.slowFactor !== 1) world.slow(node.name, 1);
@@ -252,7 +279,7 @@ export function healEverything(world: World): void {
 
 /** One kind of random fault in a regime. */
 export interface FaultRegimeEntry {
-  kind: 'crash' | 'pause' | 'slow' | 'isolate' | 'partition' | 'skew' | 'lossy-link';
+  kind: 'crash' | 'pause' | 'slow' | 'isolate' | 'partition' | 'skew' | 'lossy-link' | CallFaultKind;
   /** Nodes the fault may hit; one is chosen per fault (partition: one against the rest of `targets`). */
   targets: string[];
   /** Chance per virtual second, while stable, that a fault of this kind starts. */
@@ -263,6 +290,8 @@ export interface FaultRegimeEntry {
   durationMs: Distribution;
   /** slow: the service-time factor (default 10); lossy-link: the loss probability (default 0.3); skew: the skew in ms (default 5000). */
   magnitude?: number;
+  /** Per-call kinds (`call-error`…): method, rate, code, latency or bandwidth of the faults drawn. */
+  call?: CallRegimeSettings;
 }
 
 /** A random fault regime: drawn into a concrete schedule before the run, from the `faults` stream. */
@@ -283,6 +312,8 @@ export function validateRegime(regime: FaultRegime): void {
     if (entry.targets.length === 0) throw new ConfigError(`${where}: targets is empty; name at least one node`);
     if (entry.kind === 'partition' && entry.targets.length < 2) throw new ConfigError(`${where}: a partition needs at least two targets`);
     validateDistribution(entry.durationMs, `${where} durationMs`);
+    const rate = entry.call?.rate;
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new ConfigError(`${where}: injection rate is ${rate}; use a share between 0 and 1`);
   }
 }
 
@@ -326,5 +357,11 @@ function regimeFault(entry: FaultRegimeEntry, target: string): Fault {
       return skew(target, entry.magnitude ?? 5000);
     case 'lossy-link':
       return degradeLink(target, '*', { lossProbability: entry.magnitude ?? 0.3 });
+    case 'call-latency':
+    case 'call-error':
+    case 'call-blackhole':
+    case 'call-bandwidth':
+    case 'call-first-byte':
+      return regimeCallFault(entry.kind, target, entry.call ?? {});
   }
 }

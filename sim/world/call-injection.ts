@@ -79,6 +79,11 @@ export class CallInjections {
     this.active.delete(id);
   }
 
+  /** Ends every fault. */
+  clear(): void {
+    this.active.clear();
+  }
+
   /**
    * Applies the method faults on `node` to a request arriving there. True when the request was
    * answered or swallowed here (the node does nothing more with it) or will be admitted later.

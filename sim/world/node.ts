@@ -442,6 +442,11 @@ export class SimNode {
     return this.handlers.has(method);
   }
 
+  /** Methods of the running service, in declaration order. */
+  methodNames(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   /** The running service's handler for a method. */
   handlerFor(method: string): HandlerSpec | Handler | undefined {
     return this.handlers.get(method);
