@@ -65,3 +65,13 @@ describe('thread-pool-exhaustion scenario', () => {
     }
   });
 });
+
+describe('CPU in the result', () => {
+  it('lists each node with cores, its busy core-ms and utilisation = busy / (cores × uptime)', () => {
+    const cpu = variant('event-loop').metrics.cpu!;
+    expect(cpu.map((entry) => [entry.node, entry.cores])).toEqual([['inventory', 4], ['shop', 4]]);
+    const shop = cpu[1]!;
+    expect(shop.utilization).toBeCloseTo(shop.busyCoreMs / (4 * variant('event-loop').simulatedMs), 9);
+    expect(shop.utilization).toBe(figure('event-loop', 'shopCpuUtilization'));
+  });
+});

@@ -22,6 +22,16 @@ export interface VariantMetrics {
   consistency: Record<string, number>;
   /** Errors thrown by service code outside requests. */
   processErrors: number;
+  /** CPU of the nodes that model `cores` (absent when none does). */
+  cpu?: NodeCpuSummary[];
+}
+
+/** One node's CPU over the run: utilisation = busy core-ms / (cores × uptime ms). */
+export interface NodeCpuSummary {
+  node: string;
+  cores: number;
+  busyCoreMs: number;
+  utilization: number;
 }
 
 /** Result of one variant on one seed. */

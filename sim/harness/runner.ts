@@ -8,7 +8,7 @@ import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault,
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, errorMessage } from '../engine/errors.ts';
-import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import type { NodeCpuSummary, ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
 
 /** Everything that decides a variant's run: replaying a plan reproduces the run exactly. */
@@ -207,6 +207,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     timeline,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
+  const cpu = cpuSummaries(world);
+  if (cpu.length > 0) result.metrics.cpu = cpu;
   return result;
 }
 
@@ -272,6 +274,16 @@ async function quiesce(
       message: `not reached ${Math.round(sim.nowMs - healedAtMs)} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim(),
     });
   }
+}
+
+/** CPU figures of the nodes that model cores, in the order they were added. */
+function cpuSummaries(world: World): NodeCpuSummary[] {
+  const summaries: NodeCpuSummary[] = [];
+  for (const node of world.allNodes()) {
+    if (!node.cpu) continue;
+    summaries.push({ node: node.name, cores: node.cpu.cores, busyCoreMs: node.cpu.busyCoreMs(), utilization: node.cpuUtilization() ?? 0 });
+  }
+  return summaries;
 }
 
 function budgetFailure(budget: number, atMs: number, targetMs: number): Failure {
