@@ -241,8 +241,8 @@ export class SimNode {
 
   /** CPU busy time / (cores × uptime); undefined when cores are not modelled. */
   cpuUtilization(): number | undefined {
-    const uptimeMs = this.uptimeMs();
     if (!this.cpu) return undefined;
+    const uptimeMs = this.uptimeMs();
     return uptimeMs > 0 ? this.cpu.busyCoreMs() / (this.cpu.cores * uptimeMs) : 0;
   }
 
