@@ -2,7 +2,10 @@
 // bursts, handler service times and background work; threads vs event loop; pause, crash,
 // utilisation; and queueing fidelity against M/M/1 and Erlang C (1e5 requests; 1e6 in bench/).
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { World } from './world.ts';
+import { Simulation } from '../engine/simulation.ts';
+import { ProcessorSharingCpu } from './cpu.ts';
 import type { NodeOptions, Request } from './node.ts';
 import { runProcessorSharing, mm1MeanMs, erlangCMeanMs } from '../../test/kit/queueing.ts';
 
@@ -201,5 +204,53 @@ describe('queueing fidelity (1e5 requests; bench/cases/cpu-fidelity.ts runs 1e6)
 
   it('Erlang C reduces to M/M/1 on one core', () => {
     expect(erlangCMeanMs(1, 0.5, 1)).toBeCloseTo(mm1MeanMs(0.5, 1), 12);
+  });
+});
+
+describe('processor sharing invariants (property, fast-check)', () => {
+  /** Runs bursts (arrival ms, work ms) on a bare CPU; returns each burst's completion time and the busy core-ms. */
+  async function runBursts(cores: number, bursts: readonly (readonly [number, number])[]): Promise<{ doneAtMs: number[]; busyCoreMs: number }> {
+    const sim = new Simulation(1);
+    const cpu = new ProcessorSharingCpu(cores, {
+      nowMs: () => sim.nowMs,
+      schedule: (delayMs, callback, arg) => sim.schedule(delayMs, callback, arg),
+      cancel: (handle) => void sim.cancel(handle),
+    });
+    const doneAtMs: number[] = bursts.map(() => Number.NaN);
+    bursts.forEach(([atMs, workMs], index) => {
+      sim.schedule(atMs, () => cpu.run(workMs, () => {
+        if (!Number.isNaN(doneAtMs[index]!)) throw new Error(`burst ${index} completed twice`);
+        doneAtMs[index] = sim.nowMs;
+      }));
+    });
+    await sim.run();
+    return { doneAtMs, busyCoreMs: cpu.busyCoreMs() };
+  }
+
+  const burstsArbitrary = fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 50 })), { minLength: 1, maxLength: 30 });
+
+  it('every burst completes once, never sooner than its work at one core, and busy time equals the work done', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(0.5, 1, 2, 3), burstsArbitrary, async (cores, bursts) => {
+        const { doneAtMs, busyCoreMs } = await runBursts(cores, bursts);
+        bursts.forEach(([atMs, workMs], index) => {
+          expect(doneAtMs[index]).toBeGreaterThanOrEqual(atMs + workMs / Math.min(1, cores) - 1e-6);
+        });
+        expect(busyCoreMs).toBeCloseTo(bursts.reduce((sum, [, workMs]) => sum + workMs, 0), 6);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('one core is work-conserving: the last burst ends when a FIFO server would end its last job', async () => {
+    await fc.assert(
+      fc.asyncProperty(burstsArbitrary, async (bursts) => {
+        const { doneAtMs } = await runBursts(1, bursts);
+        let fifoEndMs = 0;
+        for (const [atMs, workMs] of [...bursts].sort((a, b) => a[0] - b[0])) fifoEndMs = Math.max(fifoEndMs, atMs) + workMs;
+        expect(Math.max(...doneAtMs)).toBeCloseTo(fifoEndMs, 6);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
