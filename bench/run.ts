@@ -40,6 +40,8 @@ const optionalCases: BenchCase[] = [
   { figure: 'gatewayRequestsPerSec', file: 'gateway.ts', args: ['200000'], field: 'requestsPerSec', unit: 'requests/s', target: { value: 200_000, higherIsBetter: true }, repeats: 3 },
   { figure: 'paymentOutageWallMs', file: 'payment-outage.ts', args: [], field: 'wallMs', unit: 'ms', target: { value: 2000, higherIsBetter: false }, repeats: 3 },
   { figure: 'sweep1000WallMs', file: 'sweep.ts', args: ['1000', '2'], field: 'wallMs', unit: 'ms', target: { value: 60_000, higherIsBetter: false }, repeats: 1 },
+  { figure: 'cpuFidelityMm1ErrorPercent_1e6', file: 'cpu-fidelity.ts', args: ['1000000'], field: 'mm1ErrorPercent', unit: '%', repeats: 1 },
+  { figure: 'cpuFidelityMm4ErrorPercent_1e6', file: 'cpu-fidelity.ts', args: ['1000000'], field: 'mm4ErrorPercent', unit: '%', repeats: 1 },
   { figure: 'sweepSpeedupTwoWorkers', file: 'sweep-speedup.ts', args: ['200'], field: 'speedup', unit: 'x', target: { value: 1.7, higherIsBetter: true }, repeats: 1 },
   { figure: 'linearizability10kOpsWallMs', file: 'linearizability.ts', args: ['10000', '100'], field: 'wallMs', unit: 'ms', target: { value: 5000, higherIsBetter: false }, repeats: 5 },
   { figure: 'linearizability10kOpsViolationWallMs', file: 'linearizability.ts', args: ['10000', '100'], field: 'violationWallMs', unit: 'ms', repeats: 5 },

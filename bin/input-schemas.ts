@@ -16,7 +16,14 @@ const linkOptions = z.strictObject({
   lossProbability: finite.min(0).max(1).optional(),
   duplicateProbability: finite.min(0).max(1).optional(),
   reorderProbability: finite.min(0).max(1).optional(),
+  ordering: z.enum(['fifo', 'independent']).optional(),
+  bandwidthBytesPerSec: z.number().positive().optional(),
 });
+
+/** Where a per-call fault applies: a node's method (all when omitted) or a link. */
+const callTarget = z.union([z.strictObject({ node: text, method: text.optional() }), z.strictObject({ from: text, to: text })]);
+const rate = finite.min(0).max(1);
+const errorCode = z.enum(['timeout', 'refused', 'unavailable', 'overloaded', 'rate-limited', 'unauthorized', 'not-found', 'bad-request', 'conflict', 'application']);
 
 /** A fault value (sim/harness/faults.ts `Fault`), one shape per kind. */
 export const faultSchema = z.discriminatedUnion('kind', [
@@ -33,6 +40,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('hold'), from: text, to: text }),
   z.strictObject({ kind: z.literal('release'), from: text.optional(), to: text.optional() }),
   z.strictObject({ kind: z.literal('link'), from: text, to: text, link: linkOptions }),
+  z.strictObject({ kind: z.literal('call-latency'), target: callTarget, rate, latencyMs: distribution }),
+  z.strictObject({ kind: z.literal('call-error'), target: callTarget, rate, code: errorCode }),
+  z.strictObject({ kind: z.literal('call-blackhole'), target: callTarget, rate }),
+  z.strictObject({ kind: z.literal('call-bandwidth'), target: callTarget, rate, bytesPerSec: finite.positive() }),
+  z.strictObject({ kind: z.literal('call-first-byte'), target: callTarget, rate, delayMs: distribution }),
 ]);
 
 const scheduledFault = z.looseObject({ atMs: finite.nonnegative(), durationMs: finite.nonnegative().optional(), fault: faultSchema });

@@ -14,6 +14,11 @@ export {
   crash, crashLoop, restart, pause, resume, slow, skew, partition, isolate, heal, hold, release, degradeLink,
   describeFault, describeScheduledFault, applyFault, type Fault, type ScheduledFault, type FaultRegime, type FaultRegimeEntry,
 } from './harness/faults.ts';
+export {
+  callLatency, callError, callBlackhole, callBandwidth, slowFirstByte, onMethod, onLink, type CallFault, type CallTarget,
+} from './harness/call-faults.ts';
+export { withSizeBytes, estimateSizeBytes } from './world/payload-size.ts';
+export type { LinkOrdering } from './world/network.ts';
 export { scenario, isScenario, type Scenario, type ScenarioDefinition, type VariantDefinition, type SystemHandle, type BuildEnv } from './harness/scenario.ts';
 export type { WorkloadSpec, RequestSpec, RequestGenerator, OpenWorkload, ClosedWorkload } from './harness/workload.ts';
 export { registerTimelineKinds, timelineKinds } from './harness/timeline.ts';

@@ -4,6 +4,7 @@
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
+import type { SimNode } from '../../sim/world/node.ts';
 import { instanceUnits, rollingLimits, type ResolvedDeploymentSpec, type ResolvedTemplate } from './deployment.ts';
 import { PodRecord, type PodStatus } from './pod-record.ts';
 import { podFactory } from './pod.ts';
@@ -277,7 +278,7 @@ export class DeploymentController implements SupervisorHost {
     for (const pod of this.pods.values()) {
       if (!pod.ready || pod.phase !== 'running') continue;
       const node = this.world.node(pod.name);
-      pod.utilization.add(nowMs, node.busyWorkers / node.options.workers);
+      pod.utilization.add(nowMs, utilizationSample(pod, node, nowMs));
       pod.queueDepth.add(nowMs, node.waiting.length);
     }
     if (!autoscaler.due(nowMs)) return;
@@ -361,6 +362,8 @@ export class DeploymentController implements SupervisorHost {
     });
     const node = world.addNode(name, factory, {
       workers: template.workers,
+      ...(template.cores !== undefined ? { cores: template.cores } : {}),
+      ...(template.eventLoop !== undefined ? { eventLoop: template.eventLoop } : {}),
       queueCapacity: template.queueCapacity,
       defaultTimeoutMs: template.defaultTimeoutMs,
       labels: { service: this.spec.service, version: template.version, deployment: this.spec.name },
@@ -385,4 +388,19 @@ function describeLimits(limits: { maxSurge: number; maxUnavailable: number }): s
 
 function describeDecision(name: string, metric: string, decision: HpaDecision): string {
   return `${name} ${metric} ${decision.average.toFixed(2)} over ${decision.pods} ready pods: recommend ${decision.recommended}, set ${decision.desired}`;
+}
+
+/**
+ * One utilisation sample of a pod: busy workers / workers, or, when the pod models `cores`, the CPU
+ * busy time since the previous sample over cores × elapsed time (workers blocked on calls are not
+ * busy: only CPU counts). The first sample after a start is the instantaneous share of busy cores.
+ */
+function utilizationSample(pod: PodRecord, node: SimNode, nowMs: number): number {
+  const cpu = node.cpu;
+  if (!cpu) return node.busyWorkers / node.options.workers;
+  const busyCoreMs = cpu.busyCoreMs();
+  const previous = pod.cpuSample;
+  pod.cpuSample = { atMs: nowMs, busyCoreMs };
+  if (previous === undefined || nowMs <= previous.atMs) return Math.min(cpu.running, cpu.cores) / cpu.cores;
+  return (busyCoreMs - previous.busyCoreMs) / (cpu.cores * (nowMs - previous.atMs));
 }

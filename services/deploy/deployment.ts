@@ -23,6 +23,10 @@ export interface PodTemplate {
   factory: NodeFactory;
   /** Worker slots per pod. Default: the world's node default. */
   workers?: number;
+  /** CPU cores per pod, shared by processor sharing (see NodeOptions.cores). Default: not modelled. */
+  cores?: number;
+  /** Event-loop pods instead of thread-per-request (see NodeOptions.eventLoop). */
+  eventLoop?: boolean | { maxInFlight?: number };
   /** Request queue per pod. Default: the world's node default. */
   queueCapacity?: number;
   /** Default outgoing call timeout per pod. */
@@ -70,6 +74,8 @@ export interface ResolvedTemplate {
   version: string;
   factory: NodeFactory;
   workers: number | undefined;
+  cores: number | undefined;
+  eventLoop: boolean | { maxInFlight?: number } | undefined;
   queueCapacity: number | undefined;
   defaultTimeoutMs: number | undefined;
   cpu: number;
@@ -143,6 +149,8 @@ export function resolveTemplate(template: PodTemplate, where: string): ResolvedT
     version: template.version,
     factory: template.factory,
     workers: template.workers,
+    cores: template.cores,
+    eventLoop: template.eventLoop,
     queueCapacity: template.queueCapacity,
     defaultTimeoutMs: template.defaultTimeoutMs,
     cpu,

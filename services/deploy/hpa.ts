@@ -5,7 +5,10 @@ import { ConfigError } from '../../sim/engine/errors.ts';
 
 /** What the autoscaler tracks per pod. */
 export type HpaMetric =
-  /** Busy workers / workers, averaged over the metric window; the target is a share such as 0.6. */
+  /**
+   * Busy workers / workers (pods with `cores`: CPU busy time / (cores × time)), averaged over the
+   * metric window; the target is a share such as 0.6.
+   */
   | { kind: 'cpu'; targetUtilization: number }
   /** Requests waiting for a worker, averaged over the window; the target is per pod. */
   | { kind: 'queue'; targetPerPod: number };

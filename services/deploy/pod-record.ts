@@ -42,8 +42,10 @@ export class PodRecord {
   readonly counts: RequestCounts = { ok: 0, errors: 0 };
   readiness: Probe;
   liveness: Probe;
-  /** Busy workers / workers, sampled. */
+  /** Busy workers / workers, sampled; with cores, CPU busy time / (cores × time) between samples. */
   readonly utilization: MetricWindow;
+  /** The pod's CPU busy total at the last sample, for utilisation between samples (pods with cores). */
+  cpuSample: { atMs: number; busyCoreMs: number } | undefined;
   /** Requests waiting for a worker, sampled. */
   readonly queueDepth: MetricWindow;
 
@@ -72,6 +74,7 @@ export class PodRecord {
     this.liveness = new Probe(LIVENESS_METHOD, this.spec.liveness, nowMs);
     this.utilization.clear();
     this.queueDepth.clear();
+    this.cpuSample = undefined;
   }
 
   /** Not terminating or gone. */

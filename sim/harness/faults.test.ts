@@ -258,7 +258,7 @@ describe('validateSchedule', () => {
     ['an infinite time', { atMs: Infinity, fault: heal() }, /atMs must be a finite number >= 0/],
     ['a negative duration', { atMs: 1, durationMs: -5, fault: heal() }, /durationMs must be a finite number >= 0/],
     ['a zero slow factor', { atMs: 1, fault: slow('a', 0) }, /slow factor must be a finite number > 0/],
-    ['an unknown fault kind', { atMs: 1, fault: { kind: 'explode', node: 'a' } as never }, /^unknown fault kind 'explode': use one of crash, restart, crash-loop, pause, resume, slow, skew, partition, isolate, heal, hold, release, link$/],
+    ['an unknown fault kind', { atMs: 1, fault: { kind: 'explode', node: 'a' } as never }, /^unknown fault kind 'explode': use one of crash, restart, crash-loop, pause, resume, slow, skew, partition, isolate, heal, hold, release, link, call-latency, call-error, call-blackhole, call-bandwidth, call-first-byte$/],
   ])('refuses %s', (_why, scheduled, message) => {
     expect(() => validateSchedule([scheduled], worldWith('a'))).toThrow(message);
   });

@@ -5,6 +5,10 @@ import type { LinkOptions } from '../world/network.ts';
 import { validateDistribution, describeDistribution, type Distribution, type Rng } from '../engine/rng.ts';
 import { ConfigError } from '../engine/errors.ts';
 import { CLIENT } from '../world/world.ts';
+import {
+  applyCallFault, callFaultNodes, describeCallFault, regimeCallFault, validateCallFault, isCallFault,
+  type CallFault, type CallFaultKind, type CallRegimeSettings,
+} from './call-faults.ts';
 
 /** One fault, as data. */
 export type Fault =
@@ -20,7 +24,8 @@ export type Fault =
   | { kind: 'heal' }
   | { kind: 'hold'; from: string; to: string }
   | { kind: 'release'; from?: string; to?: string }
-  | { kind: 'link'; from: string; to: string; link: LinkOptions };
+  | { kind: 'link'; from: string; to: string; link: LinkOptions }
+  | CallFault;
 
 /** A fault at a virtual time; with `durationMs` it is reverted that much later (crash → restart…). */
 export interface ScheduledFault {
@@ -75,6 +80,13 @@ type FaultOf<K extends Fault['kind']> = Extract<Fault, { kind: K }>;
 
 const oneNode = (fault: { node: string }): string[] => [fault.node];
 const bothEnds = (fault: { from: string; to: string }): string[] => [fault.from, fault.to];
+
+/** The per-call kinds (sim/harness/call-faults.ts): one record serves them all. */
+const CALL_FAULT: FaultKind<CallFault> = {
+  describe: describeCallFault,
+  nodes: callFaultNodes,
+  apply: applyCallFault,
+};
 
 /** Every fault kind, one record each. */
 const FAULT_KINDS: { [K in Fault['kind']]: FaultKind<FaultOf<K>> } = {
@@ -179,6 +191,8 @@ const FAULT_KINDS: { [K in Fault['kind']]: FaultKind<FaultOf<K>> } = {
       if (fault.link.lossProbability !== undefined) parts.push(`loss ${fault.link.lossProbability}`);
       if (fault.link.duplicateProbability !== undefined) parts.push(`dup ${fault.link.duplicateProbability}`);
       if (fault.link.reorderProbability !== undefined) parts.push(`reorder ${fault.link.reorderProbability}`);
+      if (fault.link.ordering !== undefined) parts.push(`ordering ${fault.link.ordering}`);
+      if (fault.link.bandwidthBytesPerSec !== undefined) parts.push(`bandwidth ${fault.link.bandwidthBytesPerSec}B/s`);
       return `link ${fault.from}->${fault.to} ${parts.join(' ')}`.trim();
     },
     nodes: bothEnds,
@@ -187,6 +201,11 @@ const FAULT_KINDS: { [K in Fault['kind']]: FaultKind<FaultOf<K>> } = {
       return () => world.network.resetLink(fault.from, fault.to);
     },
   },
+  'call-latency': CALL_FAULT,
+  'call-error': CALL_FAULT,
+  'call-blackhole': CALL_FAULT,
+  'call-bandwidth': CALL_FAULT,
+  'call-first-byte': CALL_FAULT,
 };
 
 /** The record of a fault's kind. */
@@ -234,6 +253,8 @@ export function validateSchedule(schedule: readonly ScheduledFault[], world: Wor
     }
     const problem = kindOf(scheduled.fault).invalid?.(scheduled.fault);
     if (problem !== undefined) throw new ConfigError(`${where}: ${problem}`);
+    // A per-call fault must name a method its node has, which only the built world knows.
+    if (isCallFault(scheduled.fault)) validateCallFault(scheduled.fault, world, where);
   }
 }
 
@@ -282,11 +303,12 @@ export function healEverything(world: World): void {
     if (node.slowFactor !== 1) world.slow(node.name, 1);
     node.crashOnStarts = 0;
   }
+  world.callInjections.clear();
 }
 
 /** One kind of random fault in a regime. */
 export interface FaultRegimeEntry {
-  kind: 'crash' | 'pause' | 'slow' | 'isolate' | 'partition' | 'skew' | 'lossy-link';
+  kind: 'crash' | 'pause' | 'slow' | 'isolate' | 'partition' | 'skew' | 'lossy-link' | CallFaultKind;
   /** Nodes the fault may hit; one is chosen per fault (partition: one against the rest of `targets`). */
   targets: string[];
   /** Chance per virtual second, while stable, that a fault of this kind starts. */
@@ -297,6 +319,8 @@ export interface FaultRegimeEntry {
   durationMs: Distribution;
   /** slow: the service-time factor (default 10); lossy-link: the loss probability (default 0.3); skew: the skew in ms (default 5000). */
   magnitude?: number;
+  /** Per-call kinds (`call-error`…): method, rate, code, latency or bandwidth of the faults drawn. */
+  call?: CallRegimeSettings;
 }
 
 /** A random fault regime: drawn into a concrete schedule before the run, from the `faults` stream. */
@@ -315,6 +339,8 @@ export function validateRegime(regime: FaultRegime): void {
       throw new ConfigError(`${where}: probabilityPerSec is ${entry.probabilityPerSec}; a probability must be between 0 and 1`);
     }
     if (!(entry.minStableMs >= 0)) throw new ConfigError(`${where}: minStableMs must be >= 0`);
+    const rate = entry.call?.rate;
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new ConfigError(`${where}: injection rate is ${rate}; use a share between 0 and 1`);
     if (entry.targets.length === 0) throw new ConfigError(`${where}: targets is empty; name at least one node`);
     if (entry.kind === 'partition' && entry.targets.length < 2) throw new ConfigError(`${where}: a partition needs at least two targets`);
     validateDistribution(entry.durationMs, `${where} durationMs`);
@@ -354,6 +380,11 @@ const REGIME_FAULTS: Record<FaultRegimeEntry['kind'], (entry: FaultRegimeEntry, 
   partition: (entry, target) => partition([target], entry.targets.filter((name) => name !== target)),
   skew: (entry, target) => skew(target, entry.magnitude ?? 5000),
   'lossy-link': (entry, target) => degradeLink(target, '*', { lossProbability: entry.magnitude ?? 0.3 }),
+  'call-latency': (entry, target) => regimeCallFault('call-latency', target, entry.call ?? {}),
+  'call-error': (entry, target) => regimeCallFault('call-error', target, entry.call ?? {}),
+  'call-blackhole': (entry, target) => regimeCallFault('call-blackhole', target, entry.call ?? {}),
+  'call-bandwidth': (entry, target) => regimeCallFault('call-bandwidth', target, entry.call ?? {}),
+  'call-first-byte': (entry, target) => regimeCallFault('call-first-byte', target, entry.call ?? {}),
 };
 
 function regimeFault(entry: FaultRegimeEntry, target: string): Fault {

@@ -32,6 +32,16 @@ export interface VariantMetrics {
   processErrors: number;
   /** What each node was doing, time-averaged over its uptime, in the order nodes were added. */
   nodes?: NodeFigures[];
+  /** CPU of the nodes that model `cores` (absent when none does). */
+  cpu?: NodeCpuSummary[];
+}
+
+/** One node's CPU over the run: utilisation = busy core-ms / (cores × uptime ms). */
+export interface NodeCpuSummary {
+  node: string;
+  cores: number;
+  busyCoreMs: number;
+  utilization: number;
 }
 
 /** Result of one variant on one seed. */

@@ -13,7 +13,7 @@ import { serviceFailures, serviceFigures } from './service-failures.ts';
 import { SloMonitor } from './slo.ts';
 import { nodeFigures } from './node-figures.ts';
 import { TimelineRecorder } from './timeline-recorder.ts';
-import type { ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
+import type { NodeCpuSummary, ScenarioResult, TimelineEntry, VariantResult } from './result.ts';
 import { timelineKinds } from './timeline.ts';
 import { failureEvents } from './failure-events.ts';
 import { Trace, type TraceSink } from '../engine/trace.ts';
@@ -317,6 +317,8 @@ function collectResult(
     timeline,
   };
   if (plan.maxRequests !== undefined) result.maxRequests = plan.maxRequests;
+  const cpu = cpuSummaries(world);
+  if (cpu.length > 0) result.metrics.cpu = cpu;
   return result;
 }
 
@@ -373,6 +375,16 @@ async function quiesce(definition: Scenario, world: World, system: SystemHandle,
     if (checks.failed.has(check.name)) continue;
     checks.fail('liveness', check.name, sim.nowMs, `not reached ${Math.round(sim.nowMs - healedAtMs)} ms after faults healed: ${lastMessage.get(check.name) ?? ''}`.trim());
   }
+}
+
+/** CPU figures of the nodes that model cores, in the order they were added. */
+function cpuSummaries(world: World): NodeCpuSummary[] {
+  const summaries: NodeCpuSummary[] = [];
+  for (const node of world.allNodes()) {
+    if (!node.cpu) continue;
+    summaries.push({ node: node.name, cores: node.cpu.cores, busyCoreMs: node.cpu.busyCoreMs(), utilization: node.cpuUtilization() ?? 0 });
+  }
+  return summaries;
 }
 
 function budgetFailure(budget: number, atMs: number, targetMs: number): Failure {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ddmin, lowestFailing, planSize, shrinkPlan } from './shrink.ts';
 import { crash, pause, slow, type ScheduledFault } from './faults.ts';
+import { callError, onMethod } from './call-faults.ts';
 import type { RunPlan } from './runner.ts';
 
 function plan(faults: ScheduledFault[], extra: Partial<RunPlan> = {}): RunPlan {
@@ -181,5 +182,18 @@ describe('shrinkPlan', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('shrinking per-call faults', () => {
+  it('lowers an injection rate to near the lowest that still fails, keeping rates printable', async () => {
+    const faults: ScheduledFault[] = [...noise, { atMs: 2000, durationMs: 1000, fault: callError(onMethod('bank', 'transfer'), 'unavailable', 0.9) }];
+    const failsAbove = 0.2;
+    const outcome = await shrinkPlan(plan(faults), async (candidate) => candidate.faults.some((scheduled) => scheduled.fault.kind === 'call-error' && (scheduled.fault as { rate: number }).rate >= failsAbove));
+    expect(outcome.plan.faults).toHaveLength(1);
+    const { rate } = outcome.plan.faults[0]!.fault as { rate: number };
+    expect(rate).toBeGreaterThanOrEqual(failsAbove);
+    expect(rate).toBeLessThan(failsAbove * 1.1);
+    expect(String(rate).length).toBeLessThanOrEqual(5);
   });
 });

@@ -2,6 +2,7 @@
 // and the run length get smaller while the caller's `stillFails` says the same check still fails.
 import type { RunPlan } from './runner.ts';
 import type { ScheduledFault } from './faults.ts';
+import { isCallFault } from './call-faults.ts';
 
 /** Reruns a candidate plan; true when it still fails the way the original did. */
 export type StillFails = (plan: RunPlan) => Promise<boolean>;
@@ -58,8 +59,10 @@ const MAX_ROUNDS = 4;
 
 /**
  * Shrinks a failing plan. Passes, repeated until none makes progress: drop faults (ddmin over the
- * schedule), cut the run length, shorten each fault, move each fault earlier, lower the request
- * cap, keep only the requests the failure needs (ddmin over request indexes). Every accepted candidate was confirmed failing by `stillFails`, so the result always fails.
+ * schedule), cut the run length, shorten each fault, lower each per-call fault's injection rate,
+ * move each fault earlier, lower the request cap, keep only the requests the failure needs (ddmin
+ * over request indexes). Every accepted candidate was confirmed failing by `stillFails`, so the
+ * result always fails.
  * The seed and variant never change: a replay of the result reproduces the failure exactly.
  */
 export async function shrinkPlan(original: RunPlan, stillFails: StillFails, options: ShrinkOptions = {}): Promise<ShrinkOutcome> {
@@ -96,6 +99,7 @@ export async function shrinkPlan(original: RunPlan, stillFails: StillFails, opti
     current = await dropFaults(current, fails);
     current = await cutDuration(current, fails);
     current = await shortenFaults(current, fails);
+    current = await lowerInjectionRates(current, fails);
     current = await moveFaultsEarlier(current, fails);
     current = await lowerRequestCap(current, fails);
     current = await dropRequests(current, fails);
@@ -200,6 +204,26 @@ async function shortenFaults(plan: RunPlan, fails: Fails): Promise<RunPlan> {
   }
   return current;
 }
+
+/** Per-call faults: the lowest injection rate (in steps of 0.001) that still fails. */
+async function lowerInjectionRates(plan: RunPlan, fails: Fails): Promise<RunPlan> {
+  let current = plan;
+  for (let index = 0; index < current.faults.length; index++) {
+    const scheduled = current.faults[index]!;
+    const fault = scheduled.fault;
+    const steps = isCallFault(fault) ? Math.round(fault.rate * RATE_STEPS) : 0;
+    if (!isCallFault(fault) || steps <= 1) continue;
+    const base = current;
+    // Dividing whole steps keeps rates printable (0.3, not 0.30000000000000004).
+    const withRate = (candidate: number): ScheduledFault => ({ ...scheduled, fault: { ...fault, rate: candidate / RATE_STEPS } });
+    const lowest = await lowestFailing(steps, 1, (candidate) => fails(withFault(base, index, withRate(candidate))), (high) => high / 16);
+    if (lowest < steps) current = withFault(base, index, withRate(lowest));
+  }
+  return current;
+}
+
+/** Injection rates are shrunk in steps of 1 / RATE_STEPS. */
+const RATE_STEPS = 1000;
 
 async function moveFaultsEarlier(plan: RunPlan, fails: Fails): Promise<RunPlan> {
   let current = plan;

@@ -22,6 +22,8 @@ export interface ContextNode {
   readonly paused: boolean;
   readonly clockDriftPpm: number;
   readonly cpuTimeFactor: number;
+  /** Spends `workMs` of (scaled) CPU work, on the node's shared cores when it models them, then calls `done`. */
+  runCpu(workMs: number, done: () => void): void;
   /** The context of the node's current start (a restart builds a new one). */
   readonly ctx: NodeContext;
   localNowMs(): number;
@@ -120,11 +122,14 @@ export class NodeContext {
     });
   }
 
-  /** Spends simulated CPU time: `durationMs` times the node's slow factor, over its CPU share. */
+  /**
+   * Spends simulated CPU time: `durationMs` times the node's slow factor, over its CPU share. On a
+   * node with `cores` the burst shares them with every other burst (processor sharing).
+   */
   cpu(durationMs: number): Promise<void> {
     if (!(durationMs >= 0)) return Promise.reject(new RangeError(`cpu time must be >= 0 ms, got ${durationMs}`));
     return new Promise<void>((resolve) => {
-      this.node.schedule(durationMs * this.node.cpuTimeFactor, resumeWith, resolve, true);
+      this.node.runCpu(durationMs * this.node.cpuTimeFactor, resolve);
     });
   }
 

@@ -367,6 +367,8 @@ describe('link configuration', () => {
       lossProbability: 0,
       duplicateProbability: 0,
       reorderProbability: 0,
+      ordering: 'fifo',
+      bandwidthBytesPerSec: Infinity,
     });
   });
 });

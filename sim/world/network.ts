@@ -3,6 +3,15 @@
 import type { Simulation } from '../engine/simulation.ts';
 import { Rng, validateDistribution, type Distribution } from '../engine/rng.ts';
 import { ConfigError } from '../engine/errors.ts';
+import { estimateSizeBytes } from './payload-size.ts';
+
+/**
+ * How messages on one link relate in time. `fifo`: a message never arrives before the one sent
+ * before it on that link (one TCP connection): each arrives at max(send + drawn delay, previous
+ * arrival), so under dense sends the observed delay exceeds the drawn one. `independent`: each
+ * message arrives at send + its own drawn delay (many connections, UDP): observed = configured.
+ */
+export type LinkOrdering = 'fifo' | 'independent';
 
 /** Link behaviour as configured; every field optional, defaults filled by `resolveLink`. */
 export interface LinkOptions {
@@ -16,6 +25,13 @@ export interface LinkOptions {
   duplicateProbability?: number;
   /** Chance that a message skips the link's FIFO order and takes an extra random delay. */
   reorderProbability?: number;
+  /** `fifo` (default: no overtaking, as on one connection) or `independent` (each message its own delay). */
+  ordering?: LinkOrdering;
+  /**
+   * Link bandwidth, bytes per second: a message takes size / bandwidth to transmit, one message at
+   * a time per link, before its latency. Default: unlimited (no transmission delay).
+   */
+  bandwidthBytesPerSec?: number;
 }
 
 /** Link behaviour with every default filled in. */
@@ -25,7 +41,25 @@ export interface ResolvedLink {
   lossProbability: number;
   duplicateProbability: number;
   reorderProbability: number;
+  ordering: LinkOrdering;
+  /** Bytes per second, or Infinity for no transmission delay. */
+  bandwidthBytesPerSec: number;
 }
+
+/** What a per-call fault does to one message on a link (see call-injection.ts). */
+export interface LinkInjection {
+  /** Swallow the message (a black hole). */
+  drop?: boolean;
+  /** Delay added to this message's latency, ms. */
+  extraDelayMs?: number;
+  /** The link sits idle this long before sending the message, holding later ones behind it (slow first byte). */
+  firstByteMs?: number;
+  /** Bandwidth for this message, bytes per second (a bandwidth-limit fault). */
+  bytesPerSec?: number;
+}
+
+/** Decides per-call faults for a message about to be sent; undefined when none applies. */
+export type LinkInterceptor = (envelope: Envelope) => LinkInjection | undefined;
 
 /** What travels on the network. `label` is a short text for traces (`rpc charge`, `bus order.created`). */
 export interface Envelope {
@@ -36,6 +70,8 @@ export interface Envelope {
   body: unknown;
   /** The body travels back to whoever sent it first (an RPC answer), not out to a receiver. */
   response: boolean;
+  /** Set by a per-call error fault on the link: the receiving side answers a request with this code. */
+  failWith?: string;
 }
 
 /** Where delivered envelopes go. */
@@ -49,7 +85,15 @@ export function resolveLink(options: LinkOptions, base: ResolvedLink | undefined
     lossProbability: options.lossProbability ?? base?.lossProbability ?? 0,
     duplicateProbability: options.duplicateProbability ?? base?.duplicateProbability ?? 0,
     reorderProbability: options.reorderProbability ?? base?.reorderProbability ?? 0,
+    ordering: options.ordering ?? base?.ordering ?? 'fifo',
+    bandwidthBytesPerSec: options.bandwidthBytesPerSec ?? base?.bandwidthBytesPerSec ?? Infinity,
   };
+  if (link.ordering !== 'fifo' && link.ordering !== 'independent') {
+    throw new ConfigError(`${where} ordering is ${JSON.stringify(link.ordering)}: use 'fifo' or 'independent'`);
+  }
+  if (!(typeof link.bandwidthBytesPerSec === 'number' && link.bandwidthBytesPerSec > 0)) {
+    throw new ConfigError(`${where} bandwidthBytesPerSec is ${link.bandwidthBytesPerSec}: use a number of bytes per second > 0`);
+  }
   validateDistribution(link.latencyMs, `${where} latencyMs`);
   if (link.jitterMs) validateDistribution(link.jitterMs, `${where} jitterMs`);
   for (const key of ['lossProbability', 'duplicateProbability', 'reorderProbability'] as const) {
@@ -76,6 +120,8 @@ interface LinkState {
   config: ResolvedLink;
   /** Latest delivery time given on this link; FIFO copies never arrive before it. */
   lastDeliveryMs: number;
+  /** The link transmits one message at a time: the next may start sending at this time. */
+  sendFreeAtMs: number;
 }
 
 const ANY = '*';
@@ -83,7 +129,7 @@ const ANY = '*';
 /**
  * Delivers envelopes between endpoints after a sampled latency. Partitions are checked when a
  * message is sent and again when it arrives, so nothing crosses a cut in its blocked direction.
- * With loss, duplication and reordering off, every link is FIFO.
+ * With loss, duplication and reordering off, a `fifo` link (the default) delivers in send order.
  */
 export class Network {
   private defaultLink: ResolvedLink;
@@ -97,6 +143,8 @@ export class Network {
   private nextEnvelopeId = 1;
   private readonly rng: Rng;
   private readonly deliverCallback: (envelope: unknown) => void;
+  /** Per-call faults on links; set by the world. */
+  interceptor: LinkInterceptor | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -212,28 +260,51 @@ export class Network {
       trace.emit(this.sim.nowMs, 'msg.dropped', from, to, envelope.id, 'loss');
       return envelope.id;
     }
-    this.transmit(envelope, state);
+    const injection = this.interceptor?.(envelope);
+    if (injection?.drop) {
+      trace.emit(this.sim.nowMs, 'msg.dropped', from, to, envelope.id, 'blackhole');
+      return envelope.id;
+    }
+    this.transmit(envelope, state, injection);
     if (config.duplicateProbability > 0 && this.rng.chance(config.duplicateProbability)) {
       trace.emit(this.sim.nowMs, 'msg.duplicated', from, to, envelope.id, label);
-      this.transmit(envelope, state);
+      this.transmit(envelope, state, injection);
     }
     return envelope.id;
   }
 
-  private transmit(envelope: Envelope, state: LinkState): void {
+  private transmit(envelope: Envelope, state: LinkState, injection?: LinkInjection): void {
     const config = state.config;
     let delayMs = this.rng.sample(config.latencyMs);
     if (config.jitterMs) delayMs += this.rng.sample(config.jitterMs);
     if (delayMs < 0) delayMs = 0; // an unclamped normal can draw below zero
-    let arrivalMs = this.sim.nowMs + delayMs;
+    if (injection?.extraDelayMs) delayMs += injection.extraDelayMs;
+    let arrivalMs = this.departureMs(envelope, state, injection) + delayMs;
     if (config.reorderProbability > 0 && this.rng.chance(config.reorderProbability)) {
       // Out of order: an extra delay of up to twice the drawn latency, outside the FIFO clamp.
       arrivalMs += this.rng.uniform(0, 2 * delayMs + 1);
+    } else if (config.ordering === 'independent') {
+      // Each message keeps its own drawn delay: it may overtake earlier ones.
     } else {
       if (arrivalMs < state.lastDeliveryMs) arrivalMs = state.lastDeliveryMs;
       state.lastDeliveryMs = arrivalMs;
     }
     this.sim.at(arrivalMs, this.deliverCallback, envelope);
+  }
+
+  /**
+   * When the last byte has left: now, or later when the link serialises messages at a finite
+   * bandwidth (size / bandwidth each, one after the other) or a fault holds the first byte.
+   */
+  private departureMs(envelope: Envelope, state: LinkState, injection: LinkInjection | undefined): number {
+    const bytesPerSec = injection?.bytesPerSec ?? state.config.bandwidthBytesPerSec;
+    const firstByteMs = injection?.firstByteMs ?? 0;
+    const nowMs = this.sim.nowMs;
+    if (bytesPerSec === Infinity && firstByteMs === 0) return nowMs;
+    const transmitMs = bytesPerSec === Infinity ? 0 : (estimateSizeBytes(envelope.body) * 1000) / bytesPerSec;
+    const doneMs = Math.max(nowMs, state.sendFreeAtMs) + firstByteMs + transmitMs;
+    state.sendFreeAtMs = doneMs;
+    return doneMs;
   }
 
   private arrive(envelope: Envelope): void {
@@ -259,7 +330,7 @@ export class Network {
     }
     let state = byReceiver.get(to);
     if (!state) {
-      state = { config: this.configFor(from, to), lastDeliveryMs: 0 };
+      state = { config: this.configFor(from, to), lastDeliveryMs: 0, sendFreeAtMs: 0 };
       byReceiver.set(to, state);
     }
     return state;

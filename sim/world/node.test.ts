@@ -553,7 +553,7 @@ describe('node options', () => {
   it('world node defaults apply to nodes that set none', async () => {
     const world = new World(1, { nodeDefaults: { workers: 1, defaultTimeoutMs: 77, labels: { zone: 'a' } } });
     const node = world.addNode('db', () => ({}), { labels: { service: 'db' } });
-    expect(node.options).toEqual({ workers: 1, queueCapacity: 64, defaultTimeoutMs: 77, labels: { zone: 'a', service: 'db' } });
+    expect(node.options).toEqual({ workers: 1, concurrency: 'threads', cores: undefined, queueCapacity: 64, defaultTimeoutMs: 77, labels: { zone: 'a', service: 'db' } });
     expect(node.ctx.labels).toEqual({ zone: 'a', service: 'db' });
   });
 });

@@ -7,6 +7,9 @@ import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberate
 import { earliestDeadline, type CallSettler, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 import { NodeLoadMeter } from './node-load.ts';
+import { ProcessorSharingCpu } from './cpu.ts';
+import { WIRE_SIZE, estimateSizeBytes } from './payload-size.ts';
+import { replyHoldMs, type CallInjections } from './call-injection.ts';
 
 /**
  * Handles one request; may be async. What it returns is the response. A deliberate failure
@@ -39,19 +42,40 @@ export type NodeFactory = (ctx: NodeContext) => ServiceDefinition;
 
 /** Node capacity and clock, as configured. */
 export interface NodeOptions {
-  /** Requests processed at once (threads/event-loop slots). Default 4. */
+  /** Requests processed at once (threads/event-loop slots). Default 4. Same as `threads`. */
   workers?: number;
+  /**
+   * Thread-per-request: a request holds one of `threads` threads until it answers, waits on calls
+   * included (a thread pool; this is what `workers` has always meant). Not with `eventLoop`.
+   */
+  threads?: number;
+  /**
+   * Event loop: a request holds nothing while it awaits; only CPU bursts use the (shared) cores.
+   * `maxInFlight` (default 1000) bounds requests admitted and not yet answered; beyond it they queue
+   * (`queueCapacity`) and then are shed. Implies `cores: 1` unless `cores` is given. Not with `threads`.
+   */
+  eventLoop?: boolean | { maxInFlight?: number };
+  /**
+   * CPU cores shared by processor sharing among every CPU burst on the node (requests' `cpu(ms)`,
+   * handler service times, background processes). Unset: CPU is not a shared resource, each burst
+   * is a plain delay (as if every burst had its own core), which is how dsim always modelled it.
+   */
+  cores?: number;
   /** Requests that may wait for a worker; more are shed with `overloaded`. Default 64. */
   queueCapacity?: number;
   /** Timeout of outgoing calls when the caller gives none. Default 1000 ms. */
   defaultTimeoutMs?: number;
-  /** Free-form labels (service name, version), kept for service lookup and reports. */
+  /** Free-form labels (service name, version), kept for discovery and reports. */
   labels?: Record<string, string>;
 }
 
 /** Node options with every default filled. */
 export interface ResolvedNodeOptions {
+  /** Threads, or the event loop's in-flight limit. */
   workers: number;
+  concurrency: 'threads' | 'event-loop';
+  /** Cores when CPU is modelled as shared; undefined for a per-burst delay. */
+  cores: number | undefined;
   queueCapacity: number;
   defaultTimeoutMs: number;
   labels: Record<string, string>;
@@ -87,6 +111,8 @@ export interface NodeHost {
   reportProcessError(node: SimNode, error: unknown, where: string): void;
   /** Records a programmer error (not a deliberate one) thrown by a handler. */
   reportHandlerBug(node: SimNode, method: string, error: unknown): void;
+  /** Per-call faults in effect (sim/world/call-injection.ts). */
+  readonly callInjections?: CallInjections;
 }
 
 /**
@@ -121,6 +147,24 @@ export class Request implements RpcCall {
   reject: ((error: RpcError) => void) | undefined = undefined;
   timerHandle = -1;
   settled = false;
+  /**
+   * Bytes on the wire, for link bandwidth: the request's method and payload on the way out, the
+   * answer (value or error message) with its status fields on the way back.
+   */
+  [WIRE_SIZE](): number {
+    const wireFieldsBytes = 80;
+    return wireFieldsBytes + (this.finished ? estimateSizeBytes(this.ok ? this.value : this.message) : this.method.length + estimateSizeBytes(this.payload));
+  }
+
+  /** Sends this call's answer (its outcome fields written) back to the caller. */
+  answer(): void {
+    this.reply(this);
+  }
+
+  /** A per-call fault holds the answer this long (slow first byte) before sending it. */
+  replyDelayMs = 0;
+  /** A per-call fault writes the answer at this many bytes per second (0: no limit). */
+  replyBytesPerSec = 0;
 
   constructor(
     /** Correlates the answer with the call (0 for workload traffic). */
@@ -240,6 +284,8 @@ export class SimNode {
   readonly stats = { admitted: 0, shed: 0, completed: 0, failed: 0, crashes: 0, restarts: 0 };
   /** Busy workers and queue length integrated over time (advanced before every change of either). */
   readonly loadMeter = new NodeLoadMeter();
+  /** The shared CPU when the node models `cores`; kept across restarts for its busy-time total. */
+  readonly cpu: ProcessorSharingCpu | undefined;
 
   constructor(
     readonly name: string,
@@ -249,7 +295,29 @@ export class SimNode {
   ) {
     this.options = options;
     this.rng = host.sim.rng.fork(`node:${name}`);
+    if (options.cores !== undefined) {
+      const sim = host.sim;
+      this.cpu = new ProcessorSharingCpu(options.cores, {
+        nowMs: () => sim.nowMs,
+        schedule: (delayMs, callback, arg) => this.schedule(delayMs, callback, arg, true),
+        cancel: (handle) => void sim.cancel(handle),
+      });
+    }
   }
+
+  /** Spends `workMs` of CPU work (already scaled) and then calls `done`: on the shared cores, or as a delay. */
+  runCpu(workMs: number, done: () => void): void {
+    if (this.cpu) this.cpu.run(workMs, done);
+    else this.schedule(workMs, callDone, done, true);
+  }
+
+  /** CPU busy time / (cores × uptime); undefined when cores are not modelled. */
+  cpuUtilization(): number | undefined {
+    if (!this.cpu) return undefined;
+    const uptimeMs = this.uptimeMs();
+    return uptimeMs > 0 ? this.cpu.busyCoreMs() / (this.cpu.cores * uptimeMs) : 0;
+  }
+
 
   /** This node's local clock: true time plus skew and drift. */
   localNowMs(): number {
@@ -306,6 +374,7 @@ export class SimNode {
     this.busyWorkers = 0;
     this.newestRunning = undefined;
     this.waiting.length = 0;
+    this.cpu?.reset();
     this.deferred = [];
     this.backlog = [];
     this.paused = false;
@@ -373,6 +442,7 @@ export class SimNode {
   pause(): void {
     if (this.status !== 'up') return;
     this.paused = true;
+    this.cpu?.freeze();
     // Events still waiting to be replayed from an earlier pause come before anything deferred now.
     this.deferred.push(...this.backlog);
     this.backlog = [];
@@ -386,6 +456,7 @@ export class SimNode {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.cpu?.thaw();
     const deferred = this.deferred;
     this.deferred = [];
     for (const event of deferred) this.replayLater(event);
@@ -458,6 +529,11 @@ export class SimNode {
     return this.handlers.has(method);
   }
 
+  /** Methods of the running service, in declaration order. */
+  methodNames(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   /** The running service's handler for a method. */
   handlerFor(method: string): HandlerSpec | Handler | undefined {
     return this.handlers.get(method);
@@ -474,6 +550,9 @@ export class SimNode {
       this.answerAtOnce(request, 'refused', `${this.name} is shutting down`);
       return;
     }
+    // A per-call fault may answer, swallow or delay the request before it takes a slot.
+    const injections = this.host.callInjections;
+    if (injections !== undefined && injections.count > 0 && injections.atAdmission(this, request)) return;
     if (this.busyWorkers < this.options.workers) {
       this.stats.admitted++;
       this.begin(request);
@@ -515,7 +594,23 @@ export class SimNode {
     this.complete(request);
   }
 
+  /** @internal Completes a request whose answer a per-call fault held back. */
+  completeNow(request: Request): void {
+    this.complete(request);
+  }
+
   private complete(request: Request): void {
+    if (request.replyDelayMs > 0 || request.replyBytesPerSec > 0) {
+      // The answer is ready but leaves late (a per-call fault); the request keeps its slot meanwhile.
+      const holdMs = replyHoldMs(request);
+      request.replyDelayMs = 0;
+      request.replyBytesPerSec = 0;
+      if (holdMs > 0) {
+        request.finished = true;
+        this.schedule(holdMs, completeHeld, request);
+        return;
+      }
+    }
     request.finished = true;
     this.unlinkRunning(request);
     const sim = this.host.sim;
@@ -573,7 +668,9 @@ export class SimNode {
       return;
     }
     const serviceTimeMs = typeof handler.serviceTimeMs === 'number' ? handler.serviceTimeMs : this.rng.sample(handler.serviceTimeMs);
-    this.schedule(Math.max(0, serviceTimeMs) * this.cpuTimeFactor, invokeAfterServiceTime, request);
+    const workMs = Math.max(0, serviceTimeMs) * this.cpuTimeFactor;
+    if (this.cpu) this.cpu.run(workMs, () => invokeAfterServiceTime(request));
+    else this.schedule(workMs, invokeAfterServiceTime, request);
   }
 
   /** Runs a handler and routes its result or error to `finish`. */
@@ -663,6 +760,17 @@ export class SimNode {
   deferEvent(event: NodeEvent): void {
     this.deferred.push(event);
   }
+}
+
+function callDone(done: unknown): void {
+  (done as () => void)();
+}
+
+/** Sends an answer a per-call fault held back (its node event is dropped if the node restarted). */
+function completeHeld(arg: unknown): void {
+  const request = arg as Request;
+  request.finished = false;
+  request.node.completeNow(request);
 }
 
 function invokeAfterServiceTime(arg: unknown): void {

@@ -9,6 +9,7 @@ import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { outcomeError } from './rpc.ts';
 import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
+import { CallInjections } from './call-injection.ts';
 
 /** The name workload traffic comes from. No node may take it. */
 export const CLIENT = 'client';
@@ -58,12 +59,17 @@ export class World implements ContextHost {
   readonly serviceErrors = new ServiceErrorLog();
   /** Errors already recorded (one rethrown or seen by several catch sites counts once). */
   private readonly recordedErrors = new WeakSet<object>();
+  /** Per-call faults in effect (on nodes' methods and on links). */
+  readonly callInjections: CallInjections;
 
   constructor(seed: number, options: WorldOptions = {}) {
     this.sim = new Simulation(seed);
     this.network = new Network(this.sim, (envelope) => this.deliver(envelope), options.network ?? {});
     this.nodeDefaults = resolveNodeOptions(options.nodeDefaults ?? {}, DEFAULT_NODE_OPTIONS, 'node defaults');
+    this.callInjections = new CallInjections(this.sim, this.sim.rng.fork('call-faults'));
+    this.network.interceptor = (envelope) => this.callInjections.onLinkSend(envelope);
     this.nodeHost = {
+      callInjections: this.callInjections,
       sim: this.sim,
       makeContext: (node: SimNode) => new NodeContext(node, this),
       nextSpanId: () => `s${(this.nextSpan++).toString(16)}`,
@@ -403,6 +409,17 @@ export class World implements ContextHost {
     const sim = this.sim;
     const body = envelope.body;
     const node = this.nodes.get(envelope.to);
+    if (envelope.failWith !== undefined && !envelope.response && body instanceof Request) {
+      // A per-call error fault on the link: the request is answered with the code and never reaches the node.
+      const failed = body.claimed ? body.duplicate() : body;
+      failed.claimed = true;
+      failed.ok = false;
+      failed.code = envelope.failWith;
+      failed.message = `injected ${envelope.failWith} on ${envelope.from}->${envelope.to}`;
+      failed.source = envelope.to;
+      this.network.send(envelope.to, envelope.from, 'reply-error', failed, true);
+      return;
+    }
     if (!node || node.status === 'down') {
       sim.trace.emit(sim.nowMs, 'msg.dropped', envelope.from, envelope.to, envelope.id, 'node-down');
       if (node && !envelope.response && body instanceof Request) {
@@ -449,18 +466,26 @@ export interface HungRequests {
   oldestStartMs: number;
 }
 
-const DEFAULT_NODE_OPTIONS: ResolvedNodeOptions = { workers: 4, queueCapacity: 64, defaultTimeoutMs: 1000, labels: {} };
+const DEFAULT_NODE_OPTIONS: ResolvedNodeOptions = { workers: 4, concurrency: 'threads', cores: undefined, queueCapacity: 64, defaultTimeoutMs: 1000, labels: {} };
+
+/** In-flight limit of an event-loop node that gives none. */
+export const DEFAULT_MAX_IN_FLIGHT = 1000;
 
 /** Fills node defaults and validates them; throws ConfigError naming `where`. */
 export function resolveNodeOptions(options: NodeOptions, base: ResolvedNodeOptions, where: string): ResolvedNodeOptions {
+  const concurrency = resolveConcurrency(options, base, where);
   const resolved: ResolvedNodeOptions = {
-    workers: options.workers ?? base.workers,
+    ...concurrency,
     queueCapacity: options.queueCapacity ?? base.queueCapacity,
     defaultTimeoutMs: options.defaultTimeoutMs ?? base.defaultTimeoutMs,
     labels: { ...base.labels, ...options.labels },
   };
   if (!Number.isInteger(resolved.workers) || resolved.workers < 1) {
-    throw new ConfigError(`${where}: workers is ${resolved.workers}; use a whole number >= 1`);
+    const field = resolved.concurrency === 'event-loop' ? 'eventLoop.maxInFlight' : options.threads !== undefined ? 'threads' : 'workers';
+    throw new ConfigError(`${where}: ${field} is ${resolved.workers}; use a whole number >= 1`);
+  }
+  if (resolved.cores !== undefined && !(typeof resolved.cores === 'number' && resolved.cores > 0 && Number.isFinite(resolved.cores))) {
+    throw new ConfigError(`${where}: cores is ${typeof resolved.cores === 'string' ? JSON.stringify(resolved.cores) : String(resolved.cores)}; use a finite number > 0 (or leave it out: CPU bursts are then plain delays)`);
   }
   if (!Number.isInteger(resolved.queueCapacity) || resolved.queueCapacity < 0) {
     throw new ConfigError(`${where}: queueCapacity is ${resolved.queueCapacity}; use a whole number >= 0`);
@@ -469,6 +494,31 @@ export function resolveNodeOptions(options: NodeOptions, base: ResolvedNodeOptio
     throw new ConfigError(`${where}: defaultTimeoutMs is ${resolved.defaultTimeoutMs}; use a number of ms > 0`);
   }
   return resolved;
+}
+
+/**
+ * Threads or event loop, and cores. `threads` (alias `workers`) and `eventLoop` exclude each other;
+ * an event loop without `cores` gets one (a single loop thread); threads without `cores` keep CPU
+ * as a per-burst delay, so existing scenarios keep their figures.
+ */
+function resolveConcurrency(options: NodeOptions, base: ResolvedNodeOptions, where: string): Pick<ResolvedNodeOptions, 'workers' | 'concurrency' | 'cores'> {
+  const eventLoop = options.eventLoop;
+  if (eventLoop !== undefined && typeof eventLoop !== 'boolean' && (typeof eventLoop !== 'object' || eventLoop === null)) {
+    throw new ConfigError(`${where}: eventLoop is ${JSON.stringify(eventLoop)}; use true or { maxInFlight }`);
+  }
+  const threads = options.threads ?? options.workers;
+  if (eventLoop && threads !== undefined) {
+    throw new ConfigError(`${where}: both ${options.threads !== undefined ? 'threads' : 'workers'} and eventLoop are set; a node is thread-per-request or an event loop, choose one`);
+  }
+  if (options.threads !== undefined && options.workers !== undefined && options.threads !== options.workers) {
+    throw new ConfigError(`${where}: threads (${options.threads}) and workers (${options.workers}) differ; they are the same setting, give one`);
+  }
+  if (eventLoop) {
+    const maxInFlight = typeof eventLoop === 'object' ? (eventLoop.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) : DEFAULT_MAX_IN_FLIGHT;
+    return { workers: maxInFlight, concurrency: 'event-loop', cores: options.cores ?? 1 };
+  }
+  if (threads !== undefined) return { workers: threads, concurrency: 'threads', cores: options.cores ?? base.cores };
+  return { workers: base.workers, concurrency: base.concurrency, cores: options.cores ?? base.cores };
 }
 
 function ingressTimeout(arg: unknown): void {
