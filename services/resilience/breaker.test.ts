@@ -1,6 +1,7 @@
 // Tests for services/resilience/breaker.ts: one test per state transition and trigger, exact on the virtual
 // clock, plus a property over 200 seeds that an open breaker never lets a call through.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import fc from 'fast-check';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
@@ -18,11 +19,7 @@ import {
 /** A world with one node `api` whose context drives the breaker; `states` logs `<ms> <from>-><to>`. */
 function setup(options: BreakerOptions, seed = 1) {
   const world = new World(seed);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const states: string[] = [];
   world.sim.trace.addFilteredSink(['breaker.state'], (event) => states.push(`${event.atMs} ${event.detail}`));
   const breaker = new CircuitBreaker(ctx, options);
@@ -316,11 +313,7 @@ describe('CircuitBreaker property', () => {
         }),
         async (seed, config, calls) => {
           const world = new World(seed);
-          let ctx!: NodeContext;
-          world.addNode('api', (context) => {
-            ctx = context;
-            return { handlers: {} };
-          });
+          const ctx = emptyNodeContext(world);
           // One log, in the order things happened: a call reaching the operation, or a state change.
           const log: { atMs: number; reached?: true; from?: string; to?: string }[] = [];
           world.sim.trace.addFilteredSink(['breaker.state'], (event) => {

@@ -1,6 +1,7 @@
 // Tests for services/resilience/bulkhead.ts: concurrency cap, FIFO queue, rejection when full, deadlines of
 // queued calls, and state events, exact on the virtual clock.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
@@ -8,11 +9,7 @@ import { BulkheadPolicy, type BulkheadOptions } from './bulkhead.ts';
 
 function setup(options: BulkheadOptions) {
   const world = new World(1);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const states: string[] = [];
   world.sim.trace.addFilteredSink(['bulkhead.state'], (event) => states.push(`${event.atMs} ${event.detail}`));
   const bulkhead = new BulkheadPolicy(ctx, options);

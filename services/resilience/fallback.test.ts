@@ -1,6 +1,7 @@
 // Tests for services/resilience/fallback.ts: the fallback value or function replaces handled failures only,
 // and every use is a `fallback.used` trace event.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError, isRpcError } from '../../sim/engine/errors.ts';
@@ -9,11 +10,7 @@ import type { Attempt } from './policy.ts';
 
 function setup() {
   const world = new World(1);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const used: string[] = [];
   world.sim.trace.addFilteredSink(['fallback.used'], (event) => used.push(`${event.atMs} ${event.detail}`));
   return { world, ctx, used };

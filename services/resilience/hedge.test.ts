@@ -1,6 +1,7 @@
 // Tests for services/resilience/hedge.ts: when hedges start, which answer wins, failures and deadlines,
 // exact on the virtual clock.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError, type RpcErrorCode } from '../../sim/engine/errors.ts';
@@ -12,11 +13,7 @@ type Script = Record<number, { ms: number; code?: RpcErrorCode }>;
 
 async function runHedged(options: HedgeOptions, script: Script, attempt?: Attempt) {
   const world = new World(1);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const events: string[] = [];
   world.sim.trace.addFilteredSink(['hedge.attempt', 'hedge.won'], (event) => events.push(`${event.atMs} ${event.kind} ${event.detail}`));
   const policy = new HedgePolicy(ctx, options);

@@ -1,6 +1,7 @@
 // Tests for services/resilience/retry.ts: exact backoff delays for each jitter mode on a fixed seed, the
 // retry budget, deadlines, and which errors are retried, all on the virtual clock.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError, type RpcErrorCode } from '../../sim/engine/errors.ts';
@@ -9,11 +10,7 @@ import type { Attempt } from './policy.ts';
 
 function setup(seed = 7) {
   const world = new World(seed);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const events: string[] = [];
   world.sim.trace.addFilteredSink(['retry.attempt', 'retry.budget-exhausted', 'retry.deadline'], (event) =>
     events.push(`${event.atMs} ${event.kind} ${event.detail}`),

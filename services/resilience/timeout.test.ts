@@ -1,6 +1,7 @@
 // Tests for services/resilience/timeout.ts: exact rejection time of a hanging operation, deadline tightening,
 // and a deadline propagated through two RPC hops in a real World.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { Request } from '../../sim/world/node.ts';
@@ -9,11 +10,7 @@ import { TimeoutPolicy } from './timeout.ts';
 
 function setup() {
   const world = new World(1);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const expired: string[] = [];
   world.sim.trace.addFilteredSink(['timeout.expired'], (event) => expired.push(`${event.atMs} ${event.detail}`));
   return { world, ctx, expired };

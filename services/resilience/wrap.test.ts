@@ -1,6 +1,7 @@
 // Tests for services/resilience/wrap.ts: policies run outermost first, and their order changes behaviour —
 // retry around a breaker versus a breaker around retry, with exact call counts.
 import { describe, expect, it } from 'vitest';
+import { emptyNodeContext } from '../../test/kit/world.ts';
 import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
@@ -12,11 +13,7 @@ import type { Policy } from './policy.ts';
 
 function setup() {
   const world = new World(1);
-  let ctx!: NodeContext;
-  world.addNode('api', (context) => {
-    ctx = context;
-    return { handlers: {} };
-  });
+  const ctx = emptyNodeContext(world);
   const breaker = new CircuitBreaker(ctx, { strategy: new ConsecutiveFailureStrategy({ failureThreshold: 3 }), openDurationMs: 10_000 });
   const retry = new RetryPolicy(ctx, { maxAttempts: 3, baseDelayMs: 10, jitter: 'none' });
   return { world, ctx, breaker, retry };
