@@ -73,6 +73,11 @@ export function registerErrorCode(...codes: (keyof RpcErrorCodes & string)[]): v
   for (const code of codes) knownCodes.add(code);
 }
 
+/** The engine's codes and the ones patterns registered, in registration order. */
+export function registeredErrorCodes(): string[] {
+  return [...knownCodes];
+}
+
 /** True for a code of the engine or one a pattern registered. */
 export function isRegisteredErrorCode(code: string): boolean {
   return knownCodes.has(code);
@@ -111,7 +116,7 @@ export class RpcError extends SimulatedError {
  * It fails only the request it was thrown in; the caller's `await` rejects with an RpcError of the
  * same code and message. This is how a service says "on purpose": anything else it throws (a
  * `TypeError`, a plain `Error`, a string) is treated as a bug and fails the run (see
- * `isDeliberateError`). Subclasses of `SimulatedError` (RpcError, saga and procedure errors) count
+ * `isDeliberateError`). Subclasses of `SimulatedError` (RpcError and the services' own errors) count
  * as deliberate too.
  */
 export class ServiceError extends RpcError {
@@ -122,7 +127,7 @@ export class ServiceError extends RpcError {
 }
 
 /**
- * True for an error a service throws on purpose (a `SimulatedError`: ServiceError, RpcError, saga
+ * True for an error a service throws on purpose (a `SimulatedError`: ServiceError, RpcError, the
  * and procedure errors): it fails its request and nothing more. Anything else thrown by service
  * code (TypeError, ReferenceError, RangeError, NondeterminismError, ConfigError, a plain Error, a
  * string) is a programmer error and fails the run unless the scenario sets `tolerateServiceErrors`.

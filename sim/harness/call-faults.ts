@@ -4,7 +4,7 @@
 import type { World } from '../world/world.ts';
 import type { CallEffect, CallTarget } from '../world/call-injection.ts';
 import { describeDistribution, validateDistribution, type Distribution } from '../engine/rng.ts';
-import { ConfigError, type RpcErrorCode } from '../engine/errors.ts';
+import { ConfigError, registeredErrorCodes, type RpcErrorCode } from '../engine/errors.ts';
 
 export type { CallTarget } from '../world/call-injection.ts';
 
@@ -28,7 +28,6 @@ export type CallFault =
 export const CALL_FAULT_KINDS = ['call-latency', 'call-error', 'call-blackhole', 'call-bandwidth', 'call-first-byte'] as const;
 export type CallFaultKind = (typeof CALL_FAULT_KINDS)[number];
 
-const ERROR_CODES: readonly RpcErrorCode[] = ['timeout', 'refused', 'unavailable', 'overloaded', 'rate-limited', 'unauthorized', 'not-found', 'bad-request', 'conflict', 'application'];
 
 /** Calls to `node`'s `method` (every method when omitted), from any caller. */
 export const onMethod = (node: string, method?: string): CallTarget => (method === undefined ? { node } : { node, method });
@@ -108,7 +107,11 @@ export function validateCallFault(fault: CallFault, world: World, where: string)
       }
       break;
     case 'call-error':
-      if (!ERROR_CODES.includes(fault.code)) throw new ConfigError(`${where}: error code '${fault.code}' is unknown; use one of ${ERROR_CODES.join(', ')}`);
+      // The engine's codes and the ones patterns registered; a service's own code is fine too, but
+      // an empty or non-string code is a slip.
+      if (typeof fault.code !== 'string' || !/^[a-z][a-z0-9-]*$/.test(fault.code)) {
+        throw new ConfigError(`${where}: error code ${JSON.stringify(fault.code)} is not a code; use one like ${registeredErrorCodes().slice(0, 4).join(', ')}`);
+      }
       break;
     case 'call-blackhole':
       break;

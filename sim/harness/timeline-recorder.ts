@@ -1,6 +1,6 @@
-// A run's timeline of state changes (faults, crashes, breaker states, saga steps, deploys…) for
-// charts and the JSON result. Bounded per kind, so a chatty kind (retries) cannot crowd out a rare
-// one (a breaker opening) that a chart needs.
+// A run's timeline of state changes (faults, crashes, and whatever kinds the services registered)
+// for charts and the JSON result. Bounded per kind, so a chatty kind cannot crowd out a rare one
+// that a chart needs.
 import type { TraceEvent } from '../engine/trace.ts';
 import type { TimelineEntry } from './result.ts';
 

@@ -202,7 +202,7 @@ export class NodeContext {
 
   /**
    * For patterns that catch errors from code they run on a user's behalf (a consumer's handler, a
-   * saga step, a fallback's operation, an outbox's publish): a programmer error (a TypeError, a
+   * step of a long-running process, an operation it falls back from): a programmer error (a TypeError, a
    * plain Error…) is recorded as a bug in `where` and fails the run, though the pattern goes on
    * handling it (nack, compensate, fall back); a deliberate error (ServiceError, RpcError) is not.
    */

@@ -65,7 +65,7 @@ export interface NodeOptions {
   queueCapacity?: number;
   /** Timeout of outgoing calls when the caller gives none. Default 1000 ms. */
   defaultTimeoutMs?: number;
-  /** Free-form labels (service name, version), kept for discovery and reports. */
+  /** Free-form labels (service name, version), kept for the services and for reports. */
   labels?: Record<string, string>;
 }
 
