@@ -81,6 +81,9 @@ export class Simulation {
   private running = false;
   private failure: unknown = undefined;
   private readonly resume: EventCallback;
+  /** Wake time of the sleep being built; read by `sleepExecutor`, which runs synchronously. */
+  private sleepWakeMs = 0;
+  private readonly sleepExecutor: (resolve: () => void) => void;
 
   /**
    * The scheme the loop uses: the one asked for, except that `checkpoint` (asked for or by default)
@@ -99,6 +102,9 @@ export class Simulation {
     this.resume = (resolve) => {
       this.drainNeeded = true;
       (resolve as () => void)();
+    };
+    this.sleepExecutor = (resolve) => {
+      this.queue.push(this.sleepWakeMs, this.resume, resolve);
     };
   }
 
@@ -142,9 +148,10 @@ export class Simulation {
 
   /** A promise that resolves after `delayMs` of virtual time. */
   sleep(delayMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.schedule(delayMs, this.resume, resolve);
-    });
+    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
+    // One executor made once, reading the wake time from a field: no closure per sleep.
+    this.sleepWakeMs = this.nowMs + delayMs;
+    return new Promise<void>(this.sleepExecutor);
   }
 
   /** Resolves `resolve(value)` from an event and wakes the loop; for engine code building awaitables. */
