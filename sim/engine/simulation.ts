@@ -90,14 +90,17 @@ export class Simulation {
    * falls back to `tick` when the process does not allow natives syntax. A run that finds the
    * checkpoint inert (called from inside a microtask) also falls back, and says so here.
    */
-  drainScheme: DrainScheme;
+  get drainScheme(): DrainScheme {
+    return this.scheme;
+  }
+  private scheme: DrainScheme;
   private readonly checkpoint: MicrotaskCheckpoint | undefined;
 
   constructor(seed: number, options: { drain?: DrainScheme } = {}) {
     this.seed = seed;
     const wanted = options.drain ?? 'checkpoint';
     this.checkpoint = wanted === 'checkpoint' ? compileMicrotaskCheckpoint() : undefined;
-    this.drainScheme = wanted === 'checkpoint' && this.checkpoint === undefined ? 'tick' : wanted;
+    this.scheme = wanted === 'checkpoint' && this.checkpoint === undefined ? 'tick' : wanted;
     this.rng = new Rng(seed, 'root');
     this.resume = (resolve) => {
       this.drainNeeded = true;
@@ -213,8 +216,8 @@ export class Simulation {
       const queueStep = (): void => {
         hostNextTick(step);
       };
-      const yieldStep = this.drainScheme === 'macrotask' ? (): void => void hostSetImmediate(step) : (): void => queueMicrotask(queueStep);
-      let checkpoint = this.drainScheme === 'checkpoint' ? this.checkpoint : undefined;
+      const yieldStep = this.scheme === 'macrotask' ? (): void => void hostSetImmediate(step) : (): void => queueMicrotask(queueStep);
+      let checkpoint = this.scheme === 'checkpoint' ? this.checkpoint : undefined;
       let checked = false;
       const step = (): void => {
         try {
@@ -222,7 +225,7 @@ export class Simulation {
             checked = true;
             if (!checkpointDrains(checkpoint)) {
               checkpoint = undefined;
-              this.drainScheme = 'tick';
+              this.scheme = 'tick';
             }
           }
           for (;;) {
