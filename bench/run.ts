@@ -1,5 +1,7 @@
 // `npm run bench`: runs every benchmark case in its own child process several times and prints the
-// medians (or one JSON object with --json). Wall-clock time is read here, in bench/, never in sim/.
+// medians beside their targets (or one JSON object with --json). Wall-clock time is read here, in
+// bench/, never in sim/. `--only=NAME` runs the cases whose name or figures contain NAME; cases
+// marked `onlyWhenAsked` (the 1,000-seed sweep) run only then.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,54 +9,160 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** One benchmark: a case module, its arguments, the figure it reports, and the target. */
+/** A target from the issues, and whether higher is better. */
+interface Target {
+  value: number;
+  higherIsBetter: boolean;
+}
+
+/** One figure a case reports: a field of its JSON line. */
+interface Figure {
+  name: string;
+  field: string;
+  unit: string;
+  target?: Target;
+}
+
+/** One benchmark: a case module and its arguments, run `repeats` times; medians are reported. */
 interface BenchCase {
-  /** Name of the figure in the output. */
-  figure: string;
+  name: string;
   /** Case file under bench/cases and its arguments. */
   file: string;
   args: string[];
-  /** Field of the case's JSON output that holds the figure. */
-  field: string;
-  unit: string;
-  /** Target from the issues, and whether higher is better. */
-  target?: { value: number; higherIsBetter: boolean };
-  /** Runs whose median is reported. */
+  figures: Figure[];
   repeats: number;
+  /** Runs only when `--only` names it (too long for the default run). */
+  onlyWhenAsked?: boolean;
 }
 
+/** A figure computed from two medians of the same run: numerator / denominator. */
+interface Ratio {
+  name: string;
+  numerator: string;
+  denominator: string;
+  target?: Target;
+}
+
+const atLeast = (value: number): Target => ({ value, higherIsBetter: true });
+const atMost = (value: number): Target => ({ value, higherIsBetter: false });
+const scaleFigures = (nodes: string): Figure[] => [
+  { name: `scale${nodes}WallMs`, field: 'wallMs', unit: 'ms' },
+  { name: `scale${nodes}CpuMs`, field: 'cpuMs', unit: 'ms' },
+  { name: `scale${nodes}PeakRssMb`, field: 'peakRssMb', unit: 'MB', target: atMost(2048) },
+];
+
 const cases: BenchCase[] = [
-  { figure: 'callbackEventsPerSec_1e3pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '1000'], field: 'eventsPerSec', unit: 'events/s', target: { value: 5e6, higherIsBetter: true }, repeats: 5 },
-  { figure: 'callbackEventsPerSec_1e5pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '100000'], field: 'eventsPerSec', unit: 'events/s', target: { value: 2.5e6, higherIsBetter: true }, repeats: 5 },
-  { figure: 'asyncResumptionsPerSec', file: 'engine.ts', args: ['asyncResumptions', '1000000', '10000'], field: 'resumptionsPerSec', unit: 'resumptions/s', target: { value: 1e6, higherIsBetter: true }, repeats: 3 },
-  { figure: 'asyncResumptionsPerSec_macrotaskScheme', file: 'engine.ts', args: ['asyncResumptions', '1000000', '10000', '1'], field: 'resumptionsPerSec', unit: 'resumptions/s', repeats: 3 },
-  { figure: 'mm1WallMs', file: 'engine.ts', args: ['mm1', '1000000'], field: 'wallMs', unit: 'ms', target: { value: 1500, higherIsBetter: false }, repeats: 3 },
-  { figure: 'peakRssMb_1e6events', file: 'engine.ts', args: ['peakMemory', '1000000'], field: 'peakRssMb', unit: 'MB', repeats: 1 },
-  { figure: 'peakHeapUsedMb_1e6events', file: 'engine.ts', args: ['peakMemory', '1000000'], field: 'peakHeapUsedMb', unit: 'MB', repeats: 1 },
-  { figure: 'peakRssMb_1e7events', file: 'engine.ts', args: ['peakMemory', '10000000'], field: 'peakRssMb', unit: 'MB', repeats: 1 },
-  { figure: 'peakHeapUsedMb_1e7events', file: 'engine.ts', args: ['peakMemory', '10000000'], field: 'peakHeapUsedMb', unit: 'MB', repeats: 1 },
+  { name: 'callbackEvents_1e3pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '1000'], figures: [{ name: 'callbackEventsPerSec_1e3pending', field: 'eventsPerSec', unit: 'events/s', target: atLeast(5e6) }], repeats: 3 },
+  { name: 'callbackEvents_1e5pending', file: 'engine.ts', args: ['callbackEvents', '1000000', '100000'], figures: [{ name: 'callbackEventsPerSec_1e5pending', field: 'eventsPerSec', unit: 'events/s', target: atLeast(2.5e6) }], repeats: 3 },
+  {
+    name: 'asyncResumptions',
+    file: 'resumptions.ts',
+    args: ['1000000', '10000'],
+    figures: [
+      { name: 'asyncResumptionsPerSec', field: 'engineCheckpointPerSec', unit: 'resumptions/s', target: atLeast(1e6) },
+      { name: 'asyncResumptionsPerSec_tickScheme', field: 'engineTickPerSec', unit: 'resumptions/s' },
+      { name: 'asyncResumptionsPerSec_macrotaskScheme', field: 'engineMacrotaskPerSec', unit: 'resumptions/s' },
+      { name: 'asyncResumptionFloorPerSec_bareJs', field: 'floorPerSec', unit: 'resumptions/s' },
+      { name: 'asyncResumptionsCheckpointVsTick', field: 'checkpointVsTick', unit: 'x' },
+      { name: 'asyncResumptionsVsFloor', field: 'engineVsFloor', unit: 'x', target: atLeast(0.8) },
+      { name: 'asyncResumptionsVsFloor_cpu', field: 'engineVsFloorCpu', unit: 'x', target: atLeast(0.8) },
+    ],
+    repeats: 3,
+  },
+  {
+    name: 'mm1',
+    file: 'engine.ts',
+    args: ['mm1', '1000000'],
+    figures: [
+      { name: 'mm1WallMs', field: 'wallMs', unit: 'ms', target: atMost(1500) },
+      { name: 'mm1CpuMs', field: 'cpuMs', unit: 'ms' },
+    ],
+    repeats: 3,
+  },
+  {
+    name: 'mm1SimPy',
+    file: 'mm1-simpy.ts',
+    args: ['1000000'],
+    figures: [
+      { name: 'mm1SimPyWallMs', field: 'wallMs', unit: 'ms' },
+      { name: 'mm1SimPyCpuMs', field: 'cpuMs', unit: 'ms' },
+    ],
+    repeats: 1,
+  },
+  {
+    name: 'peakMemory_1e6events',
+    file: 'engine.ts',
+    args: ['peakMemory', '1000000'],
+    figures: [
+      { name: 'peakRssMb_1e6events', field: 'peakRssMb', unit: 'MB' },
+      { name: 'peakHeapUsedMb_1e6events', field: 'peakHeapUsedMb', unit: 'MB' },
+    ],
+    repeats: 1,
+  },
+  {
+    name: 'peakMemory_1e7events',
+    file: 'engine.ts',
+    args: ['peakMemory', '10000000'],
+    figures: [
+      { name: 'peakRssMb_1e7events', field: 'peakRssMb', unit: 'MB' },
+      { name: 'peakHeapUsedMb_1e7events', field: 'peakHeapUsedMb', unit: 'MB' },
+    ],
+    repeats: 1,
+  },
+  { name: 'gateway', file: 'gateway.ts', args: ['200000'], figures: [{ name: 'gatewayRequestsPerSec', field: 'requestsPerSec', unit: 'requests/s', target: atLeast(200_000) }], repeats: 3 },
+  { name: 'paymentOutage', file: 'payment-outage.ts', args: [], figures: [{ name: 'paymentOutageWallMs', field: 'wallMs', unit: 'ms', target: atMost(2000) }], repeats: 3 },
+  { name: 'scale1000', file: 'scale.ts', args: ['1000', '100000'], figures: scaleFigures('1000'), repeats: 1 },
+  { name: 'scale10000', file: 'scale.ts', args: ['10000', '1000000'], figures: scaleFigures('10000'), repeats: 1 },
+  { name: 'sweepSpeedup', file: 'sweep-speedup.ts', args: ['40'], figures: [{ name: 'sweepSpeedupTwoWorkers', field: 'speedup', unit: 'x', target: atLeast(1.8) }], repeats: 1 },
+  { name: 'sweep1000', file: 'sweep.ts', args: ['1000', '2'], figures: [{ name: 'sweep1000WallMs', field: 'wallMs', unit: 'ms', target: atMost(60_000) }], repeats: 1, onlyWhenAsked: true },
+  {
+    name: 'cpuFidelity_1e6',
+    file: 'cpu-fidelity.ts',
+    args: ['1000000'],
+    figures: [
+      { name: 'cpuFidelityMm1ErrorPercent_1e6', field: 'mm1ErrorPercent', unit: '%' },
+      { name: 'cpuFidelityMm4ErrorPercent_1e6', field: 'mm4ErrorPercent', unit: '%' },
+    ],
+    repeats: 1,
+    onlyWhenAsked: true,
+  },
+  {
+    name: 'linearizability',
+    file: 'linearizability.ts',
+    args: ['10000', '100'],
+    figures: [
+      { name: 'linearizability10kOpsWallMs', field: 'wallMs', unit: 'ms', target: atMost(5000) },
+      { name: 'linearizability10kOpsViolationWallMs', field: 'violationWallMs', unit: 'ms' },
+    ],
+    repeats: 5,
+  },
 ];
 
-/** Optional cases, present once their issue has landed. */
-const optionalCases: BenchCase[] = [
-  { figure: 'gatewayRequestsPerSec', file: 'gateway.ts', args: ['200000'], field: 'requestsPerSec', unit: 'requests/s', target: { value: 200_000, higherIsBetter: true }, repeats: 3 },
-  { figure: 'paymentOutageWallMs', file: 'payment-outage.ts', args: [], field: 'wallMs', unit: 'ms', target: { value: 2000, higherIsBetter: false }, repeats: 3 },
-  { figure: 'sweep1000WallMs', file: 'sweep.ts', args: ['1000', '2'], field: 'wallMs', unit: 'ms', target: { value: 60_000, higherIsBetter: false }, repeats: 1 },
-  { figure: 'cpuFidelityMm1ErrorPercent_1e6', file: 'cpu-fidelity.ts', args: ['1000000'], field: 'mm1ErrorPercent', unit: '%', repeats: 1 },
-  { figure: 'cpuFidelityMm4ErrorPercent_1e6', file: 'cpu-fidelity.ts', args: ['1000000'], field: 'mm4ErrorPercent', unit: '%', repeats: 1 },
-  { figure: 'sweepSpeedupTwoWorkers', file: 'sweep-speedup.ts', args: ['200'], field: 'speedup', unit: 'x', target: { value: 1.7, higherIsBetter: true }, repeats: 1 },
-  { figure: 'linearizability10kOpsWallMs', file: 'linearizability.ts', args: ['10000', '100'], field: 'wallMs', unit: 'ms', target: { value: 5000, higherIsBetter: false }, repeats: 5 },
-  { figure: 'linearizability10kOpsViolationWallMs', file: 'linearizability.ts', args: ['10000', '100'], field: 'violationWallMs', unit: 'ms', repeats: 5 },
+const ratios: Ratio[] = [
+  { name: 'mm1VsSimPy', numerator: 'mm1SimPyWallMs', denominator: 'mm1WallMs', target: atLeast(10) },
+  { name: 'mm1VsSimPy_cpu', numerator: 'mm1SimPyCpuMs', denominator: 'mm1CpuMs', target: atLeast(10) },
+  // 10× the nodes and 10× the requests: linear scaling is 10×.
+  { name: 'scale10xNodesTimeRatio', numerator: 'scale10000WallMs', denominator: 'scale1000WallMs', target: atMost(12) },
+  { name: 'scale10xNodesTimeRatio_cpu', numerator: 'scale10000CpuMs', denominator: 'scale1000CpuMs', target: atMost(12) },
 ];
 
-function runOnce(benchCase: BenchCase): Record<string, number> {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'cases', benchCase.file), ...benchCase.args], {
+/** Whole `npm run bench` (default cases) on this 2-core machine. */
+const TOTAL_TARGET_MS = 5 * 60_000;
+/** Longest one case run may take before it is killed (the 1,000-seed sweep included). */
+const CASE_TIMEOUT_MS = 15 * 60_000;
+
+type CaseOutput = Record<string, number | string>;
+
+function runOnce(benchCase: BenchCase): CaseOutput {
+  // --allow-natives-syntax: the engine's checkpoint drain, as the `sim` launcher enables it.
+  const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', join(here, 'cases', benchCase.file), ...benchCase.args], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
+    timeout: CASE_TIMEOUT_MS,
   });
-  if (child.status !== 0) throw new Error(`${benchCase.figure} failed:\n${child.stderr}`);
+  if (child.status !== 0) throw new Error(`${benchCase.name} failed (${child.signal ?? `exit ${child.status}`}):\n${child.stderr}`);
   const lines = child.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
+  return JSON.parse(lines[lines.length - 1]!) as CaseOutput;
 }
 
 function median(values: number[]): number {
@@ -65,30 +173,55 @@ function median(values: number[]): number {
 
 const json = process.argv.includes('--json');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-const selected = [...cases, ...optionalCases.filter((c) => existsSync(join(here, 'cases', c.file)))].filter(
-  (c) => only === undefined || c.figure.includes(only),
-);
+const asked = (benchCase: BenchCase): boolean => only !== undefined && [benchCase.name, ...benchCase.figures.map((figure) => figure.name)].some((name) => name.includes(only));
+const selected = cases.filter((benchCase) => existsSync(join(here, 'cases', benchCase.file)) && (only === undefined ? !benchCase.onlyWhenAsked : asked(benchCase)));
+
 const figures: Record<string, number> = {};
-const details: Record<string, { runs: number[]; unit: string; target?: string; met?: boolean }> = {};
-for (const benchCase of selected) {
-  const runs: number[] = [];
-  for (let repeat = 0; repeat < benchCase.repeats; repeat++) runs.push(runOnce(benchCase)[benchCase.field]!);
-  const value = median(runs);
-  figures[benchCase.figure] = Math.round(value * 100) / 100;
-  const target = benchCase.target;
-  const met = target ? (target.higherIsBetter ? value >= target.value : value <= target.value) : undefined;
-  details[benchCase.figure] = {
-    runs: runs.map((run) => Math.round(run * 100) / 100),
-    unit: benchCase.unit,
+const details: Record<string, { runs?: number[]; unit: string; target?: string; met?: boolean; skipped?: string }> = {};
+
+const met = (value: number, target: Target | undefined): boolean | undefined =>
+  target === undefined ? undefined : target.higherIsBetter ? value >= target.value : value <= target.value;
+
+/** How a figure was obtained, when it is not a median of runs. */
+type Derivation = 'ratio of medians' | 'one run of the whole bench';
+
+function report(name: string, value: number, unit: string, runs: number[], target: Target | undefined, derivation: Derivation = 'ratio of medians'): void {
+  figures[name] = Math.round(value * 100) / 100;
+  const verdict = met(value, target);
+  details[name] = {
+    ...(runs.length > 0 ? { runs: runs.map((run) => Math.round(run * 100) / 100) } : {}),
+    unit,
     ...(target ? { target: `${target.higherIsBetter ? '>=' : '<='} ${target.value}` } : {}),
-    ...(met !== undefined ? { met } : {}),
+    ...(verdict !== undefined ? { met: verdict } : {}),
   };
-  if (!json) {
-    const verdict = met === undefined ? '' : met ? '  (target met)' : '  (target MISSED)';
-    const targetText = target ? `  target ${target.higherIsBetter ? '>=' : '<='} ${target.value.toLocaleString('en-US')}` : '';
-    process.stdout.write(
-      `${benchCase.figure.padEnd(34)} ${value.toLocaleString('en-US', { maximumFractionDigits: 1 }).padStart(14)} ${benchCase.unit.padEnd(14)} median of ${runs.length}${targetText}${verdict}\n`,
-    );
+  if (json) return;
+  const verdictText = verdict === undefined ? '' : verdict ? '  (target met)' : '  (target MISSED)';
+  const targetText = target ? `  target ${target.higherIsBetter ? '>=' : '<='} ${target.value.toLocaleString('en-US')}` : '';
+  const runsText = runs.length > 0 ? `median of ${runs.length}` : derivation;
+  const digits = unit === 'x' ? 2 : 1;
+  process.stdout.write(`${name.padEnd(40)} ${value.toLocaleString('en-US', { maximumFractionDigits: digits }).padStart(14)} ${unit.padEnd(14)} ${runsText}${targetText}${verdictText}\n`);
+}
+
+const benchStartMs = performance.now();
+for (const benchCase of selected) {
+  const outputs: CaseOutput[] = [];
+  for (let repeat = 0; repeat < benchCase.repeats; repeat++) outputs.push(runOnce(benchCase));
+  const unavailable = outputs.find((output) => typeof output.unavailable === 'string')?.unavailable;
+  if (unavailable !== undefined) {
+    for (const figure of benchCase.figures) details[figure.name] = { unit: figure.unit, skipped: String(unavailable) };
+    if (!json) process.stdout.write(`${benchCase.name.padEnd(40)} skipped: ${unavailable}\n`);
+    continue;
+  }
+  for (const figure of benchCase.figures) {
+    const runs = outputs.map((output) => Number(output[figure.field]));
+    report(figure.name, median(runs), figure.unit, runs, figure.target);
   }
 }
+for (const ratio of ratios) {
+  const numerator = figures[ratio.numerator];
+  const denominator = figures[ratio.denominator];
+  if (numerator !== undefined && denominator !== undefined) report(ratio.name, numerator / denominator, 'x', [], ratio.target);
+}
+const totalMs = performance.now() - benchStartMs;
+if (only === undefined) report('benchTotalWallMs', totalMs, 'ms', [], atMost(TOTAL_TARGET_MS), 'one run of the whole bench');
 if (json) process.stdout.write(`${JSON.stringify({ figures, details }, null, 2)}\n`);

@@ -1,5 +1,5 @@
 // Engine benchmarks run in a child process each (so memory figures are per case):
-// raw callback events, async resumptions, M/M/1 through the node + workload API, peak memory.
+// raw callback events, M/M/1 through the node + workload API, peak memory (async resumptions: resumptions.ts).
 import { Simulation } from '../../sim/engine/simulation.ts';
 import { World } from '../../sim/world/world.ts';
 import { WorkloadDriver, WorkloadMetrics } from '../../sim/harness/workload.ts';
@@ -21,24 +21,6 @@ export async function callbackEvents(events: number, pending: number): Promise<R
   return { events: fired, pending, wallMs, eventsPerSec: fired / (wallMs / 1000) };
 }
 
-/** `processes` async processes sleeping in a loop until `resumptions` wake-ups happened in total. */
-export async function asyncResumptions(resumptions: number, processes: number, macrotask = 0): Promise<Record<string, number>> {
-  const sim = new Simulation(1, { drain: macrotask ? 'macrotask' : 'tick' });
-  const rng = new Rng(1).fork('bench');
-  let woken = 0;
-  const loop = async (): Promise<void> => {
-    for (;;) {
-      await sim.sleep(rng.exponential(10));
-      woken++;
-    }
-  };
-  for (let index = 0; index < processes; index++) sim.spawn(loop);
-  const startMs = performance.now();
-  await sim.run({ maxEvents: resumptions });
-  const wallMs = performance.now() - startMs;
-  return { resumptions: woken, processes, wallMs, resumptionsPerSec: woken / (wallMs / 1000) };
-}
-
 /** M/M/1: Poisson arrivals λ per ms into one worker with exponential service (mean 1/μ ms). */
 export async function mm1(requests: number, lambdaPerMs = 0.9, muPerMs = 1): Promise<Record<string, number>> {
   const world = new World(1, { network: { latencyMs: { kind: 'constant', value: 0 } } });
@@ -51,10 +33,12 @@ export async function mm1(requests: number, lambdaPerMs = 0.9, muPerMs = 1): Pro
   const driver = new WorkloadDriver(world, spec, () => 'server', metrics, Infinity);
   driver.start();
   const startMs = performance.now();
+  const startCpu = process.cpuUsage();
   await world.sim.run();
   const wallMs = performance.now() - startMs;
+  const cpu = process.cpuUsage(startCpu);
   const summary = metrics.latency.summary();
-  return { requests: metrics.ok, wallMs, meanSojournMs: summary.mean, theoreticalMeanSojournMs: 1 / (muPerMs - lambdaPerMs), p99Ms: summary.p99 };
+  return { requests: metrics.ok, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, meanSojournMs: summary.mean, theoreticalMeanSojournMs: 1 / (muPerMs - lambdaPerMs), p99Ms: summary.p99 };
 }
 
 /** Peak memory while firing `events` callback events with 1e3 pending. */
@@ -79,7 +63,7 @@ export async function peakMemory(events: number): Promise<Record<string, number>
   return { events: fired, peakRssMb: peakRss / 2 ** 20, peakHeapUsedMb: peakHeap / 2 ** 20 };
 }
 
-const cases: Record<string, (...args: number[]) => Promise<Record<string, number>>> = { callbackEvents, asyncResumptions, mm1, peakMemory };
+const cases: Record<string, (...args: number[]) => Promise<Record<string, number>>> = { callbackEvents, mm1, peakMemory };
 
 const [name, ...args] = process.argv.slice(2);
 if (name !== undefined) {

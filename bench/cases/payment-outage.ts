@@ -3,9 +3,19 @@
 import definition from '../../scenarios/payment-outage.ts';
 import { runScenario } from '../../sim/harness/runner.ts';
 
+// `payment-outage.ts <seed> [seeds]`: with a count, seeds seed..seed+count-1 in one process (warm,
+// as a sweep worker runs them), for profiling the steady state.
 const seed = Number(process.argv[2] ?? 42);
+const seeds = Number(process.argv[3] ?? 1);
 const startMs = performance.now();
-const result = await runScenario(definition, seed);
+let events = 0;
+let variants = 0;
+let ok = 1;
+for (let offset = 0; offset < seeds; offset++) {
+  const result = await runScenario(definition, seed + offset);
+  events += result.variants.reduce((sum, variant) => sum + variant.events, 0);
+  variants += result.variants.length;
+  if (!result.ok) ok = 0;
+}
 const wallMs = performance.now() - startMs;
-const events = result.variants.reduce((sum, variant) => sum + variant.events, 0);
-process.stdout.write(`${JSON.stringify({ wallMs, events, variants: result.variants.length, ok: result.ok ? 1 : 0 })}\n`);
+process.stdout.write(`${JSON.stringify({ wallMs, wallMsPerSeed: wallMs / seeds, events, variants, ok })}\n`);

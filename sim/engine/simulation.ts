@@ -5,13 +5,18 @@ import { Rng } from './rng.ts';
 import { Trace } from './trace.ts';
 import { EngineInvariantError } from './errors.ts';
 import { hostTimers } from './guard.ts';
+import { checkpointDrains, compileMicrotaskCheckpoint, type MicrotaskCheckpoint } from './microtask-checkpoint.ts';
 
 /**
- * How the loop lets continuations run before the clock moves: `tick` (default) drains the microtask
- * queue through Node's tick processing; `macrotask` yields to setImmediate (the simple, slower
- * scheme, kept to measure against).
+ * How the loop lets continuations run before the clock moves:
+ * - `checkpoint` (default when available) calls V8's microtask checkpoint synchronously after the
+ *   event, so the loop never leaves its frame; it needs `--allow-natives-syntax`, which the `sim`
+ *   and sweep worker launchers set (sim/engine/microtask-checkpoint.ts);
+ * - `tick` (the fallback where the flag is absent) drains the microtask queue through Node's tick
+ *   processing;
+ * - `macrotask` yields to setImmediate (the simple, slower scheme, kept to measure against).
  */
-export type DrainScheme = 'tick' | 'macrotask';
+export type DrainScheme = 'checkpoint' | 'tick' | 'macrotask';
 
 // Captured by the guard before it ever replaces them: the engine's own use is not simulated code.
 const hostSetImmediate = hostTimers.setImmediate;
@@ -54,9 +59,11 @@ export interface RunStop {
  * fired), whatever their kind: a callback scheduled during setup for time t fires before a message
  * sent later that also arrives at t.
  *
- * The drain uses Node's tick processing: the next step is queued with `process.nextTick` from a
- * microtask, and Node runs the V8 microtask queue to exhaustion before it processes a tick. That
- * is the same guarantee as yielding to a macrotask, without a turn of the libuv loop.
+ * The drain calls V8's microtask checkpoint after the event when the process allows it (it runs
+ * the microtask queue to exhaustion, synchronously); otherwise it uses Node's tick processing: the
+ * next step is queued with `process.nextTick` from a microtask, and Node runs the V8 microtask
+ * queue to exhaustion before it processes a tick. Both give the same guarantee as yielding to a
+ * macrotask, without a turn of the libuv loop.
  */
 export class Simulation {
   /** The run's seed; every random draw descends from it. */
@@ -75,16 +82,33 @@ export class Simulation {
   private running = false;
   private failure: unknown = undefined;
   private readonly resume: EventCallback;
+  /** Wake time of the sleep being built; read by `sleepExecutor`, which runs synchronously. */
+  private sleepWakeMs = 0;
+  private readonly sleepExecutor: (resolve: () => void) => void;
 
-  private readonly drainScheme: DrainScheme;
+  /**
+   * The scheme the loop uses: the one asked for, except that `checkpoint` (asked for or by default)
+   * falls back to `tick` when the process does not allow natives syntax. A run that finds the
+   * checkpoint inert (called from inside a microtask) also falls back, and says so here.
+   */
+  get drainScheme(): DrainScheme {
+    return this.scheme;
+  }
+  private scheme: DrainScheme;
+  private readonly checkpoint: MicrotaskCheckpoint | undefined;
 
   constructor(seed: number, options: { drain?: DrainScheme } = {}) {
     this.seed = seed;
-    this.drainScheme = options.drain ?? 'tick';
+    const wanted = options.drain ?? 'checkpoint';
+    this.checkpoint = wanted === 'checkpoint' ? compileMicrotaskCheckpoint() : undefined;
+    this.scheme = wanted === 'checkpoint' && this.checkpoint === undefined ? 'tick' : wanted;
     this.rng = new Rng(seed, 'root');
     this.resume = (resolve) => {
       this.drainNeeded = true;
       (resolve as () => void)();
+    };
+    this.sleepExecutor = (resolve) => {
+      this.queue.push(this.sleepWakeMs, this.resume, resolve);
     };
   }
 
@@ -128,9 +152,10 @@ export class Simulation {
 
   /** A promise that resolves after `delayMs` of virtual time. */
   sleep(delayMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.schedule(delayMs, this.resume, resolve);
-    });
+    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
+    // One executor made once, reading the wake time from a field: no closure per sleep.
+    this.sleepWakeMs = this.nowMs + delayMs;
+    return new Promise<void>(this.sleepExecutor);
   }
 
   /** Resolves `resolve(value)` from an event and wakes the loop; for engine code building awaitables. */
@@ -192,9 +217,18 @@ export class Simulation {
       const queueStep = (): void => {
         hostNextTick(step);
       };
-      const yieldStep = this.drainScheme === 'tick' ? (): void => queueMicrotask(queueStep) : (): void => void hostSetImmediate(step);
+      const yieldStep = this.scheme === 'macrotask' ? (): void => void hostSetImmediate(step) : (): void => queueMicrotask(queueStep);
+      let checkpoint = this.scheme === 'checkpoint' ? this.checkpoint : undefined;
+      let checked = false;
       const step = (): void => {
         try {
+          if (checkpoint !== undefined && !checked) {
+            checked = true;
+            if (!checkpointDrains(checkpoint)) {
+              checkpoint = undefined;
+              this.scheme = 'tick';
+            }
+          }
           for (;;) {
             if (this.stopRequested) return finish('stopped');
             if (stopWhenIdle && queue.liveSize === 0) return finish('idle');
@@ -212,6 +246,13 @@ export class Simulation {
             this.events++;
             callback(arg);
             if (this.drainNeeded) {
+              if (checkpoint !== undefined) {
+                // Every continuation runs inside this call, at this event's time; the wakes they
+                // request are served by the same call.
+                checkpoint();
+                this.drainNeeded = false;
+                continue;
+              }
               this.drainNeeded = false;
               // Queued from a microtask: Node drains every microtask before it runs the tick.
               yieldStep();
