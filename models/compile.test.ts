@@ -69,6 +69,50 @@ workload: { rateCsv: rates.csv, mix: [{ call: api.get }] }
     expect((buckets[1]!.ok + buckets[1]!.failed)).toBeLessThan(1100);
   });
 
+  it('cores are shared: two parallel 10 ms bursts take 20 ms on one core and 10 ms on two', async () => {
+    const path = model('cores.yaml', `name: cores
+durationMs: 1000
+quiesceMs: 100
+network: { latencyMs: 0 }
+services:
+  api:
+    cores: 1
+    operations:
+      get: { cpuMs: 0, steps: [{ parallel: [{ cpuMs: 10 }, { cpuMs: 10 }] }] }
+workload: { kind: closed, clients: 1, thinkTimeMs: 90, mix: [{ call: api.get }] }
+variants:
+  two-cores: { services.api.cores: 2 }
+`);
+    const result = await runScenario(loadModelScenario(path), 1);
+    const latency = (variant: number) => result.variants[variant]!.metrics.endpoints[0]!.latencyMs;
+    expect([latency(0).p50, latency(0).max]).toEqual([20, 20]);
+    expect([latency(1).p50, latency(1).max]).toEqual([10, 10]);
+  });
+
+  it('an event loop holds nothing while it waits; one thread holds the replica', async () => {
+    const path = model('event-loop.yaml', `name: event-loop
+durationMs: 1000
+quiesceMs: 500
+network: { latencyMs: 0 }
+services:
+  api:
+    concurrency: { threads: 1 }
+    operations:
+      get: { cpuMs: 1, steps: [{ call: store.read }] }
+  store:
+    operations:
+      read: { cpuMs: 49 }
+workload: { kind: closed, clients: 4, thinkTimeMs: 0, mix: [{ call: api.get }] }
+variants:
+  event-loop: { services.api.concurrency: { eventLoop: true } }
+`);
+    const result = await runScenario(loadModelScenario(path), 1);
+    const latency = (variant: number) => result.variants[variant]!.metrics.endpoints[0]!.latencyMs;
+    // One thread: four clients take turns, 50 ms each. An event loop: only the 1 ms of CPU is shared.
+    expect(latency(0).p50).toBe(200);
+    expect(latency(1).p50).toBe(53);
+  });
+
   it('an open workload without a rate is refused, naming the choices', () => {
     const path = model('no-rate.yaml', `name: no-rate
 durationMs: 1000

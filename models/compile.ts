@@ -1,7 +1,7 @@
 // Compiles a validated model into what a TypeScript scenario file would write by hand: the nodes
 // (registry, gateway, services, databases, broker) with their patterns, the workload, the faults
 // and the checks, one variant per overlay.
-import { ConfigError, scenario, type World, type NodeFactory, type Rng, type RequestSpec, type WorkloadSpec, type ScheduledFault, type Fault, type LinkOptions, type Scenario, type VariantDefinition, type NodeContext } from '../sim/index.ts';
+import { ConfigError, scenario, type World, type NodeFactory, type Rng, type RequestSpec, type WorkloadSpec, type ScheduledFault, type Fault, type LinkOptions, type Scenario, type VariantDefinition, type NodeContext, type NodeOptions } from '../sim/index.ts';
 import { registryNode } from '../services/routing/discovery.ts';
 import { brokerNode } from '../services/messaging/broker.ts';
 import { gateway, GATEWAY_METHOD, type HttpMethod } from '../services/routing/gateway.ts';
@@ -11,10 +11,10 @@ import {
   BROKER_NODE, GATEWAY_NODE, QUERY_METHOD, REGISTRY_NODE,
   databaseNodeName, modelUsesBus, serviceNode, serviceNodeNames, toDistribution,
 } from './service-node.ts';
-import { ModelMeter, modelChecks, type ModelSystem } from './checks.ts';
+import { modelChecks, type ModelSystem } from './checks.ts';
 import { profileRate, type RatePoint } from './rate-profile.ts';
 import { nearestKey } from './nearest.ts';
-import type { CallPolicyModel, FaultModel, SystemModel } from './schema.ts';
+import type { CallPolicyModel, FaultModel, ServiceModel, SystemModel } from './schema.ts';
 
 /** One variant to compile: its name and its model (the base with the variant's overlay applied). */
 export interface ModelVariant {
@@ -72,7 +72,7 @@ export function buildSystem(world: World, model: SystemModel): ModelSystem {
   for (const [name, service] of Object.entries(model.services)) {
     const factory = serviceNode(model, name, onBreaker);
     for (const node of serviceNodeNames(name, service.replicas ?? 1)) {
-      world.addNode(node, factory, { workers: service.workers ?? 8, queueCapacity: service.queueCapacity ?? 64, labels: { service: name } });
+      world.addNode(node, factory, { ...serviceConcurrency(service), queueCapacity: service.queueCapacity ?? 64, labels: { service: name } });
     }
     if (service.database) {
       const queryMs = toDistribution(service.database.queryMs);
@@ -81,23 +81,24 @@ export function buildSystem(world: World, model: SystemModel): ModelSystem {
     }
   }
   if (model.gateway) world.addNode(GATEWAY_NODE, gatewayNode(model, onBreaker), { workers: model.gateway.workers ?? 512, queueCapacity: model.gateway.queueCapacity ?? 4000 });
-  const entries = new Set(model.gateway ? [GATEWAY_NODE] : []);
-  for (const endpoint of model.workload.mix) {
-    if (endpoint.call !== undefined) {
-      const service = endpoint.call.slice(0, endpoint.call.indexOf('.'));
-      for (const node of serviceNodeNames(service, model.services[service]!.replicas ?? 1)) entries.add(node);
-    }
-  }
-  const meter = new ModelMeter(world, entries, model.workload.timeoutMs ?? 1000, (model.checks ?? []).length > 0);
+  const firstCall = model.workload.mix.find((endpoint) => endpoint.call !== undefined)?.call;
+  const firstService = firstCall?.slice(0, firstCall.indexOf('.'));
   return {
-    entry: model.gateway ? GATEWAY_NODE : [...entries][0]!,
-    meter,
+    entry: model.gateway || firstService === undefined ? GATEWAY_NODE : serviceNodeNames(firstService, model.services[firstService]!.replicas ?? 1)[0]!,
     metrics: () => ({
       breakerOpenings,
       breakerRejections: breakers.reduce((sum, breaker) => sum + breaker.stats().rejected, 0),
       shedRequests: world.allNodes().reduce((sum, node) => sum + node.stats.shed, 0),
     }),
   };
+}
+
+/** A replica's node options for CPU and concurrency: threads (or `workers`) or an event loop, on `cores` when given. */
+export function serviceConcurrency(service: ServiceModel): Pick<NodeOptions, 'workers' | 'eventLoop' | 'cores'> {
+  const cores = service.cores !== undefined ? { cores: service.cores } : {};
+  const eventLoop = service.concurrency?.eventLoop;
+  if (eventLoop !== undefined) return { eventLoop: eventLoop === true ? true : { ...eventLoop }, ...cores };
+  return { workers: service.concurrency?.threads ?? service.workers ?? 8, ...cores };
 }
 
 function gatewayNode(model: SystemModel, onBreaker: (breaker: CircuitBreaker) => void): NodeFactory {

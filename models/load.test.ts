@@ -2,10 +2,10 @@
 // good input compiles to a scenario with one variant per overlay.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError } from '../sim/index.ts';
+import { ConfigError, World } from '../sim/index.ts';
 import { runScenario } from '../sim/harness/runner.ts';
 import { modelVariants, parseModelText } from './load.ts';
-import { compileScenario } from './compile.ts';
+import { buildSystem, compileScenario } from './compile.ts';
 
 /** A small valid model: api → db-backed store, one endpoint. */
 function baseModel(): Record<string, any> {
@@ -153,5 +153,89 @@ describe('model compilation', () => {
     const { data, source } = parseModelText(stringify(model), 'system.yaml');
     const variants = modelVariants(data, source);
     expect(() => compileScenario(variants[0]!.model, variants, undefined)).toThrow(/faults\[0\]\.fault: no node or service "stor" \(did you mean "store"\?\)/);
+  });
+});
+
+describe('cores and concurrency of a service', () => {
+  it('threads and eventLoop together are refused', () => {
+    const model = baseModel();
+    model.services.api.concurrency = { threads: 8, eventLoop: true };
+    expect(loadError(model)).toMatch(/^system\.yaml:\d+:\d+: services\.api\.concurrency: a replica is thread-per-request or an event loop: give threads or eventLoop, not both$/);
+  });
+
+  it('workers and concurrency together are refused, naming the equivalent', () => {
+    const model = baseModel();
+    model.services.api.workers = 8;
+    model.services.api.concurrency = { eventLoop: { maxInFlight: 100 } };
+    expect(loadError(model)).toMatch(/services\.api\.concurrency: workers and concurrency are both set; give one \(workers: N is concurrency: \{ threads: N \}\)$/);
+  });
+
+  it('an empty concurrency and a bad eventLoop are refused', () => {
+    const model = baseModel();
+    model.services.api.concurrency = {};
+    expect(loadError(model)).toMatch(/services\.api\.concurrency: give threads: N \(thread-per-request\) or eventLoop: true \| \{ maxInFlight \}$/);
+    model.services.api.concurrency = { eventLoop: 'yes' };
+    expect(loadError(model)).toMatch(/services\.api\.concurrency\.eventLoop: expected true or \{ maxInFlight \}, got "yes"$/);
+  });
+
+  it('cores of 0 or less are refused', () => {
+    const model = baseModel();
+    model.services.store.cores = 0;
+    expect(loadError(model)).toMatch(/^system\.yaml:\d+:\d+: services\.store\.cores: expected a number of cores > 0 \(fractions allowed, e\.g\. 0\.5\), got 0$/);
+    model.services.store.cores = -2;
+    expect(loadError(model)).toMatch(/services\.store\.cores: expected a number of cores > 0 .*, got -2$/);
+  });
+
+  it('compiles into the node options: threads, event loop, cores', () => {
+    const model = baseModel();
+    model.services.api.cores = 2;
+    model.services.api.concurrency = { eventLoop: { maxInFlight: 100 } };
+    model.services.store.replicas = 2;
+    model.services.store.concurrency = { threads: 3 };
+    const { data, source } = parseModelText(stringify(model), 'system.yaml');
+    const world = new World(1);
+    buildSystem(world, modelVariants(data, source)[0]!.model);
+    const options = (name: string) => {
+      const { workers, concurrency, cores } = world.node(name).options;
+      return { workers, concurrency, cores };
+    };
+    expect(options('api')).toEqual({ workers: 100, concurrency: 'event-loop', cores: 2 });
+    expect(options('store-2')).toEqual({ workers: 3, concurrency: 'threads', cores: undefined });
+  });
+
+  it('workers alone still gives thread-per-request, with CPU as a plain delay', () => {
+    const model = baseModel();
+    model.services.api.workers = 5;
+    const { data, source } = parseModelText(stringify(model), 'system.yaml');
+    const world = new World(1);
+    buildSystem(world, modelVariants(data, source)[0]!.model);
+    const { workers, concurrency, cores } = world.node('api').options;
+    expect({ workers, concurrency, cores }).toEqual({ workers: 5, concurrency: 'threads', cores: undefined });
+  });
+});
+
+describe('SLO checks', () => {
+  it('an SLO without a target is refused', () => {
+    const model = baseModel();
+    model.checks = [{ slo: { endpoint: 'api.get' } }];
+    expect(loadError(model)).toMatch(/^system\.yaml:\d+:\d+: checks\[0\]\.slo: an SLO needs a target: give at least one of p50Ms, p99Ms, p999Ms, availability \(e\.g\. slo: \{ p99Ms: 200 \}\)$/);
+  });
+
+  it('an availability out of (0, 1] and an unknown phase are refused', () => {
+    const model = baseModel();
+    model.checks = [{ slo: { availability: 0 } }];
+    expect(loadError(model)).toMatch(/checks\[0\]\.slo\.availability: expected a fraction in \(0, 1\], e\.g\. 0\.999, got 0$/);
+    model.checks = [{ slo: { p99Ms: 100, phase: 'during-fault' } }];
+    expect(loadError(model)).toMatch(/checks\[0\]\.slo\.phase: .*"during-faults".*got "during-fault"$/);
+  });
+
+  it('the checks of before SLOs name the SLO that replaces them', () => {
+    const model = baseModel();
+    model.checks = [{ availability: { min: 0.98 } }];
+    expect(loadError(model)).toMatch(/checks\[0\]: "availability" is now an SLO: write slo: \{ availability: 0\.98 \}$/);
+    model.checks = [{ latency: { percentile: 'p99', maxMs: 150 } }];
+    expect(loadError(model)).toMatch(/checks\[0\]: "latency" is now an SLO: write slo: \{ p99Ms: 150 \}$/);
+    model.checks = [{ latency: { percentile: 'p90', maxMs: 150 } }];
+    expect(loadError(model)).toMatch(/"latency" is now an SLO: write slo: \{ p99Ms: 150 \} \(an SLO targets p50Ms, p99Ms or p999Ms, not p90\)$/);
   });
 });

@@ -168,11 +168,37 @@ export const Database = strict(
   'a database { queryMs, connections, queueCapacity }',
 );
 
+const eventLoopExpected = (issue: { input?: unknown }): string => `expected true or { maxInFlight }, got ${describeValue(issue.input)}`;
+
+/** How a replica serves requests at once: a thread per request, or an event loop (sim/world/node.ts). */
+export const Concurrency = strict(
+  {
+    threads: wholeAtLeast(1).optional().meta({ description: 'Thread-per-request: a request holds one of these threads until it answers, waits on calls included (same as workers).' }),
+    eventLoop: z
+      .union([z.literal(true, { error: eventLoopExpected }), strict({ maxInFlight: wholeAtLeast(1).optional() }, 'an event loop { maxInFlight }')], { error: eventLoopExpected })
+      .optional()
+      .meta({ description: 'Event loop: a request holds nothing while it awaits; only CPU uses the cores (1 unless cores is set). maxInFlight (default 1000) bounds requests admitted at once.' }),
+  },
+  'a concurrency model { threads | eventLoop }',
+).superRefine((concurrency, context) => {
+  if (concurrency.threads !== undefined && concurrency.eventLoop !== undefined) {
+    context.addIssue({ code: 'custom', message: 'a replica is thread-per-request or an event loop: give threads or eventLoop, not both' });
+  } else if (concurrency.threads === undefined && concurrency.eventLoop === undefined) {
+    context.addIssue({ code: 'custom', message: 'give threads: N (thread-per-request) or eventLoop: true | { maxInFlight }' });
+  }
+});
+
 /** One service: replicas, capacity, its dependencies' policies, its operations. */
 export const Service = strict(
   {
     replicas: wholeAtLeast(1).max(100).optional().meta({ description: 'Instances (nodes <service>-1…); 1 gives one node named <service>. Default 1.' }),
-    workers: wholeAtLeast(1).optional().meta({ description: 'Requests served at once per replica (thread-per-request worker slots). Default 8.' }),
+    workers: wholeAtLeast(1).optional().meta({ description: 'Requests served at once per replica (thread-per-request worker slots; same as concurrency.threads). Default 8.' }),
+    cores: z
+      .number({ error: (issue) => `expected a number of cores > 0, got ${describeValue(issue.input)}` })
+      .positive('expected a number of cores > 0 (fractions allowed, e.g. 0.5)')
+      .optional()
+      .meta({ description: 'CPU cores per replica, shared by processor sharing among every CPU burst. Without it (and without an event loop) CPU time is a plain delay.' }),
+    concurrency: Concurrency.optional(),
     queueCapacity: wholeAtLeast(0).optional().meta({ description: 'Requests waiting for a worker per replica; more are shed. Default 64.' }),
     balancer: z.enum(BALANCER_KINDS as unknown as [BalancerKind, ...BalancerKind[]]).optional().meta({ description: 'How callers pick among its replicas. Default round-robin.' }),
     calls: z.record(z.string(), CallPolicy).optional().meta({ description: 'Policies on calls to each dependency, by service name.' }),
@@ -180,8 +206,12 @@ export const Service = strict(
     subscribes: z.record(z.string(), z.string()).optional().meta({ description: 'Bus topics this service consumes: topic → the operation each event runs.' }),
     database: Database.optional(),
   },
-  'a service { replicas, workers, queueCapacity, balancer, calls, operations, subscribes, database }',
-);
+  'a service { replicas, workers, cores, concurrency, queueCapacity, balancer, calls, operations, subscribes, database }',
+).superRefine((service, context) => {
+  if (service.workers !== undefined && service.concurrency !== undefined) {
+    context.addIssue({ code: 'custom', path: ['concurrency'], message: 'workers and concurrency are both set; give one (workers: N is concurrency: { threads: N })' });
+  }
+});
 
 /** One gateway route: a path prefix to a service's operation. */
 export const Route = strict(
@@ -261,15 +291,55 @@ export const Fault = z.discriminatedUnion(
 /** A fault at a virtual time, reverted `durationMs` later when given. */
 export const ScheduledFault = strict({ atMs: nonNegative, durationMs: positive.optional(), fault: Fault }, 'a scheduled fault { atMs, durationMs, fault }');
 
-/** A check over every workload request of the run: availability, or a latency percentile. */
-export const CheckSpec = strict(
+/** The latency percentiles an SLO can target. */
+const SLO_TARGETS = ['p50Ms', 'p99Ms', 'p999Ms', 'availability'] as const;
+
+/** A service-level objective (sim/harness/slo.ts `slo()`): targets on the workload's requests, as the clients saw them. */
+export const Slo = strict(
+  {
+    endpoint: z.string().min(1).optional().meta({ description: 'Only requests of this workload endpoint (as named in reports). Default: every request.' }),
+    p50Ms: positive.optional(),
+    p99Ms: positive.optional(),
+    p999Ms: positive.optional(),
+    availability: z.number().gt(0, 'expected a fraction in (0, 1], e.g. 0.999').max(1, 'expected a fraction in (0, 1], e.g. 0.999').optional().meta({ description: 'Share of requests that succeed in time.' }),
+    phase: z.enum(['all', 'during-faults', 'after-recovery']).optional().meta({ description: 'Which requests count, by when they were sent. Default all.' }),
+  },
+  'an SLO { endpoint, p50Ms, p99Ms, p999Ms, availability, phase }',
+).superRefine((spec, context) => {
+  if (SLO_TARGETS.every((key) => spec[key] === undefined)) {
+    context.addIssue({ code: 'custom', message: `an SLO needs a target: give at least one of ${SLO_TARGETS.join(', ')} (e.g. slo: { p99Ms: 200 })` });
+  }
+});
+
+/** The check keys models had before SLOs, with the SLO that says the same. */
+function replacedCheck(key: string, input: unknown): string | undefined {
+  const value = (input as Record<string, unknown>)[key] as Record<string, unknown> | undefined;
+  if (key === 'availability') return `"availability" is now an SLO: write slo: { availability: ${String(value?.min ?? 0.99)} }`;
+  if (key === 'latency') {
+    const percentile = String(value?.percentile ?? 'p99');
+    const target = ['p50', 'p99', 'p999'].includes(percentile) ? `${percentile}Ms` : 'p99Ms';
+    return `"latency" is now an SLO: write slo: { ${target}: ${String(value?.maxMs ?? 200)} }${target.startsWith(percentile) ? '' : ` (an SLO targets p50Ms, p99Ms or p999Ms, not ${percentile})`}`;
+  }
+  return undefined;
+}
+
+/** A check of the model: an SLO over the workload's requests, judged once when the run ends. */
+export const CheckSpec = z.strictObject(
   {
     name: z.string().optional(),
-    availability: strict({ min: Probability }, 'an availability check { min }').optional(),
-    latency: strict({ percentile: z.enum(['p50', 'p90', 'p99', 'p999']), maxMs: positive }, 'a latency check { percentile, maxMs }').optional(),
+    slo: Slo,
   },
-  'a check { name, availability | latency }',
-).refine((check) => (check.availability === undefined) !== (check.latency === undefined), 'a check needs exactly one of availability, latency');
+  {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const key = issue.keys[0]!;
+        return replacedCheck(key, issue.input) ?? `unknown key "${key}" in a check${nearestKey(key, ['name', 'slo']) ? `: did you mean "${nearestKey(key, ['name', 'slo'])}"?` : ''} (valid keys: name, slo)`;
+      }
+      if (issue.code === 'invalid_type') return `expected a check { name, slo }, got ${describeValue(issue.input)}`;
+      return undefined;
+    },
+  },
+);
 
 /** A whole model file. */
 export const SystemModel = strict(
@@ -304,3 +374,4 @@ export type WorkloadModel = z.infer<typeof Workload>;
 export type DistributionModel = z.infer<typeof Distribution>;
 export type FaultModel = z.infer<typeof Fault>;
 export type CheckModel = z.infer<typeof CheckSpec>;
+export type ConcurrencyModel = z.infer<typeof Concurrency>;

@@ -100,6 +100,40 @@ describe('sim run <model>', () => {
   });
 });
 
+describe('SLOs in a model', () => {
+  const sloModel = (p99Ms: number) => `name: slo
+durationMs: 2000
+quiesceMs: 500
+services:
+  api:
+    operations:
+      get: { cpuMs: 20 }
+workload: { ratePerSec: 20, mix: [{ endpoint: GET /x, call: api.get }] }
+checks:
+  - slo: { endpoint: GET /x, p99Ms: ${p99Ms} }
+  - slo: { availability: 0.99 }
+`;
+
+  it('a missed SLO fails the run, exit 1, naming the figure, the measured value and the target', async () => {
+    const run = await runSim(['run', file('slo-miss.yaml', sloModel(10)), '--seed', '1']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('✗ base: correctness failure of slo GET /x p99<=10ms');
+    expect(run.stdout).toMatch(/p99 latency of GET \/x is 20 ms, target <= 10 ms \(\d+ requests\)/);
+    expect(run.stdout).not.toContain('availability>=0.99');
+  });
+
+  it('SLOs that hold pass, exit 0', async () => {
+    const run = await runSim(['run', file('slo-hold.yaml', sloModel(30)), '--seed', '1', '--json']);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).ok).toBe(true);
+  });
+
+  it('an SLO on an endpoint the workload never sends is refused, naming what it sends', async () => {
+    const run = await runSim(['run', file('slo-endpoint.yaml', sloModel(30).replace('endpoint: GET /x, p99Ms', 'endpoint: GET /y, p99Ms')), '--seed', '1']);
+    expectBadInput(run, /the workload never sends endpoint 'GET \/y' \(it sends 'GET \/x'\)/);
+  });
+});
+
 describe('bad model input: one line, exit 2 (sim run / sim model from-traces)', () => {
   it('malformed YAML names line and column', async () => {
     expectBadInput(await runSim(['run', file('malformed.yaml', 'name: x\nservices:\n  api: [1, 2\nworkload: {}\n')]), /malformed\.yaml:4:1: malformed YAML/);
