@@ -3,19 +3,12 @@
 // node, the method, the message and the user's file:line, on screen and in --json.
 import { describe, expect, it } from 'vitest';
 import { runSim, type CliRun } from './run-cli.ts';
+import type { ServiceErrorGroup } from '../sim/world/service-errors.ts';
 
 const sim = (...args: string[]): Promise<CliRun> => runSim(args);
 
-interface ErrorGroup {
-  code: string;
-  node: string;
-  method: string;
-  message: string;
-  where: string;
-  count: number;
-  firstAtMs: number;
-  bug: boolean;
-}
+/** An error group as the JSON result carries it. */
+type ErrorGroup = ServiceErrorGroup;
 
 /** Runs a bug fixture on screen and as JSON; returns both and the first variant's JSON. */
 async function runBug(name: string) {
