@@ -4,7 +4,8 @@
 import { guardStdout } from './output.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type RunCommandOptions } from './commands/run.ts';
-import { reportError } from './cli-errors.ts';
+import { EXIT, InternalRunError, UsageError, reportError } from './cli-errors.ts';
+import { ConfigError, NondeterminismError } from '../sim/engine/errors.ts';
 import { replayCommand } from './replay-command.ts';
 import { replayFileCommand } from './replay-file.ts';
 import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
@@ -45,7 +46,13 @@ async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData):
   try {
     exitCode = await runCommand(file, options);
   } catch (error) {
-    exitCode = reportError(error);
+    // An exception that is no input error escaped the run: dsim's own bug, reported with its seed.
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NondeterminismError;
+    exitCode = reportError(!known && last ? new InternalRunError(error, last) : error);
+  }
+  if (exitCode === EXIT.internal) {
+    port.postMessage({ type: 'done', exitCode } satisfies RunWorkerMessage);
+    return;
   }
   const escaped = await trap.take();
   if (escaped && last) {
