@@ -4,6 +4,10 @@
 import { guardStdout } from './output.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type RunCommandOptions } from './commands/run.ts';
+import type { ShrinkCommandOptions } from './commands/shrink.ts';
+
+/** The commands that run under the watchdog. */
+export type WatchedCommand = 'run' | 'shrink';
 import { EXIT, InternalRunError, UsageError, reportError } from './cli-errors.ts';
 import { ConfigError, NondeterminismError } from '../sim/engine/errors.ts';
 import { replayCommand } from './replay-command.ts';
@@ -14,7 +18,9 @@ import { RejectionTrap, escapedMessage } from './rejection-trap.ts';
 /** What the parent gives the thread. */
 export interface RunWorkerData {
   file: string;
-  options: RunCommandOptions;
+  /** The command run in this thread: `sim run` or `sim shrink` (whose candidate runs are watched too). */
+  command: WatchedCommand;
+  options: RunCommandOptions & ShrinkCommandOptions;
   /** The parent's terminal, which this thread's output reaches (a thread's own streams are pipes). */
   terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean; columns: number | undefined };
 }
@@ -44,7 +50,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData):
   const trap = new RejectionTrap();
   let exitCode: number;
   try {
-    exitCode = await runCommand(file, options);
+    exitCode = data.command === 'shrink' ? await (await import('./commands/shrink.ts')).shrinkCommand(file, options) : await runCommand(file, options);
   } catch (error) {
     // An exception that is no input error escaped the run: dsim's own bug, reported with its seed.
     const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NondeterminismError;
