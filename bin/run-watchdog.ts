@@ -27,10 +27,7 @@ export async function runWatched(file: string, options: WatchedRunOptions, comma
   const limits = watchdogLimits({ ...(seedTimeout !== undefined ? { seedTimeout } : {}), ...(maxHeapMb !== undefined ? { maxHeapMb } : {}) }, 1);
   // No limit asked for: run in this thread, as before the watchdog (no start-up cost; debuggers
   // attached with --inspect see the run directly).
-  if (limits.seedTimeoutMs === 0 && maxHeapMb === undefined) {
-    if (command === 'shrink') return await (await import('./commands/shrink.ts')).shrinkCommand(file, runOptions);
-    return await (await import('./commands/run.ts')).runCommand(file, runOptions);
-  }
+  if (limits.seedTimeoutMs === 0 && maxHeapMb === undefined) return await (await import('./run-worker.ts')).runUnwatched(file, command, runOptions);
   const clock = new RunClock(limits);
   const data: RunWorkerData = {
     file,

@@ -33,7 +33,7 @@ async function runAll(): Promise<Row[]> {
 
 const startedMs = Date.now();
 const rows = await runAll();
-const table = new Table({ head: ['case', 'expected', 'outcome'], colWidths: [48, 22, 70], wordWrap: true, style: { head: [] } });
+const table = new Table({ head: ['case', 'expected', 'outcome'], colWidths: [48, 22, 70], wordWrap: true, style: { head: [], border: [] } });
 for (const row of rows) table.push([row.testCase.name, expectationLabel(row.testCase), row.outcome]);
 console.log(table.toString());
 const failed = rows.filter((row) => row.problem).length;

@@ -26,7 +26,9 @@ describe.concurrent("dsim's own bugs", () => {
   it('an engine invariant broken with --seed-timeout 0 (the run in the main thread) is exit 4 too', async () => {
     const run = await runSim(['run', INVARIANT, '--seed', '2', '--seed-timeout', '0']);
     expect(run.status).toBe(4);
-    expect(run.stderr).toMatch(/^sim: internal error/);
+    const [first, second] = run.stderr.split('\n');
+    expect(first).toMatch(/^sim: internal error at seed 2, variant v \(a bug in the simulator; please report it with this replay line\): EngineInvariantError: /);
+    expect(second).toBe(`replay: sim run ${INVARIANT} --seed 2 --variant v`);
   });
 });
 
