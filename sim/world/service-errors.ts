@@ -112,6 +112,9 @@ export function userFrame(error: unknown): string {
   return `${file}:${found.line}`;
 }
 
+/** dsim's test files, which sit beside the engine's files. */
+const TEST_FILE = /\.test\.[cm]?[jt]s$/;
+
 /**
  * True for an error thrown by dsim's own engine code: an Error whose stack has frames and all of
  * them in dsim's engine folders (or Node's internals). Such an error is a bug in dsim, not in the
@@ -131,7 +134,8 @@ export function isDsimOwnError(error: unknown): boolean {
     if (!match) continue;
     const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
     if (file.startsWith('node:')) continue;
-    if (!ENGINE_FOLDERS.some((folder) => file.startsWith(folder))) return false;
+    // dsim's own tests (beside the engine's files) call the engine as a user would.
+    if (!ENGINE_FOLDERS.some((folder) => file.startsWith(folder)) || TEST_FILE.test(file)) return false;
     frames++;
   }
   return frames > 0;
