@@ -6,30 +6,32 @@ import { performance } from 'node:perf_hooks';
 import { EXIT, UsageError, oneLine } from './cli-errors.ts';
 import { printJson } from './output.ts';
 import type { RunCommandOptions } from './commands/run.ts';
-import type { RunWorkerData, RunWorkerMessage, WatchedStart } from './run-worker.ts';
+import type { ShrinkCommandOptions } from './commands/shrink.ts';
+import type { RunWorkerData, RunWorkerMessage, WatchedCommand, WatchedStart } from './run-worker.ts';
 import { RunClock, WATCHDOG_INTERVAL_MS, outOfMemory, runawayFailure, threadExited, timedOut, uncaught, watchdogLimits, type Runaway } from './watchdog.ts';
 
 /** The launcher registers tsx inside the thread before it loads the TypeScript entry. */
 const WORKER_URL = new URL('./run-worker.js', import.meta.url);
 
 /** Options of `sim run` with the watchdog's own. */
-export interface WatchedRunOptions extends RunCommandOptions {
+export interface WatchedRunOptions extends RunCommandOptions, ShrinkCommandOptions {
   /** Seconds one variant run may take (default: see bin/watchdog.ts; 0 for no limit). */
   seedTimeout?: string;
   /** Heap limit of the thread, in MB. */
   maxHeapMb?: string;
 }
 
-/** Runs `sim run` in a watched worker thread; resolves with the exit code. */
-export async function runWatched(file: string, options: WatchedRunOptions): Promise<number> {
+/** Runs `sim run` (or `sim shrink`) in a watched worker thread; resolves with the exit code. */
+export async function runWatched(file: string, options: WatchedRunOptions, command: WatchedCommand = 'run'): Promise<number> {
   const { seedTimeout, maxHeapMb, ...runOptions } = options;
   const limits = watchdogLimits({ ...(seedTimeout !== undefined ? { seedTimeout } : {}), ...(maxHeapMb !== undefined ? { maxHeapMb } : {}) }, 1);
   // No limit asked for: run in this thread, as before the watchdog (no start-up cost; debuggers
   // attached with --inspect see the run directly).
-  if (limits.seedTimeoutMs === 0 && maxHeapMb === undefined) return await (await import('./commands/run.ts')).runCommand(file, runOptions);
+  if (limits.seedTimeoutMs === 0 && maxHeapMb === undefined) return await (await import('./run-worker.ts')).runUnwatched(file, command, runOptions);
   const clock = new RunClock(limits);
   const data: RunWorkerData = {
     file,
+    command,
     options: runOptions,
     terminal: { stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY), columns: process.stdout.columns },
   };

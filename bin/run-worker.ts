@@ -4,7 +4,12 @@
 import { guardStdout } from './output.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCommand, type RunCommandOptions } from './commands/run.ts';
-import { reportError } from './cli-errors.ts';
+import type { ShrinkCommandOptions } from './commands/shrink.ts';
+
+/** The commands that run under the watchdog. */
+export type WatchedCommand = 'run' | 'shrink';
+import { EXIT, InternalRunError, UsageError, reportError } from './cli-errors.ts';
+import { ConfigError, NondeterminismError } from '../sim/engine/errors.ts';
 import { replayCommand } from './replay-command.ts';
 import { replayFileCommand } from './replay-file.ts';
 import { watchVariantStarts, type VariantStart } from '../sim/harness/run-progress.ts';
@@ -13,7 +18,9 @@ import { RejectionTrap, escapedMessage } from './rejection-trap.ts';
 /** What the parent gives the thread. */
 export interface RunWorkerData {
   file: string;
-  options: RunCommandOptions;
+  /** The command run in this thread: `sim run` or `sim shrink` (whose candidate runs are watched too). */
+  command: WatchedCommand;
+  options: RunCommandOptions & ShrinkCommandOptions;
   /** The parent's terminal, which this thread's output reaches (a thread's own streams are pipes). */
   terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean; columns: number | undefined };
 }
@@ -26,6 +33,31 @@ export interface WatchedStart extends VariantStart {
 /** Thread → parent: a variant run starts, or the command ended with an exit code. */
 export type RunWorkerMessage = ({ type: 'variant' } & WatchedStart) | { type: 'done'; exitCode: number };
 
+/** The command that replays one variant run of this command. */
+function replayLine(file: string, options: RunWorkerData['options'], start: VariantStart): string {
+  return options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? ['--swarm'] : []);
+}
+
+/**
+ * An exception that is no input error and escaped a variant run is dsim's own bug: it is reported
+ * (exit 4) with the run's seed, variant and replay line. Other errors are returned as they are.
+ */
+export function placed(error: unknown, run: WatchedStart | undefined): unknown {
+  const known = error instanceof UsageError || error instanceof ConfigError || error instanceof NondeterminismError;
+  return !known && run ? new InternalRunError(error, run) : error;
+}
+
+/** Runs the command in this thread (no watchdog), still naming the seed of an internal error. */
+export async function runUnwatched(file: string, command: WatchedCommand, options: RunWorkerData['options']): Promise<number> {
+  let last: WatchedStart | undefined;
+  watchVariantStarts((start) => (last = { ...start, replay: replayLine(file, options, start) }));
+  try {
+    return command === 'shrink' ? await (await import('./commands/shrink.ts')).shrinkCommand(file, options) : await runCommand(file, options);
+  } catch (error) {
+    throw placed(error, last);
+  }
+}
+
 async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData): Promise<void> {
   // Colour and table width follow the terminal the output ends up on.
   Object.assign(process.stdout, { isTTY: data.terminal.stdoutIsTTY, columns: data.terminal.columns });
@@ -33,8 +65,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData):
   // This thread writes the run's report: control characters are stripped here too.
   guardStdout();
   const { file, options } = data;
-  const replayOf = (start: VariantStart): string =>
-    options.replay !== undefined ? replayFileCommand(file, options.replay) : replayCommand(file, start.seed, start.variant, options.swarm ? ['--swarm'] : []);
+  const replayOf = (start: VariantStart): string => replayLine(file, options, start);
   let last: WatchedStart | undefined;
   watchVariantStarts((start) => {
     last = { ...start, replay: replayOf(start) };
@@ -43,9 +74,13 @@ async function serve(port: NonNullable<typeof parentPort>, data: RunWorkerData):
   const trap = new RejectionTrap();
   let exitCode: number;
   try {
-    exitCode = await runCommand(file, options);
+    exitCode = data.command === 'shrink' ? await (await import('./commands/shrink.ts')).shrinkCommand(file, options) : await runCommand(file, options);
   } catch (error) {
-    exitCode = reportError(error);
+    exitCode = reportError(placed(error, last));
+  }
+  if (exitCode === EXIT.internal) {
+    port.postMessage({ type: 'done', exitCode } satisfies RunWorkerMessage);
+    return;
   }
   const escaped = await trap.take();
   if (escaped && last) {

@@ -77,7 +77,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <file>', 'replay file to write (default: .dsim/replays/<scenario>.seed<N>.<variant>.replay.json)')
     .option('--max-runs <n>', 'most candidate runs (default 300)')
     .option('--json', 'print exactly one JSON object on stdout')
-    .action(async (file: string, options) => setExitCode(await (await import('./commands/shrink.ts')).shrinkCommand(file, options)));
+    .option('--seed-timeout <seconds>', `wall-clock limit of one candidate run; past it the shrink stops and the run fails as liveness (default ${DEFAULT_SEED_TIMEOUT_MS / 1000}; 0: none)`)
+    .option('--max-heap-mb <n>', 'heap limit of the shrink; past it the run fails as resource (default: half the memory, at most 4096)')
+    .action(async (file: string, options) => setExitCode(await runWatched(file, options, 'shrink')));
 
   program
     .command('merge')

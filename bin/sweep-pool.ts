@@ -5,7 +5,8 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { UsageError } from './cli-errors.ts';
+import { InternalRunError, UsageError } from './cli-errors.ts';
+import { replayCommand } from './replay-command.ts';
 import type { SweepSeedEntry } from './sweep-summary.ts';
 import type { RunSeedsMessage, SweepWorkerData, WorkerMessage } from './sweep-worker.ts';
 import type { VariantStart } from '../sim/harness/run-progress.ts';
@@ -151,7 +152,12 @@ export class SweepPool {
             report(message.entry);
             if (!settled) feed(slot);
           } else {
-            this.settle?.(message.usage ? new UsageError(message.message) : new Error(`a sweep worker failed: ${message.message}`));
+            // The worker sent its error's stack as text: its first line is the error, the rest where.
+            const [thrown = '', ...frames] = message.message.split('\n');
+            const failed = Object.assign(new Error(thrown), { name: 'a sweep worker failed', stack: [thrown, ...frames].join('\n') });
+            const start = slot.current?.start;
+            const place = start && { seed: start.seed, variant: start.variant, replay: replayCommand(data.file, start.seed, start.variant, data.swarm ? ['--swarm'] : []) };
+            this.settle?.(message.usage ? new UsageError(message.message) : place ? new InternalRunError(failed, place) : failed);
           }
         });
         worker.on('error', (error: Error & { code?: string }) => {

@@ -149,10 +149,21 @@ export function isTransientRpcError(error: unknown): boolean {
   );
 }
 
-/** The message of anything thrown, for trace details and failure records. */
+/** What `errorMessage` says of a thrown value that can't be turned into text. */
+export const UNDESCRIBABLE_ERROR = '(a thrown value that cannot be turned into text: its toString or a property access threw)';
+
+/**
+ * The message of anything thrown, for trace details and failure records. Total: a value whose
+ * `String()` throws (a poisoned `toString`, a hostile Proxy) gets a placeholder, so a run that
+ * throws it still fails loudly instead of the error escaping from the reporting itself.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    if (error instanceof Error) return String(error.message);
+    return String(error);
+  } catch {
+    return UNDESCRIBABLE_ERROR;
+  }
 }
 
 /**
@@ -162,8 +173,13 @@ export function errorMessage(error: unknown): string {
  * RpcError must not turn into a bug, a ConfigError must stay bad input).
  */
 function sameKindInAnyCopy(this: abstract new (...args: never[]) => unknown, value: unknown): boolean {
-  if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[Symbol.for(`dsim.error.${this.name}`)] === true;
+  // A Proxy may throw from its traps: such a value is of no dsim kind (it is a bug's value).
+  try {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[Symbol.for(`dsim.error.${this.name}`)] === true;
+  } catch {
+    return false;
+  }
 }
 
 for (const kind of [ConfigError, NondeterminismError, EngineInvariantError, SimulatedError, RpcError, ServiceError]) {

@@ -9,6 +9,7 @@ import { drawSchedule, scheduleFaults, validateSchedule, describeScheduledFault,
 import { WorkloadDriver, WorkloadMetrics, type RequestSpec } from './workload.ts';
 import { worldOptions, type Scenario, type SystemHandle, type VariantDefinition } from './scenario.ts';
 import { ConfigError, EngineInvariantError, errorMessage } from '../engine/errors.ts';
+import { isDsimOwnError } from '../world/service-errors.ts';
 import { serviceFailures, serviceFigures } from './service-failures.ts';
 import { SloMonitor } from './slo.ts';
 import { nodeFigures } from './node-figures.ts';
@@ -106,7 +107,8 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
     system = buildSystem(variant, world, plan);
     await drive(definition, plan, world, system, metrics, checks);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EngineInvariantError) {
+    // Bad input and dsim's own bugs stop the run; anything else is a bug in the user's code.
+    if (error instanceof ConfigError || error instanceof EngineInvariantError || isDsimOwnError(error)) {
       uninstall();
       throw error;
     }

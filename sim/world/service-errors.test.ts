@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { World } from './world.ts';
 import { EngineInvariantError, RpcError, ServiceError } from '../engine/errors.ts';
-import { ServiceErrorLog, editDistance, nearestName, userFrame } from './service-errors.ts';
+import { ServiceErrorLog, editDistance, isDsimOwnError, nearestName, userFrame } from './service-errors.ts';
+import { fileURLToPath } from 'node:url';
 
 describe('ServiceErrorLog', () => {
   it('groups by node, method, code and message, counts each, keeps the first time, lists the most frequent first', () => {
@@ -124,5 +125,26 @@ describe('engine invariants', () => {
     expect(() => node.ctx.receiveResponse(stray as never)).toThrow("caller got a reply to call 999 (db.get) it is not waiting for (seed 7, at 0 ms)");
     // A late reply to a call that timed out is normal: ignored.
     expect(() => node.ctx.receiveResponse({ ...stray, settled: true } as never)).not.toThrow();
+  });
+});
+
+describe("isDsimOwnError: an error from dsim's own engine code", () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const withStack = (...files: string[]): Error => Object.assign(new TypeError('x is undefined'), { stack: ['TypeError: x is undefined', ...files.map((file) => `    at fn (${file}:10:5)`)].join('\n') });
+
+  it('is true when every frame is in sim/, bin/ or reports/ (or Node itself)', () => {
+    expect(isDsimOwnError(withStack(`${root}sim/world/node.ts`, 'node:internal/process/task_queues', `${root}sim/engine/simulation.ts`))).toBe(true);
+  });
+
+  it("is false when a frame is the user's, a pattern's or a package's", () => {
+    expect(isDsimOwnError(withStack(`${root}sim/world/node.ts`, '/home/user/scenario.ts'))).toBe(false);
+    expect(isDsimOwnError(withStack(`${root}services/resilience/breaker.ts`))).toBe(false);
+    expect(isDsimOwnError(withStack(`${root}sim/engine/simulation.ts`, `${root}sim/harness/runner.test.ts`))).toBe(false);
+  });
+
+  it('is false without a stack or for a value that is no Error', () => {
+    expect(isDsimOwnError(withStack())).toBe(false);
+    expect(isDsimOwnError('a string')).toBe(false);
+    expect(isDsimOwnError(new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } }))).toBe(false);
   });
 });

@@ -64,7 +64,12 @@ export class ServiceErrorLog {
 }
 
 function errorClass(error: unknown): string {
-  if (error instanceof Error) return error.name || error.constructor.name || 'Error';
+  // Total, like errorMessage: a hostile Proxy's traps may throw.
+  try {
+    if (error instanceof Error) return String(error.name || error.constructor.name || 'Error');
+  } catch {
+    return 'object';
+  }
   return typeof error;
 }
 
@@ -83,8 +88,13 @@ const FRAME_LOCATION = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):\d+\)?$/;
  * directory when inside it; '' when the stack has no such frame (or no stack).
  */
 export function userFrame(error: unknown): string {
-  const stack = error instanceof Error ? error.stack : undefined;
-  if (!stack) return '';
+  let stack: unknown;
+  try {
+    stack = error instanceof Error ? error.stack : undefined;
+  } catch {
+    return '';
+  }
+  if (typeof stack !== 'string' || !stack) return '';
   const locations: { file: string; line: string }[] = [];
   for (const frame of stack.split('\n').slice(1)) {
     const match = FRAME_LOCATION.exec(frame.trim());
@@ -100,6 +110,35 @@ export function userFrame(error: unknown): string {
   const cwd = process.cwd() + '/';
   const file = found.file.startsWith(cwd) ? found.file.slice(cwd.length) : found.file;
   return `${file}:${found.line}`;
+}
+
+/** dsim's test files, which sit beside the engine's files. */
+const TEST_FILE = /\.test\.[cm]?[jt]s$/;
+
+/**
+ * True for an error thrown by dsim's own engine code: an Error whose stack has frames and all of
+ * them in dsim's engine folders (or Node's internals). Such an error is a bug in dsim, not in the
+ * user's code (whose frames would show), so the run reports it as internal (exit 4).
+ */
+export function isDsimOwnError(error: unknown): boolean {
+  let stack: unknown;
+  try {
+    stack = error instanceof Error ? error.stack : undefined;
+  } catch {
+    return false;
+  }
+  if (typeof stack !== 'string') return false;
+  let frames = 0;
+  for (const frame of stack.split('\n').slice(1)) {
+    const match = FRAME_LOCATION.exec(frame.trim());
+    if (!match) continue;
+    const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
+    if (file.startsWith('node:')) continue;
+    // dsim's own tests (beside the engine's files) call the engine as a user would.
+    if (!ENGINE_FOLDERS.some((folder) => file.startsWith(folder)) || TEST_FILE.test(file)) return false;
+    frames++;
+  }
+  return frames > 0;
 }
 
 /** Longest name compared by `nearestName` (edit distance is quadratic in length). */
