@@ -40,6 +40,12 @@ export function stripControl(text: string, keepColour = false): string {
  */
 export function guardStdout(): void {
   const stream = process.stdout;
+  // A reader that stops early (`sim list | head`) closes the pipe: that ends our output, it is
+  // not an error of ours, so stop quietly instead of dying on an unhandled EPIPE.
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   const keepColour = colorEnabled(stream);
   stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? stripControl(chunk, keepColour) : chunk, ...rest)) as typeof stream.write;

@@ -1,5 +1,6 @@
 // End-to-end tests of the `sim` CLI, run as a user would: `node bin/sim.js …`, checking stdout,
 // stderr and exit codes (0 ok, 1 check failed, 2 bad input, 3 nondeterminism).
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,12 @@ describe.concurrent('sim run: bad input gets one line on stderr and exit code 2'
 });
 
 describe.concurrent('sim list and compare', () => {
+  it('stops quietly when its reader closes the pipe early (sim list | head -1)', () => {
+    const piped = spawnSync('bash', ['-c', 'node bin/sim.js list scenarios | head -1'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(piped.stdout).toMatch(/^importing \d+ files from scenarios \(scenario files are code: they run with your rights\)\n$/);
+    expect(piped.stderr).toBe('');
+  });
+
   it('lists the scenarios of a folder with their variants', async () => {
     const run = await sim('list', 'scenarios');
     expect(run.status).toBe(0);
