@@ -82,6 +82,14 @@ describe.concurrent('input files are validated against their schema', () => {
 });
 
 describe.concurrent('sweeps lose nothing', () => {
+  it('--replay-dir without --shrink is refused, not ignored', async () => {
+    expectBadInput(await sim('sweep', PLANTED, '--seeds', '1..2', '--replay-dir', 'x'), /--replay-dir only applies with --shrink: add --shrink, or drop it/);
+  });
+
+  it('--checkpoint-every without --out is refused, not ignored', async () => {
+    expectBadInput(await sim('sweep', PLANTED, '--seeds', '1..2', '--checkpoint-every', '5'), /--checkpoint-every writes the finished seeds to the --out file: add --out FILE/);
+  });
+
   it('SIGTERM writes the partial results (exit 143), and --resume gives the same file as an uninterrupted sweep', { timeout: 180_000 }, async () => {
     const dir = folder();
     const partial = join(dir, 'partial.json');

@@ -103,6 +103,12 @@ export async function sweepCommand(file: string, options: SweepCommandOptions): 
 async function sweep(file: string, options: SweepCommandOptions, interrupt: Interrupt): Promise<number> {
   const workers = options.workers !== undefined ? parsePositive(options.workers, '--workers') : defaultWorkers();
   const checkpointMs = parseCheckpointSeconds(options.checkpointEvery);
+  if (!options.shrink && (options.replayDir !== undefined || options.shrinkLimit !== undefined)) {
+    throw new UsageError(`${options.replayDir !== undefined ? '--replay-dir' : '--shrink-limit'} only applies with --shrink: add --shrink, or drop it`);
+  }
+  if (options.checkpointEvery !== undefined && options.out === undefined) {
+    throw new UsageError('--checkpoint-every writes the finished seeds to the --out file: add --out FILE');
+  }
   const shrinkLimit = options.shrinkLimit !== undefined ? parsePositive(options.shrinkLimit, '--shrink-limit') : DEFAULT_SHRINK_LIMIT;
   const limits = watchdogLimits(options, workers);
   let shard = resolveShard({ ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.shardCount !== undefined ? { shardCount: options.shardCount } : {}) }, process.env);
