@@ -109,7 +109,7 @@ export class ServiceClient {
       .call<T>(target.name, method, payload, {
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
         deadlineMs,
-        traceId: parent?.traceId,
+        traceKey: parent?.traceKey,
         parentSpanId: parent?.spanId,
       })
       .then(

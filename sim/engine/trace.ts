@@ -38,6 +38,22 @@ export interface TraceEvent {
 /** Receives every trace event of a run, in order. */
 export type TraceSink = (event: TraceEvent) => void;
 
+/**
+ * A trace or span id as the engine makes it: a number, given its text form (`t1f`, `s2a`) only when
+ * something reads it, so the request hot path builds no string per id. Ids from outside are text.
+ */
+export type TraceIdKey = string | number;
+
+/** The text of an engine-made trace id: `t` and the number in hex. */
+export function traceIdText(id: TraceIdKey): string {
+  return typeof id === 'number' ? `t${id.toString(16)}` : id;
+}
+
+/** The text of an engine-made span id: `s` and the number in hex. */
+export function spanIdText(id: TraceIdKey): string {
+  return typeof id === 'number' ? `s${id.toString(16)}` : id;
+}
+
 /** Marks a span recorded without data (`undefined` is data: a handler may answer nothing). */
 const NO_DATA: unique symbol = Symbol('no data');
 
@@ -130,8 +146,8 @@ export class Trace {
    * `data`, when given, is what the request answered; its digest enters the hash.
    */
   recordSpan(
-    traceId: string,
-    spanId: string,
+    traceId: TraceIdKey,
+    spanId: TraceIdKey,
     parentSpanId: string | undefined,
     service: string,
     name: string,
@@ -146,8 +162,8 @@ export class Trace {
     this.mixNumber(endMs);
     this.mixString('span');
     this.mixString(service);
-    this.mixString(traceId);
-    this.mixString(spanId);
+    this.mixId(traceId);
+    this.mixId(spanId);
     if (parentSpanId !== undefined) this.mixString(parentSpanId);
     this.mixString(name);
     this.mixNumber(startMs);
@@ -155,7 +171,7 @@ export class Trace {
     if (error !== undefined) this.mixString(error);
     if (digest !== undefined) this.mixNumber(digest);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
-      const span: Span = { traceId, spanId, service, name, startMs, endMs, status };
+      const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
       if (error !== undefined) span.error = error;
       const event: TraceEvent = { atMs: endMs, kind: 'span', node: service, detail: name, span };
@@ -185,6 +201,12 @@ export class Trace {
   }
 
 
+
+  /** An id enters the hash as a number when the engine made it, as text when it came from outside. */
+  private mixId(id: TraceIdKey): void {
+    if (typeof id === 'number') this.mixNumber(id);
+    else this.mixString(id);
+  }
 
   private mixNumber(value: number): void {
     numberView[0] = value;

@@ -452,8 +452,10 @@ const UNKNOWN_ERROR_CODE = 'unknown';
 interface EndpointEntry {
   ok: number;
   failed: number;
-  latency: LatencyHistogram;
+  // Two disjoint histograms, one record per request; the all-requests view is their merge, built
+  // when a summary is asked for (merging is exact: same counts, sum and max).
   successLatency: LatencyHistogram;
+  failedLatency: LatencyHistogram;
   // Map, not a plain object: codes like "__proto__" or "constructor" must count like any other.
   errors: Map<string, number>;
 }
@@ -477,16 +479,16 @@ export class EndpointStats {
     checkLatencyMs(latencyMs);
     let entry = this.byEndpoint.get(endpoint);
     if (entry === undefined) {
-      entry = { ok: 0, failed: 0, latency: new LatencyHistogram(), successLatency: new LatencyHistogram(), errors: new Map() };
+      entry = { ok: 0, failed: 0, successLatency: new LatencyHistogram(), failedLatency: new LatencyHistogram(), errors: new Map() };
       this.byEndpoint.set(endpoint, entry);
     }
-    entry.latency.record(latencyMs);
     if (ok) {
       entry.ok++;
       entry.successLatency.record(latencyMs);
       this.okTotal++;
     } else {
       entry.failed++;
+      entry.failedLatency.record(latencyMs);
       this.failedTotal++;
       const code = errorCode ?? UNKNOWN_ERROR_CODE;
       entry.errors.set(code, (entry.errors.get(code) ?? 0) + 1);
@@ -504,7 +506,7 @@ export class EndpointStats {
         ok: entry.ok,
         failed: entry.failed,
         availability: entry.ok / total,
-        latencyMs: entry.latency.summary(),
+        latencyMs: mergedLatency([entry]).summary(),
         successLatencyMs: entry.successLatency.summary(),
         // fromEntries defines own properties, so "__proto__" stays an ordinary key.
         errors: Object.fromEntries(entry.errors),
@@ -513,8 +515,28 @@ export class EndpointStats {
     return out;
   }
 
+  /** Latency of every request of every endpoint, ok or failed (a new histogram, built now). */
+  latency(): LatencyHistogram {
+    return mergedLatency(this.byEndpoint.values());
+  }
+
+  /** Latency of the successful requests of every endpoint (a new histogram, built now). */
+  successLatency(): LatencyHistogram {
+    return mergedLatency(this.byEndpoint.values(), true);
+  }
+
   /** Request counts over all endpoints. */
   totals(): { total: number; ok: number; failed: number } {
     return { total: this.okTotal + this.failedTotal, ok: this.okTotal, failed: this.failedTotal };
   }
+}
+
+/** One histogram holding the successful (and, unless `successOnly`, the failed) latencies of `entries`. */
+function mergedLatency(entries: Iterable<EndpointEntry>, successOnly = false): LatencyHistogram {
+  const merged = new LatencyHistogram();
+  for (const entry of entries) {
+    merged.merge(entry.successLatency);
+    if (!successOnly) merged.merge(entry.failedLatency);
+  }
+  return merged;
 }

@@ -51,10 +51,7 @@ export type WorkloadSpec = OpenWorkload | ClosedWorkload;
 
 /** What a workload measured. Bounded memory: histograms and fixed time buckets only. */
 export class WorkloadMetrics {
-  /** Latency of every finished request, ok or failed. */
-  readonly latency = new LatencyHistogram();
-  /** Latency of the successful requests only. */
-  readonly successLatency = new LatencyHistogram();
+  /** Per endpoint, one latency record per request; the totals below are merged from it on demand. */
   readonly endpoints = new EndpointStats();
   readonly series: TimeSeries;
   readonly errors = new Map<string, number>();
@@ -68,15 +65,23 @@ export class WorkloadMetrics {
     this.series = new TimeSeries({ bucketMs });
   }
 
+  /** Latency of every finished request, ok or failed (merged from the endpoints when asked). */
+  get latency(): LatencyHistogram {
+    return this.endpoints.latency();
+  }
+
+  /** Latency of the successful requests only (merged from the endpoints when asked). */
+  get successLatency(): LatencyHistogram {
+    return this.endpoints.successLatency();
+  }
+
   /** Records one finished request. */
   record(endpoint: string, startMs: number, endMs: number, outcome: CallOutcome): void {
     const latencyMs = endMs - startMs;
-    this.latency.record(latencyMs);
     this.series.record(endMs, latencyMs, outcome.ok);
-    for (const listener of this.listeners) listener(endpoint, startMs, endMs, outcome.ok);
+    for (let index = 0; index < this.listeners.length; index++) this.listeners[index]!(endpoint, startMs, endMs, outcome.ok);
     if (outcome.ok) {
       this.ok++;
-      this.successLatency.record(latencyMs);
       this.endpoints.record(endpoint, latencyMs, true);
     } else {
       this.failed++;
@@ -108,7 +113,6 @@ export function validateWorkload(spec: WorkloadSpec): void {
 }
 
 interface InFlight {
-  driver: WorkloadDriver;
   endpoint: string;
   startMs: number;
   client: number;
@@ -200,12 +204,12 @@ export class WorkloadDriver {
       return;
     }
     const to = request.to ?? this.entry(request);
-    const inFlight: InFlight = { driver: this, endpoint: request.endpoint, startMs: this.world.sim.nowMs, client };
+    const inFlight: InFlight = { endpoint: request.endpoint, startMs: this.world.sim.nowMs, client };
     this.metrics.sent++;
-    this.world.request(to, request.method, request.payload, { timeoutMs: request.timeoutMs ?? this.spec.timeoutMs ?? 1000 }, (outcome) =>
-      this.finish(inFlight, outcome),
-    );
+    this.world.request(to, request.method, request.payload, { timeoutMs: request.timeoutMs ?? this.spec.timeoutMs ?? 1000 }, this.onFinished, inFlight);
   }
+
+  private readonly onFinished = (outcome: CallOutcome, inFlight: unknown): void => this.finish(inFlight as InFlight, outcome);
 
   private finish(inFlight: InFlight, outcome: CallOutcome): void {
     this.metrics.record(inFlight.endpoint, inFlight.startMs, this.world.sim.nowMs, outcome);

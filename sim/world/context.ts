@@ -2,6 +2,7 @@
 // come from here, never from the host, so a service behaves the same on every run of a seed.
 import type { Rng } from '../engine/rng.ts';
 import type { TraceKind } from '../engine/trace-kinds.ts';
+import type { TraceIdKey } from '../engine/trace.ts';
 import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, RpcCall } from './rpc.ts';
 import { callError, timeoutWithinDeadline } from './rpc.ts';
@@ -20,6 +21,8 @@ export interface ContextNode {
   readonly status: 'up' | 'down';
   readonly generation: number;
   readonly paused: boolean;
+  /** Replaying events a pause deferred: new events wait behind them. */
+  readonly replaying: boolean;
   readonly clockDriftPpm: number;
   readonly cpuTimeFactor: number;
   /** Spends `workMs` of (scaled) CPU work, on the node's shared cores when it models them, then calls `done`. */
@@ -29,6 +32,8 @@ export interface ContextNode {
   localNowMs(): number;
   hasMethod(method: string): boolean;
   schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes?: boolean, daemon?: boolean): number;
+  /** Runs `callback(arg)` as an event of the node's current start: deferred while paused or replaying. */
+  fireNow(callback: (arg: unknown) => void, arg: unknown): void;
   runHook(hook: () => void | Promise<void>, where: string): void;
 }
 
@@ -36,8 +41,10 @@ export interface ContextNode {
 export interface ContextHost {
   nextCallId(): number;
   newTraceId(): string;
+  /** A new trace, numbered (text only when read). */
+  newTraceKey(): number;
   /** Makes the record of a call (its one envelope, which the callee answers in). */
-  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceId: string, parentSpanId: string | undefined): RpcCall;
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanId: string | undefined): RpcCall;
   /** Puts a call on the network. */
   sendCall(call: RpcCall): void;
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void;
@@ -67,6 +74,14 @@ export class NodeContext {
   private readonly pending = new Map<number, RpcCall>();
   /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
   private readonly timers = new Map<number, TimerArg>();
+  /** The call whose promise is being built; read by `callExecutor`, which runs synchronously. */
+  private callInProgress: RpcCall | undefined = undefined;
+  /** One executor for every call's promise, reading the call from a field: no closure per call. */
+  private readonly callExecutor = (resolve: (value: unknown) => void, reject: (error: RpcError) => void): void => {
+    const call = this.callInProgress!;
+    call.resolve = resolve;
+    call.reject = reject;
+  };
 
   constructor(
     /** The node this context belongs to. */
@@ -170,17 +185,17 @@ export class NodeContext {
     const problem = this.host.callTargetProblem(this.name, to, method);
     if (problem !== undefined) return Promise.reject(this.targetError(problem));
     const callId = this.host.nextCallId();
-    const traceId = options.traceId ?? this.host.newTraceId();
-    return new Promise<T>((resolve, reject) => {
-      // The call's one record is also its pending entry and its timer's argument.
-      const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceId, options.parentSpanId);
-      call.caller = this;
-      call.resolve = resolve as (value: unknown) => void;
-      call.reject = reject;
-      call.timerHandle = this.node.schedule(timeoutMs, onCallTimeout, call);
-      this.pending.set(callId, call);
-      this.host.sendCall(call);
-    });
+    const traceKey = options.traceKey ?? options.traceId ?? this.host.newTraceKey();
+    // The call's one record is also its pending entry and its timer's argument.
+    const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceKey, options.parentSpanId);
+    call.caller = this;
+    this.callInProgress = call;
+    const answer = new Promise<T>(this.callExecutor as (resolve: (value: T) => void, reject: (error: RpcError) => void) => void);
+    this.callInProgress = undefined;
+    call.timerHandle = sim.schedule(timeoutMs, callTimerFired, call);
+    this.pending.set(callId, call);
+    this.host.sendCall(call);
+    return answer;
   }
 
   /** Sends a one-way message; delivery is not confirmed. */
@@ -291,6 +306,20 @@ export class NodeContext {
 
 function resumeWith(resolve: unknown): void {
   (resolve as () => void)();
+}
+
+/**
+ * A call's timer fired: time it out, as a node event of the context's own start would (nothing if
+ * the node restarted or is down since; deferred while it is paused). The call record stands in for
+ * the node-event record, which is made only when a pause needs one.
+ */
+function callTimerFired(arg: unknown): void {
+  const call = arg as RpcCall;
+  const context = call.caller as NodeContext;
+  const node = context.node;
+  if (node.ctx !== context || node.status !== 'up') return;
+  if (node.paused || node.replaying) node.fireNow(onCallTimeout, call);
+  else context.timeOut(call);
 }
 
 function onCallTimeout(arg: unknown): void {

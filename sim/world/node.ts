@@ -1,10 +1,11 @@
 // A simulated node: a service instance built from a factory, with worker slots, a bounded request
 // queue, simulated CPU time, and the node faults (crash, restart, pause, slow, clock skew).
 import type { Simulation } from '../engine/simulation.ts';
+import { spanIdText, traceIdText, type TraceIdKey } from '../engine/trace.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
-import { earliestDeadline, type CallSettler, type RpcCall } from './rpc.ts';
+import { earliestDeadline, type CallSettler, type IngressCall, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 import { NodeLoadMeter } from './node-load.ts';
 import { ProcessorSharingCpu } from './cpu.ts';
@@ -102,8 +103,8 @@ export interface NodeHost {
   readonly sim: Simulation;
   /** Builds the context handed to the node's factory. */
   makeContext(node: SimNode): NodeContext;
-  /** Records a span that ended. */
-  nextSpanId(): string;
+  /** A new span number (its text, `s…`, is made only when read). */
+  nextSpanId(): number;
   /**
    * Records an error thrown by node code outside a request; `where` says what threw it (`factory`,
    * `onStart`, `onStop`, `onMessage`, `timer`, `spawn`).
@@ -123,7 +124,8 @@ export interface NodeHost {
 export class Request implements RpcCall {
   /** The node serving it; set when the callee takes it. */
   node!: SimNode;
-  spanId = '';
+  /** This request's span, as the engine numbers it (see `spanId` for its text). */
+  spanKey: TraceIdKey = 0;
   /** True virtual time the request was admitted. */
   startMs = 0;
   /** The serving node's generation when it took the request. */
@@ -147,6 +149,8 @@ export class Request implements RpcCall {
   reject: ((error: RpcError) => void) | undefined = undefined;
   timerHandle = -1;
   settled = false;
+  /** The client's side when the request came in from outside (workload or scripted client). */
+  ingress: IngressCall | undefined = undefined;
   /**
    * Bytes on the wire, for link bandwidth: the request's method and payload on the way out, the
    * answer (value or error message) with its status fields on the way back.
@@ -176,7 +180,8 @@ export class Request implements RpcCall {
     readonly payload: unknown,
     /** Absolute true virtual time after which the caller no longer waits. */
     readonly deadlineMs: number,
-    readonly traceId: string,
+    /** The trace: a number when the engine started it, text when it came from outside. */
+    readonly traceKey: TraceIdKey,
     readonly parentSpanId: string | undefined,
     /** Where the answer goes once the outcome is written. */
     readonly reply: ReplyFn,
@@ -188,15 +193,25 @@ export class Request implements RpcCall {
     this.claimed = true;
     this.node = node;
     this.generation = node.generation;
-    this.spanId = node.host.nextSpanId();
+    this.spanKey = node.host.nextSpanId();
     this.startMs = node.host.sim.nowMs;
   }
 
   /** @internal A second delivery of a call already taken (the network duplicated it): its own record. */
   duplicate(): Request {
-    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceId, this.parentSpanId, this.reply, this.original ?? this);
+    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceKey, this.parentSpanId, this.reply, this.original ?? this);
     copy.caller = this.caller;
     return copy;
+  }
+
+  /** The trace id as text (`t…` for a trace the engine started). */
+  get traceId(): string {
+    return traceIdText(this.traceKey);
+  }
+
+  /** This request's span id as text (`s…`). */
+  get spanId(): string {
+    return spanIdText(this.spanKey);
   }
 
   /** The node's context (clock, rng, durable store…). */
@@ -217,7 +232,7 @@ export class Request implements RpcCall {
     return this.node.ctx.call<T>(to, method, payload, {
       timeoutMs: options.timeoutMs,
       deadlineMs: earliestDeadline(this.deadlineMs, options.deadlineMs),
-      traceId: this.traceId,
+      traceKey: this.traceKey,
       parentSpanId: this.spanId,
     });
   }
@@ -487,6 +502,11 @@ export class SimNode {
     return daemon ? this.host.sim.daemon(delayMs, fireNodeEvent, event) : this.host.sim.schedule(delayMs, fireNodeEvent, event);
   }
 
+  /** Runs `callback(arg)` as an event of the current start: deferred while paused or replaying. */
+  fireNow(callback: (arg: unknown) => void, arg: unknown): void {
+    dispatchNodeEvent({ node: this, generation: this.generation, callback, arg, wakes: false }, false);
+  }
+
   /** Runs a node-scoped callback now if the node can (used for deliveries); defers it while paused. */
   runOrDefer(callback: (arg: unknown) => void, arg: unknown): void {
     if (this.status !== 'up') return;
@@ -619,8 +639,8 @@ export class SimNode {
     if (ok) this.stats.completed++;
     else this.stats.failed++;
     sim.trace.recordSpan(
-      request.traceId,
-      request.spanId,
+      request.traceKey,
+      request.spanKey,
       request.parentSpanId,
       this.name,
       request.method,
@@ -670,7 +690,8 @@ export class SimNode {
     const serviceTimeMs = typeof handler.serviceTimeMs === 'number' ? handler.serviceTimeMs : this.rng.sample(handler.serviceTimeMs);
     const workMs = Math.max(0, serviceTimeMs) * this.cpuTimeFactor;
     if (this.cpu) this.cpu.run(workMs, () => invokeAfterServiceTime(request));
-    else this.schedule(workMs, invokeAfterServiceTime, request);
+    // The request already carries its node and generation: no node-event record unless one is needed.
+    else this.host.sim.schedule(workMs, serviceTimeDone, request);
   }
 
   /** Runs a handler and routes its result or error to `finish`. */
@@ -777,6 +798,18 @@ function invokeAfterServiceTime(arg: unknown): void {
   const request = arg as Request;
   const handler = request.node.handlerFor(request.method) as HandlerSpec;
   request.node.invoke(request, handler.handle);
+}
+
+/** A request's service time has passed: run its handler, as a node event for `request.node` would. */
+function serviceTimeDone(arg: unknown): void {
+  const request = arg as Request;
+  const node = request.node;
+  if (request.generation !== node.generation || node.status !== 'up') return;
+  if (node.paused || node.replaying) {
+    dispatchNodeEvent({ node, generation: request.generation, callback: invokeAfterServiceTime, arg: request, wakes: false }, false);
+    return;
+  }
+  invokeAfterServiceTime(request);
 }
 
 function fireNodeEvent(arg: unknown): void {

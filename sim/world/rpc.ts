@@ -1,6 +1,7 @@
 // The RPC path's one envelope: a call travels to its callee and back as the same record, which
 // carries the call, the caller's side of it and its outcome; plus deadline tightening, in one place.
 import { RpcError, type RpcErrorCode } from '../engine/errors.ts';
+import type { TraceIdKey } from '../engine/trace.ts';
 
 /** Options of one remote call. */
 export interface CallOptions {
@@ -10,6 +11,8 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Trace to join; a new trace starts when absent. */
   traceId?: string;
+  /** @internal The trace to join as the engine numbers it (a request's own, passed on without making its text). */
+  traceKey?: TraceIdKey;
   /** Parent span, for the callee's span. */
   parentSpanId?: string;
 }
@@ -68,6 +71,19 @@ export interface MessageBody {
 export type CallOutcome =
   | { ok: true; value: unknown }
   | { ok: false; code: RpcErrorCode; message: string; source: string | undefined };
+
+/** Called once when an ingress request ends, with the `tag` the request was sent with. */
+export type IngressCallback = (outcome: CallOutcome, tag: unknown) => void;
+
+/** The client's side of one ingress request: its callback, its timeout and whether it ended. */
+export class IngressCall {
+  done = false;
+  timerHandle = -1;
+  constructor(
+    readonly onDone: IngressCallback,
+    readonly tag: unknown,
+  ) {}
+}
 
 /** The typed error a failed ingress outcome becomes at the caller's `await`. */
 export function outcomeError(outcome: Extract<CallOutcome, { ok: false }>): RpcError {

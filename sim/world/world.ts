@@ -1,13 +1,15 @@
 // A simulated world: the clock, the network and the nodes on it, the client ingress that workloads
 // use, and the fault operations as methods (the same operations `faults.ts` describes as values).
 import { Simulation } from '../engine/simulation.ts';
+import { traceIdText, type TraceIdKey } from '../engine/trace.ts';
 import { Network, type LinkOptions, type Envelope } from './network.ts';
 import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, type ResolvedNodeOptions } from './node.ts';
 import { NodeContext, type ContextHost } from './context.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../engine/errors.ts';
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
-import { outcomeError } from './rpc.ts';
+import { IngressCall, outcomeError, type IngressCallback } from './rpc.ts';
+export type { IngressCallback } from './rpc.ts';
 import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 import { CallInjections } from './call-injection.ts';
 
@@ -30,14 +32,6 @@ export interface IngressOptions {
   traceId?: string;
 }
 
-/** Called once when an ingress request ends. */
-export type IngressCallback = (outcome: CallOutcome) => void;
-
-interface IngressState {
-  done: boolean;
-  timerHandle: number;
-  onDone: IngressCallback;
-}
 
 /**
  * Owns one run's simulation, network and nodes. Scenarios build a world per variant; faults are
@@ -72,7 +66,7 @@ export class World implements ContextHost {
       callInjections: this.callInjections,
       sim: this.sim,
       makeContext: (node: SimNode) => new NodeContext(node, this),
-      nextSpanId: () => `s${(this.nextSpan++).toString(16)}`,
+      nextSpanId: () => this.nextSpan++,
       reportProcessError: (node: SimNode, error: unknown, where: string) => this.reportProcessError(node, error, where),
       reportHandlerBug: (node: SimNode, method: string, error: unknown) => this.recordServiceError(node.name, method, error),
     };
@@ -255,34 +249,39 @@ export class World implements ContextHost {
    * sits next to the entry node: no network hop either way (add a proxy node to model
    * one), but a partition that cuts the entry node off from `client` still blocks it.
    */
-  request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback): void {
+  request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback, tag?: unknown): void {
     const sim = this.sim;
     const timeoutMs = options.timeoutMs ?? 1000;
     const node = this.nodes.get(to);
-    const state: IngressState = { done: false, timerHandle: -1, onDone };
     if (!node || (node.status === 'up' && node.serviceBuilt && !node.hasMethod(method))) this.unknownIngressTarget(to, method);
     if (!node || node.status === 'down' || this.network.blocked(CLIENT, to)) {
       const code = node && node.status === 'down' ? 'refused' : 'unavailable';
-      onDone({ ok: false, code, message: node ? `${to} is ${node.status === 'down' ? 'down' : 'unreachable'}` : `no node ${to}`, source: to });
+      onDone({ ok: false, code, message: node ? `${to} is ${node.status === 'down' ? 'down' : 'unreachable'}` : `no node ${to}`, source: to }, tag);
       return;
     }
-    state.timerHandle = sim.schedule(timeoutMs, ingressTimeout, state);
-    const traceId = options.traceId ?? this.newTraceId();
-    const request = new Request(0, CLIENT, to, method, payload, sim.nowMs + timeoutMs, traceId, undefined, (answered) => {
-      if (state.done) return;
-      if (this.network.blocked(to, CLIENT)) {
-        // The answer would cross a partition (isolate cuts the clients off too): the client times out.
-        sim.trace.emit(sim.nowMs, 'msg.dropped', to, CLIENT, undefined, 'partition');
-        return;
-      }
-      state.done = true;
-      sim.cancel(state.timerHandle);
-      onDone(outcomeOf(answered));
-    });
+    const request = new Request(0, CLIENT, to, method, payload, sim.nowMs + timeoutMs, options.traceId ?? this.newTraceKey(), undefined, this.answerIngress);
+    // The client's side rides on the request itself: no closure or state object per request.
+    const ingress = new IngressCall(onDone, tag);
+    request.ingress = ingress;
+    ingress.timerHandle = sim.schedule(timeoutMs, ingressTimeout, ingress);
     request.claim(node);
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
   }
+
+  /** Hands an ingress request's answer to its client, unless the client gave up or a partition eats it. */
+  private readonly answerIngress = (answered: Request): void => {
+    const ingress = answered.ingress!;
+    if (ingress.done) return;
+    if (this.network.blocked(answered.to, CLIENT)) {
+      // The answer would cross a partition (isolate cuts the clients off too): the client times out.
+      this.sim.trace.emit(this.sim.nowMs, 'msg.dropped', answered.to, CLIENT, undefined, 'partition');
+      return;
+    }
+    ingress.done = true;
+    this.sim.cancel(ingress.timerHandle);
+    ingress.onDone(outcomeOf(answered), ingress.tag);
+  };
 
   /** Workload traffic to an unknown node or method: the scenario's bug, recorded as one. */
   private unknownIngressTarget(to: string, method: string): void {
@@ -323,12 +322,18 @@ export class World implements ContextHost {
     return this.nextCall++;
   }
 
+  /** A new trace id as text. */
   newTraceId(): string {
-    return `t${(this.nextTrace++).toString(16)}`;
+    return traceIdText(this.newTraceKey());
   }
 
-  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceId: string, parentSpanId: string | undefined): RpcCall {
-    return new Request(callId, from, to, method, payload, deadlineMs, traceId, parentSpanId, this.replyOverNetwork);
+  /** A new trace, numbered (its text, `t…`, is made only when read). */
+  newTraceKey(): number {
+    return this.nextTrace++;
+  }
+
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanId: string | undefined): RpcCall {
+    return new Request(callId, from, to, method, payload, deadlineMs, traceKey, parentSpanId, this.replyOverNetwork);
   }
 
   sendCall(call: RpcCall): void {
@@ -522,10 +527,10 @@ function resolveConcurrency(options: NodeOptions, base: ResolvedNodeOptions, whe
 }
 
 function ingressTimeout(arg: unknown): void {
-  const state = arg as IngressState;
-  if (state.done) return;
-  state.done = true;
-  state.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT });
+  const ingress = arg as IngressCall;
+  if (ingress.done) return;
+  ingress.done = true;
+  ingress.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT }, ingress.tag);
 }
 
 /** The ingress answer as a value (one object per workload request, as the callback keeps it). */
