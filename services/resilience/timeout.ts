@@ -54,35 +54,64 @@ export class TimeoutPolicy implements Policy {
       return Promise.reject(new RpcError('timeout', `deadline passed ${-remainingMs}ms before the call started`, ctx.name));
     }
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const timer = ctx.setTimer(remainingMs, () => {
-        if (settled) return;
-        settled = true;
-        this.expiredCount++;
-        ctx.emit('timeout.expired', `${remainingMs}ms`);
-        reject(new RpcError('timeout', `no answer within ${remainingMs}ms`, ctx.name));
-      });
-      const onValue = (value: T): void => {
-        if (settled) return;
-        settled = true;
-        ctx.clearTimer(timer);
-        resolve(value);
-      };
-      const onError = (error: unknown): void => {
-        if (settled) return;
-        settled = true;
-        ctx.clearTimer(timer);
-        reject(error);
-      };
+      const run = new TimeoutRun<T>(this, resolve, reject);
+      run.timer = ctx.setTimer(remainingMs, () => run.expire(remainingMs));
       let pending: Promise<T>;
       try {
         pending = operation({ attempt: attempt.attempt, deadlineMs });
       } catch (error) {
-        onError(error); // an operation that throws before returning its promise
+        run.fail(error); // an operation that throws before returning its promise
         return;
       }
-      pending.then(onValue, onError);
+      pending.then(
+        (value) => run.succeed(value),
+        (error: unknown) => run.fail(error),
+      );
     });
+  }
+
+  /** @internal The deadline passed first: count it and say so. */
+  recordExpiry(remainingMs: number): RpcError {
+    this.expiredCount++;
+    this.ctx.emit('timeout.expired', `${remainingMs}ms`);
+    return new RpcError('timeout', `no answer within ${remainingMs}ms`, this.ctx.name);
+  }
+
+  /** @internal Stops the deadline timer of an execution that ended first. */
+  stopTimer(timer: number): void {
+    this.ctx.clearTimer(timer);
+  }
+}
+
+/** One execution under a timeout: whichever of the answer and the deadline comes first settles it. */
+class TimeoutRun<T> {
+  settled = false;
+  timer = -1;
+
+  constructor(
+    private readonly policy: TimeoutPolicy,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  expire(remainingMs: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(this.policy.recordExpiry(remainingMs));
+  }
+
+  succeed(value: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.policy.stopTimer(this.timer);
+    this.resolve(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.policy.stopTimer(this.timer);
+    this.reject(error);
   }
 }
 
