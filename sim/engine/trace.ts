@@ -68,11 +68,16 @@ const numberWords = new Uint32Array(numberView.buffer);
  * lanes), so two runs can be compared by one string without keeping their events.
  */
 export class Trace {
-  private laneA = FNV_OFFSET;
-  private laneB = 0x9e3779b9;
+  /**
+   * The two hash lanes, as raw int32 in a typed array: the mixing helpers take it (a pointer) and
+   * numbers go through `numberWords`, so no double crosses a call and none is boxed per event.
+   */
+  private readonly lanes = Int32Array.of(FNV_OFFSET, 0x9e3779b9);
   private readonly sinks: TraceSink[] = [];
   /** Sinks that only want some kinds; checked by kind before an event object is built. */
   private readonly filteredSinks: { kinds: ReadonlySet<string>; sink: TraceSink }[] = [];
+  /** Every kind some filtered sink wants: one lookup per event, however many filtered sinks there are. */
+  private readonly wantedKinds = new Set<string>();
   /** Events recorded so far. */
   count = 0;
 
@@ -83,7 +88,9 @@ export class Trace {
 
   /** Adds a sink that receives only events of the given kinds (cheap for the rest). */
   addFilteredSink(kinds: Iterable<string>, sink: TraceSink): void {
-    this.filteredSinks.push({ kinds: new Set(kinds), sink });
+    const kindSet = new Set(kinds);
+    this.filteredSinks.push({ kinds: kindSet, sink });
+    for (const kind of kindSet) this.wantedKinds.add(kind);
   }
 
   /** True when some sink listens, so callers can skip building costly details. */
@@ -93,7 +100,7 @@ export class Trace {
 
   /** The rolling hash of every event so far, as 16 hex digits. */
   get hash(): string {
-    return (this.laneA >>> 0).toString(16).padStart(8, '0') + (this.laneB >>> 0).toString(16).padStart(8, '0');
+    return (this.lanes[0]! >>> 0).toString(16).padStart(8, '0') + (this.lanes[1]! >>> 0).toString(16).padStart(8, '0');
   }
 
   /** Records one event. Positional arguments keep the hot path free of allocations without sinks. */
@@ -111,15 +118,23 @@ export class Trace {
 
   private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined): void {
     this.count++;
-    this.mixNumber(atMs);
-    this.mixString(kind);
-    this.mixString(node);
+    numberView[0] = atMs;
+    mixWords(this.lanes);
+    mixString(this.lanes, kind);
+    mixString(this.lanes, node);
     // Which optional fields are present, so a peer can never pass for a detail.
-    this.mixNumber((peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8));
-    if (peer !== undefined) this.mixString(peer);
-    if (id !== undefined) this.mixNumber(id);
-    if (detail !== undefined) this.mixString(detail);
-    if (digest !== undefined) this.mixNumber(digest);
+    numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
+    mixWords(this.lanes);
+    if (peer !== undefined) mixString(this.lanes, peer);
+    if (id !== undefined) {
+      numberView[0] = id;
+      mixWords(this.lanes);
+    }
+    if (detail !== undefined) mixString(this.lanes, detail);
+    if (digest !== undefined) {
+      numberView[0] = digest;
+      mixWords(this.lanes);
+    }
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
       const event: TraceEvent = { atMs, kind, node };
       if (peer !== undefined) event.peer = peer;
@@ -131,8 +146,7 @@ export class Trace {
   }
 
   private wanted(kind: string): boolean {
-    for (const filtered of this.filteredSinks) if (filtered.kinds.has(kind)) return true;
-    return false;
+    return this.wantedKinds.has(kind);
   }
 
   /** Records a finished span; its fields all enter the hash. */
@@ -159,17 +173,22 @@ export class Trace {
   ): void {
     const digest = data === NO_DATA ? undefined : digestValue(data);
     this.count++;
-    this.mixNumber(endMs);
-    this.mixString('span');
-    this.mixString(service);
-    this.mixId(traceId);
-    this.mixId(spanId);
-    if (parentSpanId !== undefined) this.mixString(parentSpanId);
-    this.mixString(name);
-    this.mixNumber(startMs);
-    this.mixString(status);
-    if (error !== undefined) this.mixString(error);
-    if (digest !== undefined) this.mixNumber(digest);
+    numberView[0] = endMs;
+    mixWords(this.lanes);
+    mixString(this.lanes, 'span');
+    mixString(this.lanes, service);
+    mixId(this.lanes, traceId);
+    mixId(this.lanes, spanId);
+    if (parentSpanId !== undefined) mixString(this.lanes, parentSpanId);
+    mixString(this.lanes, name);
+    numberView[0] = startMs;
+    mixWords(this.lanes);
+    mixString(this.lanes, status);
+    if (error !== undefined) mixString(this.lanes, error);
+    if (digest !== undefined) {
+      numberView[0] = digest;
+      mixWords(this.lanes);
+    }
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
@@ -184,38 +203,57 @@ export class Trace {
     for (const sink of this.sinks) sink(event);
     for (const filtered of this.filteredSinks) if (filtered.kinds.has(event.kind)) filtered.sink(event);
   }
+}
 
-  private mixString(text: string): void {
-    // Two characters per multiply into a string hash, then folded into both lanes.
-    let key = FNV_OFFSET;
-    const length = text.length;
-    let index = 0;
-    for (; index + 1 < length; index += 2) key = Math.imul(key ^ (text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16)), FNV_PRIME);
-    if (index < length) key = Math.imul(key ^ text.charCodeAt(index), FNV_PRIME);
-    const a = Math.imul(this.laneA ^ key, FNV_PRIME);
-    let b = Math.imul(this.laneB ^ key, MIX_PRIME);
-    b ^= b >>> 13;
-    // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
-    this.laneA = Math.imul(a ^ text.length, FNV_PRIME);
-    this.laneB = Math.imul(b ^ text.length, MIX_PRIME) ^ (b >>> 15);
+/** Distinct strings whose hash is kept; past this (ids, free text), hashes are computed each time. */
+const STRING_KEY_CACHE_SIZE = 4096;
+/** String hashes by string, shared by every trace in the process (a pure function of the text). */
+const stringKeys = new Map<string, number>();
+
+/** FNV-1a over the string, two characters per multiply. */
+function stringKey(text: string): number {
+  let key = FNV_OFFSET;
+  const length = text.length;
+  let index = 0;
+  for (; index + 1 < length; index += 2) key = Math.imul(key ^ (text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16)), FNV_PRIME);
+  if (index < length) key = Math.imul(key ^ text.charCodeAt(index), FNV_PRIME);
+  return key;
+}
+
+/** Folds a string into the lanes: its hash (looked up for strings seen before), then its length. */
+function mixString(lanes: Int32Array, text: string): void {
+  // Kinds, node names, methods and labels recur on every event: their hash is looked up, not
+  // recomputed (a Map lookup reuses the hash V8 keeps in the string).
+  let key = stringKeys.get(text);
+  if (key === undefined) {
+    key = stringKey(text);
+    if (stringKeys.size < STRING_KEY_CACHE_SIZE) stringKeys.set(text, key);
   }
+  const a = Math.imul(lanes[0]! ^ key, FNV_PRIME);
+  let b = Math.imul(lanes[1]! ^ key, MIX_PRIME);
+  b ^= b >>> 13;
+  // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
+  lanes[0] = Math.imul(a ^ text.length, FNV_PRIME);
+  lanes[1] = Math.imul(b ^ text.length, MIX_PRIME) ^ (b >>> 15);
+}
 
+/** Folds the number last written to `numberView` (its two 32-bit words) into the lanes. */
+function mixWords(lanes: Int32Array): void {
+  const low = numberWords[0]!;
+  const high = numberWords[1]!;
+  lanes[0] = Math.imul(Math.imul(lanes[0]! ^ low, FNV_PRIME) ^ high, FNV_PRIME);
+  let b = Math.imul(lanes[1]! ^ high, MIX_PRIME);
+  b ^= b >>> 13;
+  lanes[1] = Math.imul(b ^ low, MIX_PRIME) ^ (b >>> 15);
+}
 
-
-  /** An id enters the hash as a number when the engine made it, as text when it came from outside. */
-  private mixId(id: TraceIdKey): void {
-    if (typeof id === 'number') this.mixNumber(id);
-    else this.mixString(id);
-  }
-
-  private mixNumber(value: number): void {
-    numberView[0] = value;
-    const low = numberWords[0]!;
-    const high = numberWords[1]!;
-    this.laneA = Math.imul(Math.imul(this.laneA ^ low, FNV_PRIME) ^ high, FNV_PRIME);
-    let b = Math.imul(this.laneB ^ high, MIX_PRIME);
-    b ^= b >>> 13;
-    this.laneB = Math.imul(b ^ low, MIX_PRIME) ^ (b >>> 15);
+/** An id enters the hash as a number when the engine made it, as text when it came from outside. */
+function mixId(lanes: Int32Array, id: TraceIdKey): void {
+  if (typeof id === 'number') {
+    numberView[0] = id;
+    mixWords(lanes);
+  } else {
+    mixString(lanes, id);
   }
 }
 
