@@ -241,7 +241,10 @@ export class EventQueue {
   }
 }
 
-const COMPACT_MIN_CANCELLED = 1024;
+/** Cancelled entries tolerated before a compaction is considered: cancelled timeouts deepen the heap
+ * every push and pop walks, and compaction is amortised O(1) per cancel (it runs only when they are
+ * most of the heap), so a small floor only stops thrashing on tiny heaps. */
+const COMPACT_MIN_CANCELLED = 32;
 const LIVE = 1;
 const DAEMON = 2;
 const FLAG_BITS = 2;

@@ -206,9 +206,12 @@ export class WorkloadDriver {
     const to = request.to ?? this.entry(request);
     const inFlight: InFlight = { endpoint: request.endpoint, startMs: this.world.sim.nowMs, client };
     this.metrics.sent++;
-    this.world.request(to, request.method, request.payload, { timeoutMs: request.timeoutMs ?? this.spec.timeoutMs ?? 1000 }, this.onFinished, inFlight);
+    // One options record, rewritten per request: the world reads it before `request` returns.
+    this.ingressOptions.timeoutMs = request.timeoutMs ?? this.spec.timeoutMs ?? 1000;
+    this.world.request(to, request.method, request.payload, this.ingressOptions, this.onFinished, inFlight);
   }
 
+  private readonly ingressOptions: { timeoutMs: number } = { timeoutMs: 1000 };
   private readonly onFinished = (outcome: CallOutcome, inFlight: unknown): void => this.finish(inFlight as InFlight, outcome);
 
   private finish(inFlight: InFlight, outcome: CallOutcome): void {
