@@ -533,12 +533,9 @@ function ingressTimeout(arg: unknown): void {
   ingress.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT }, ingress.tag);
 }
 
-/**
- * The ingress answer as a value. A success is the request record itself (it carries `ok: true` and
- * `value`): no copy per request. A failure is a new object, with its code and message filled in.
- */
+/** The ingress answer as a value (one object per workload request, as the callback keeps it). */
 function outcomeOf(request: Request): CallOutcome {
-  if (request.ok) return request as unknown as CallOutcome;
+  if (request.ok) return { ok: true, value: request.value };
   return { ok: false, code: request.code ?? 'application', message: request.message ?? 'error', source: request.source };
 }
 
