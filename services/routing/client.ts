@@ -110,7 +110,7 @@ export class ServiceClient {
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
         deadlineMs,
         traceKey: parent?.traceKey,
-        parentSpanId: parent?.spanId,
+        parentSpanKey: parent?.spanKey,
       })
       .then(
         (value) => {

@@ -120,12 +120,12 @@ export class Trace {
     this.count++;
     numberView[0] = atMs;
     mixWords(this.lanes);
-    mixString(this.lanes, kind);
-    mixString(this.lanes, node);
+    mixName(this.lanes, kind);
+    mixName(this.lanes, node);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
     mixWords(this.lanes);
-    if (peer !== undefined) mixString(this.lanes, peer);
+    if (peer !== undefined) mixName(this.lanes, peer);
     if (id !== undefined) {
       numberView[0] = id;
       mixWords(this.lanes);
@@ -162,7 +162,7 @@ export class Trace {
   recordSpan(
     traceId: TraceIdKey,
     spanId: TraceIdKey,
-    parentSpanId: string | undefined,
+    parentSpanId: TraceIdKey | undefined,
     service: string,
     name: string,
     startMs: number,
@@ -175,15 +175,15 @@ export class Trace {
     this.count++;
     numberView[0] = endMs;
     mixWords(this.lanes);
-    mixString(this.lanes, 'span');
-    mixString(this.lanes, service);
+    mixName(this.lanes, 'span');
+    mixName(this.lanes, service);
     mixId(this.lanes, traceId);
     mixId(this.lanes, spanId);
-    if (parentSpanId !== undefined) mixString(this.lanes, parentSpanId);
-    mixString(this.lanes, name);
+    if (parentSpanId !== undefined) mixId(this.lanes, parentSpanId);
+    mixName(this.lanes, name);
     numberView[0] = startMs;
     mixWords(this.lanes);
-    mixString(this.lanes, status);
+    mixName(this.lanes, status);
     if (error !== undefined) mixString(this.lanes, error);
     if (digest !== undefined) {
       numberView[0] = digest;
@@ -191,7 +191,7 @@ export class Trace {
     }
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
-      if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+      if (parentSpanId !== undefined) span.parentSpanId = spanIdText(parentSpanId);
       if (error !== undefined) span.error = error;
       const event: TraceEvent = { atMs: endMs, kind: 'span', node: service, detail: name, span };
       if (digest !== undefined) event.data = hex(digest);
@@ -205,8 +205,8 @@ export class Trace {
   }
 }
 
-/** Distinct strings whose hash is kept; past this (ids, free text), hashes are computed each time. */
-const STRING_KEY_CACHE_SIZE = 4096;
+/** Distinct names whose hash is kept (a world of 10,000 nodes fits); past this, a name is hashed each time. */
+const STRING_KEY_CACHE_SIZE = 16_384;
 /** String hashes by string, shared by every trace in the process (a pure function of the text). */
 const stringKeys = new Map<string, number>();
 
@@ -220,21 +220,32 @@ function stringKey(text: string): number {
   return key;
 }
 
-/** Folds a string into the lanes: its hash (looked up for strings seen before), then its length. */
-function mixString(lanes: Int32Array, text: string): void {
-  // Kinds, node names, methods and labels recur on every event: their hash is looked up, not
-  // recomputed (a Map lookup reuses the hash V8 keeps in the string).
-  let key = stringKeys.get(text);
+/**
+ * Folds a name into the lanes: a kind, node, method or status, which recur on every event, so their
+ * hash is looked up, not recomputed (a Map lookup reuses the hash V8 keeps in the string). Free
+ * text and ids go through `mixString`: a lookup that misses costs more than hashing.
+ */
+function mixName(lanes: Int32Array, name: string): void {
+  let key = stringKeys.get(name);
   if (key === undefined) {
-    key = stringKey(text);
-    if (stringKeys.size < STRING_KEY_CACHE_SIZE) stringKeys.set(text, key);
+    key = stringKey(name);
+    if (stringKeys.size < STRING_KEY_CACHE_SIZE) stringKeys.set(name, key);
   }
+  mixKey(lanes, key, name.length);
+}
+
+/** Folds a string into the lanes: its hash, then its length. */
+function mixString(lanes: Int32Array, text: string): void {
+  mixKey(lanes, stringKey(text), text.length);
+}
+
+function mixKey(lanes: Int32Array, key: number, length: number): void {
   const a = Math.imul(lanes[0]! ^ key, FNV_PRIME);
   let b = Math.imul(lanes[1]! ^ key, MIX_PRIME);
   b ^= b >>> 13;
   // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
-  lanes[0] = Math.imul(a ^ text.length, FNV_PRIME);
-  lanes[1] = Math.imul(b ^ text.length, MIX_PRIME) ^ (b >>> 15);
+  lanes[0] = Math.imul(a ^ length, FNV_PRIME);
+  lanes[1] = Math.imul(b ^ length, MIX_PRIME) ^ (b >>> 15);
 }
 
 /** Folds the number last written to `numberView` (its two 32-bit words) into the lanes. */

@@ -44,7 +44,7 @@ export interface ContextHost {
   /** A new trace, numbered (text only when read). */
   newTraceKey(): number;
   /** Makes the record of a call (its one envelope, which the callee answers in). */
-  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanId: string | undefined): RpcCall;
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanKey: TraceIdKey | undefined): RpcCall;
   /** Puts a call on the network. */
   sendCall(call: RpcCall): void;
   sendMessage(from: string, to: string, payload: unknown, label: string, traceId?: string): void;
@@ -187,7 +187,7 @@ export class NodeContext {
     const callId = this.host.nextCallId();
     const traceKey = options.traceKey ?? options.traceId ?? this.host.newTraceKey();
     // The call's one record is also its pending entry and its timer's argument.
-    const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceKey, options.parentSpanId);
+    const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceKey, options.parentSpanKey ?? options.parentSpanId);
     call.caller = this;
     this.callInProgress = call;
     const answer = new Promise<T>(this.callExecutor as (resolve: (value: T) => void, reject: (error: RpcError) => void) => void);

@@ -182,7 +182,8 @@ export class Request implements RpcCall {
     readonly deadlineMs: number,
     /** The trace: a number when the engine started it, text when it came from outside. */
     readonly traceKey: TraceIdKey,
-    readonly parentSpanId: string | undefined,
+    /** The caller's span: a number when the engine made it, text when it came from outside. */
+    readonly parentSpanKey: TraceIdKey | undefined,
     /** Where the answer goes once the outcome is written. */
     readonly reply: ReplyFn,
     readonly original: RpcCall | undefined = undefined,
@@ -199,7 +200,7 @@ export class Request implements RpcCall {
 
   /** @internal A second delivery of a call already taken (the network duplicated it): its own record. */
   duplicate(): Request {
-    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceKey, this.parentSpanId, this.reply, this.original ?? this);
+    const copy = new Request(this.callId, this.from, this.to, this.method, this.payload, this.deadlineMs, this.traceKey, this.parentSpanKey, this.reply, this.original ?? this);
     copy.caller = this.caller;
     return copy;
   }
@@ -207,6 +208,11 @@ export class Request implements RpcCall {
   /** The trace id as text (`t…` for a trace the engine started). */
   get traceId(): string {
     return traceIdText(this.traceKey);
+  }
+
+  /** The caller's span id as text, when the request has a caller span. */
+  get parentSpanId(): string | undefined {
+    return this.parentSpanKey === undefined ? undefined : spanIdText(this.parentSpanKey);
   }
 
   /** This request's span id as text (`s…`). */
@@ -233,7 +239,7 @@ export class Request implements RpcCall {
       timeoutMs: options.timeoutMs,
       deadlineMs: earliestDeadline(this.deadlineMs, options.deadlineMs),
       traceKey: this.traceKey,
-      parentSpanId: this.spanId,
+      parentSpanKey: this.spanKey,
     });
   }
 
@@ -641,7 +647,7 @@ export class SimNode {
     sim.trace.recordSpan(
       request.traceKey,
       request.spanKey,
-      request.parentSpanId,
+      request.parentSpanKey,
       this.name,
       request.method,
       request.startMs,

@@ -11,6 +11,8 @@ export interface CallOptions {
   deadlineMs?: number;
   /** Trace to join; a new trace starts when absent. */
   traceId?: string;
+  /** @internal The parent span as the engine numbers it (passed on without making its text). */
+  parentSpanKey?: TraceIdKey;
   /** @internal The trace to join as the engine numbers it (a request's own, passed on without making its text). */
   traceKey?: TraceIdKey;
   /** Parent span, for the callee's span. */

@@ -332,8 +332,8 @@ export class World implements ContextHost {
     return this.nextTrace++;
   }
 
-  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanId: string | undefined): RpcCall {
-    return new Request(callId, from, to, method, payload, deadlineMs, traceKey, parentSpanId, this.replyOverNetwork);
+  newCall(from: string, callId: number, to: string, method: string, payload: unknown, deadlineMs: number, traceKey: TraceIdKey, parentSpanKey: TraceIdKey | undefined): RpcCall {
+    return new Request(callId, from, to, method, payload, deadlineMs, traceKey, parentSpanKey, this.replyOverNetwork);
   }
 
   sendCall(call: RpcCall): void {
