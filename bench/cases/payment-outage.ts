@@ -4,10 +4,12 @@ import definition from '../../scenarios/payment-outage.ts';
 import { runScenario } from '../../sim/harness/runner.ts';
 
 // `payment-outage.ts <seed> [seeds]`: with a count, seeds seed..seed+count-1 in one process (warm,
-// as a sweep worker runs them), for profiling the steady state.
+// as a sweep worker runs them): `cpuMsPerSeed` is then the steady-state CPU cost of one seed, every
+// variant (issue 13's "payment-outage, CPU per seed"); CPU time includes V8's GC threads.
 const seed = Number(process.argv[2] ?? 42);
 const seeds = Number(process.argv[3] ?? 1);
 const startMs = performance.now();
+const startCpu = process.cpuUsage();
 let events = 0;
 let variants = 0;
 let ok = 1;
@@ -18,4 +20,6 @@ for (let offset = 0; offset < seeds; offset++) {
   if (!result.ok) ok = 0;
 }
 const wallMs = performance.now() - startMs;
-process.stdout.write(`${JSON.stringify({ wallMs, wallMsPerSeed: wallMs / seeds, events, variants, ok })}\n`);
+const cpu = process.cpuUsage(startCpu);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+process.stdout.write(`${JSON.stringify({ wallMs, wallMsPerSeed: wallMs / seeds, cpuMs, cpuMsPerSeed: cpuMs / seeds, events, variants, ok })}\n`);
