@@ -21,6 +21,90 @@ export async function callbackEvents(events: number, pending: number): Promise<R
   return { events: fired, pending, wallMs, eventsPerSec: fired / (wallMs / 1000) };
 }
 
+/**
+ * The same workload as `callbackEvents` on a bare typed-array binary heap in plain JS (time and
+ * sequence keys, callbacks in a side array, no handles, no cancellation, no limits): the floor the
+ * engine's queue is compared with, measured in the same process.
+ */
+export function bareHeapEvents(events: number, pending: number): Record<string, number> {
+  let capacity = 1024;
+  while (capacity < pending + 1) capacity *= 2;
+  const times = new Float64Array(capacity);
+  const seqs = new Float64Array(capacity);
+  const slots = new Int32Array(capacity);
+  const callbacks: (() => void)[] = new Array(capacity);
+  const freeSlots: number[] = [];
+  let size = 0;
+  let nextSeq = 0;
+  let nowMs = 0;
+  const before = (a: number, b: number): boolean => times[a]! < times[b]! || (times[a] === times[b] && seqs[a]! < seqs[b]!);
+  const swap = (a: number, b: number): void => {
+    const time = times[a]!;
+    const seq = seqs[a]!;
+    const slot = slots[a]!;
+    times[a] = times[b]!;
+    seqs[a] = seqs[b]!;
+    slots[a] = slots[b]!;
+    times[b] = time;
+    seqs[b] = seq;
+    slots[b] = slot;
+  };
+  const push = (timeMs: number, callback: () => void): void => {
+    const slot = freeSlots.length > 0 ? freeSlots.pop()! : size;
+    callbacks[slot] = callback;
+    let index = size++;
+    times[index] = timeMs;
+    seqs[index] = nextSeq++;
+    slots[index] = slot;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(index, parent)) break;
+      swap(index, parent);
+      index = parent;
+    }
+  };
+  const pop = (): (() => void) => {
+    const slot = slots[0]!;
+    nowMs = times[0]!;
+    size--;
+    times[0] = times[size]!;
+    seqs[0] = seqs[size]!;
+    slots[0] = slots[size]!;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= size) break;
+      const child = left + 1 < size && before(left + 1, left) ? left + 1 : left;
+      if (!before(child, index)) break;
+      swap(child, index);
+      index = child;
+    }
+    const callback = callbacks[slot]!;
+    freeSlots.push(slot);
+    return callback;
+  };
+  const rng = new Rng(1).fork('bench');
+  let fired = 0;
+  const tick = (): void => {
+    fired++;
+    push(nowMs + rng.exponential(10), tick);
+  };
+  for (let index = 0; index < pending; index++) push(rng.exponential(10), tick);
+  const startMs = performance.now();
+  while (fired < events && size > 0) pop()();
+  const wallMs = performance.now() - startMs;
+  return { events: fired, wallMs, eventsPerSec: fired / (wallMs / 1000) };
+}
+
+/** The engine's queue and loop against the bare heap, in one process: engine first, then the floor, then the engine again. */
+export async function callbackEventsVsBareHeap(events: number, pending: number): Promise<Record<string, number>> {
+  const first = await callbackEvents(events, pending);
+  const floor = bareHeapEvents(events, pending);
+  const second = await callbackEvents(events, pending);
+  const engine = Math.max(first.eventsPerSec!, second.eventsPerSec!);
+  return { events, pending, eventsPerSec: engine, bareHeapEventsPerSec: floor.eventsPerSec!, engineVsBareHeap: engine / floor.eventsPerSec! };
+}
+
 /** M/M/1: Poisson arrivals λ per ms into one worker with exponential service (mean 1/μ ms). */
 export async function mm1(requests: number, lambdaPerMs = 0.9, muPerMs = 1): Promise<Record<string, number>> {
   const world = new World(1, { network: { latencyMs: { kind: 'constant', value: 0 } } });
@@ -63,7 +147,7 @@ export async function peakMemory(events: number): Promise<Record<string, number>
   return { events: fired, peakRssMb: peakRss / 2 ** 20, peakHeapUsedMb: peakHeap / 2 ** 20 };
 }
 
-const cases: Record<string, (...args: number[]) => Promise<Record<string, number>>> = { callbackEvents, mm1, peakMemory };
+const cases: Record<string, (...args: number[]) => Promise<Record<string, number>>> = { callbackEvents, callbackEventsVsBareHeap, mm1, peakMemory };
 
 const [name, ...args] = process.argv.slice(2);
 if (name !== undefined) {
