@@ -75,8 +75,9 @@ export class EventQueue {
 
   /** Cancels a pending event; returns false when it already fired or was cancelled. */
   cancel(handle: number): boolean {
-    const slot = handle % GENERATION_FACTOR;
+    // Handles pass 2^31 once a slot has been reused a few times: a float modulus would be a C call.
     const generation = Math.floor(handle / GENERATION_FACTOR);
+    const slot = handle - generation * GENERATION_FACTOR;
     if (slot >= this.slotCount) return false;
     const word = this.slotWords[slot]!;
     if (word >>> FLAG_BITS !== generation || (word & LIVE) === 0) return false;
