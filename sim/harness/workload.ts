@@ -112,10 +112,13 @@ export function validateWorkload(spec: WorkloadSpec): void {
   if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) throw new ConfigError(`workload timeoutMs is ${spec.timeoutMs}: use a number > 0`);
 }
 
-interface InFlight {
-  endpoint: string;
-  startMs: number;
-  client: number;
+/** A request the workload sent and waits for (a class, so V8 never pretenures its allocation site). */
+class InFlight {
+  constructor(
+    readonly endpoint: string,
+    readonly startMs: number,
+    readonly client: number,
+  ) {}
 }
 
 /**
@@ -204,7 +207,7 @@ export class WorkloadDriver {
       return;
     }
     const to = request.to ?? this.entry(request);
-    const inFlight: InFlight = { endpoint: request.endpoint, startMs: this.world.sim.nowMs, client };
+    const inFlight = new InFlight(request.endpoint, this.world.sim.nowMs, client);
     this.metrics.sent++;
     // One options record, rewritten per request: the world reads it before `request` returns.
     this.ingressOptions.timeoutMs = request.timeoutMs ?? this.spec.timeoutMs ?? 1000;
