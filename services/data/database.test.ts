@@ -158,6 +158,30 @@ describe('Database transactions', () => {
     ]);
   });
 
+  it('leaves excluded keys out of a scan, committed or buffered, without counting them toward the limit', async () => {
+    const h = harness(FREE);
+    let inside: unknown;
+    let outside: unknown;
+    h.run(0, async (db) => {
+      await db.transaction((tx) => {
+        for (const key of ['a', 'b', 'c', 'd']) tx.put('t', key, key);
+      });
+      await db.transaction(async (tx) => {
+        tx.put('t', 'bb', 'bb');
+        tx.put('t', 'e', 'e');
+        inside = await tx.scan('t', { exclude: new Set(['a', 'bb']), limit: 3 });
+      });
+      outside = await db.scan('t', { exclude: new Set(['c', 'zz']) });
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(inside).toEqual([
+      { key: 'b', value: 'b' },
+      { key: 'c', value: 'c' },
+      { key: 'd', value: 'd' },
+    ]);
+    expect((outside as { key: string }[]).map((row) => row.key)).toEqual(['a', 'b', 'bb', 'd', 'e']);
+  });
+
   it('keeps its sorted scan index right across inserts and deletes', async () => {
     const h = harness(FREE);
     const scans: string[][] = [];

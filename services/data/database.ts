@@ -42,6 +42,11 @@ export interface ScanOptions {
   startKey?: string;
   /** At most this many rows. Default: all. */
   limit?: number;
+  /**
+   * Keys left out: their rows are neither read nor copied, and do not count toward `limit` (e.g.
+   * the sagas a recovery scan already drives). The scan still costs one seek.
+   */
+  exclude?: ReadonlySet<string>;
 }
 
 /** One row returned by a scan. */
@@ -401,8 +406,9 @@ export class Database {
     const prefix = options.prefix ?? '';
     const startKey = options.startKey !== undefined && options.startKey > prefix ? options.startKey : prefix;
     const limit = options.limit ?? Infinity;
+    const exclude = options.exclude;
     const committedKeys = this.sortedKeysOf(table);
-    const bufferedKeys = buffer === undefined ? [] : [...buffer.keys()].filter((key) => key >= startKey && key.startsWith(prefix)).sort();
+    const bufferedKeys = buffer === undefined || buffer.size === 0 ? [] : [...buffer.keys()].filter((key) => key >= startKey && key.startsWith(prefix)).sort();
     const rows: Row<T>[] = [];
     let i = lowerBound(committedKeys, startKey);
     let j = 0;
@@ -414,10 +420,10 @@ export class Database {
         if (bufferedKey === committedKey) i++;
         j++;
         const value = buffer!.get(bufferedKey);
-        if (value !== DELETED) rows.push({ key: bufferedKey, value: copyRow(value) as T });
+        if (value !== DELETED && exclude?.has(bufferedKey) !== true) rows.push({ key: bufferedKey, value: copyRow(value) as T });
       } else if (committedKey !== undefined) {
         i++;
-        rows.push({ key: committedKey, value: copyOut(this.committedValue(table, committedKey)) as T });
+        if (exclude?.has(committedKey) !== true) rows.push({ key: committedKey, value: copyOut(this.committedValue(table, committedKey)) as T });
       } else {
         break;
       }

@@ -120,8 +120,11 @@ export interface SagaLog<D> {
    * rejects with SagaLogConflict.
    */
   save(record: SagaRecord<D>): Promise<void>;
-  /** The unfinished sagas of `owner`, in id order. */
-  unfinished(owner: string): Promise<SagaRecord<D>[]>;
+  /**
+   * The unfinished sagas of `owner`, in id order. `skip`: ids the caller drives already; the log
+   * may leave them out (the caller ignores them), which spares a periodic scan their records.
+   */
+  unfinished(owner: string, skip?: ReadonlySet<string>): Promise<SagaRecord<D>[]>;
 }
 
 /** How a saga ended, or that it is parked. */
@@ -254,7 +257,7 @@ export class SagaOrchestrator<D> {
   async resume(): Promise<number> {
     let records: SagaRecord<D>[];
     try {
-      records = await this.log.unfinished(this.ctx.name);
+      records = await this.log.unfinished(this.ctx.name, new Set(this.active.keys()));
     } catch {
       return 0; // the log is unreachable: the next recovery scan tries again
     }
@@ -562,8 +565,8 @@ export function databaseSagaLog<D>(db: Database, table = 'sagas'): SagaLog<D> {
           tx.put(table, record.id, record);
         }
       }),
-    unfinished: async (owner) => {
-      const rows = await db.scan<SagaRecord<D>>(table);
+    unfinished: async (owner, skip) => {
+      const rows = await db.scan<SagaRecord<D>>(table, skip !== undefined && skip.size > 0 ? { exclude: skip } : {});
       return rows.map((row) => row.value).filter((record) => record.owner === owner);
     },
   };

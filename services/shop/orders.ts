@@ -94,9 +94,11 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     return true;
   };
 
-  const sagaUnfinished: Procedure<{ owner: string }, SagaRecord<OrderDetails>[]> = async (tx, args) => {
+  // `skip`: ids the orchestrator drives already (left out before their rows are read).
+  const sagaUnfinished: Procedure<{ owner: string; skip?: string[] }, SagaRecord<OrderDetails>[]> = async (tx, args) => {
     const records: SagaRecord<OrderDetails>[] = [];
-    for (const row of await tx.scan<SagaRow>(TABLES.sagas)) {
+    const options = args.skip !== undefined && args.skip.length > 0 ? { exclude: new Set(args.skip) } : {};
+    for (const row of await tx.scan<SagaRow>(TABLES.sagas, options)) {
       if (row.value.owner !== args.owner) continue;
       const order = await tx.get<OrderRow>(TABLES.orders, row.key);
       if (order !== undefined) records.push({ ...row.value, data: detailsOf(order) });

@@ -90,7 +90,7 @@ function visit(value: unknown, depth: number): void {
 
 function visitObject(value: object, depth: number): void {
   const prototype = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth);
+  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth, true);
   if (Array.isArray(value)) {
     mix(Tag.Array);
     mix(value.length);
@@ -130,12 +130,27 @@ function visitObject(value: object, depth: number): void {
   }
   // A class instance: its own enumerable fields, as for a plain object; an Error's message too.
   if (value instanceof Error) mixString(value.message);
-  visitEntries(value as Record<string, unknown>, depth);
+  visitEntries(value as Record<string, unknown>, depth, false);
 }
 
-/** Own enumerable keys in insertion order (what would be serialised) and their values. */
-function visitEntries(value: Record<string, unknown>, depth: number): void {
+/**
+ * Own enumerable keys in insertion order (what would be serialised) and their values. A plain
+ * object is walked with for-in, twice (count, then entries), which allocates no key array; it has
+ * no enumerable inherited keys, so it sees what `Object.keys` would.
+ */
+function visitEntries(value: Record<string, unknown>, depth: number, plain: boolean): void {
   mix(Tag.Object);
+  if (plain) {
+    let count = 0;
+    for (const _key in value) count++;
+    mix(count);
+    for (const key in value) {
+      if (budget <= 0) return;
+      mixString(key);
+      visit(value[key], depth);
+    }
+    return;
+  }
   const keys = Object.keys(value);
   mix(keys.length);
   for (let index = 0; index < keys.length && budget > 0; index++) {
