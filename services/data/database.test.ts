@@ -5,7 +5,7 @@ import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import type { TraceEvent } from '../../sim/engine/trace.ts';
-import { DatabaseRegistry, type Database, type DatabaseOptions } from './database.ts';
+import { DatabaseRegistry, watchDiskTable, type Database, type DatabaseOptions } from './database.ts';
 
 const FREE: DatabaseOptions = { readMs: 0, writeMs: 0, commitMs: 0, syncMs: 0 };
 
@@ -180,6 +180,32 @@ describe('Database transactions', () => {
       { key: 'd', value: 'd' },
     ]);
     expect((outside as { key: string }[]).map((row) => row.key)).toEqual(['a', 'b', 'bb', 'd', 'e']);
+  });
+
+  it('journals the keys that reach disk for a watcher: at commit under always, at the sync under everyMs', async () => {
+    const always = harness(FREE);
+    const grouped = harness({ ...FREE, sync: { everyMs: 10 } });
+    const journals: Record<string, Set<string> | undefined> = {};
+    for (const [name, h] of [['always', always], ['grouped', grouped]] as const) {
+      h.run(0, async (db) => {
+        await db.put('t', 'a', 1);
+        journals[name] = watchDiskTable(h.world.node('orders').durable, 'orders', 't')?.keys;
+        await db.transaction((tx) => {
+          tx.put('t', 'b', 1);
+          tx.delete('t', 'a');
+          tx.put('other', 'x', 1);
+        });
+      });
+    }
+    await always.world.sim.run({ untilMs: 5 });
+    await grouped.world.sim.run({ untilMs: 5 });
+    expect([...journals.always!]).toEqual(['b', 'a']);
+    // Not on disk yet: nothing to see from outside.
+    expect([...journals.grouped!]).toEqual([]);
+    await grouped.world.sim.run({ untilMs: 50 });
+    // The sync writes both commits: the first one's `a` too, which was not on disk when the watch began.
+    expect([...journals.grouped!]).toEqual(['a', 'b']);
+    expect(watchDiskTable(new Map(), 'orders', 't')).toBeUndefined();
   });
 
   it('keeps its sorted scan index right across inserts and deletes', async () => {

@@ -101,6 +101,11 @@ interface DurableImage {
    * it lets a reopen report how many acknowledged commits a crash took (`db.lost-unsynced`).
    */
   acknowledgedLsn: number;
+  /**
+   * Journals of readers outside the node (`watchDiskTable`), per table: each set collects the keys
+   * written to disk until its reader clears it. Absent until someone watches.
+   */
+  journals?: Map<string, Set<string>[]>;
 }
 
 interface OverlayEntry {
@@ -590,6 +595,29 @@ function applyToImage(image: DurableImage, table: string, key: string, value: St
   }
   if (value === DELETED) rows.delete(key);
   else rows.set(key, value);
+  const journals = image.journals?.get(table);
+  if (journals !== undefined) for (const journal of journals) journal.add(key);
+}
+
+/**
+ * Starts a journal of the keys written (or deleted) on disk in table `table` of database
+ * `database`, whose image is in a node's durable store: for checkers that observe from outside
+ * and want only what changed since they last looked (they clear the set after reading it).
+ * Undefined while the database has no disk image. The journal lives as long as the image: after a
+ * wipe (a new image) start another one and read the table whole.
+ */
+export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: string, table: string): { image: object; keys: Set<string> } | undefined {
+  const image = durable.get(`db:${database}`) as DurableImage | undefined;
+  if (image === undefined) return undefined;
+  const journals = (image.journals ??= new Map());
+  let list = journals.get(table);
+  if (list === undefined) {
+    list = [];
+    journals.set(table, list);
+  }
+  const keys = new Set<string>();
+  list.push(keys);
+  return { image, keys };
 }
 
 function copyOut(value: unknown): unknown {
