@@ -63,6 +63,10 @@ export class InvariantTracker {
   /** Order ids seen with a final state that now differs from it. */
   readonly changedFinal = new Set<string>();
 
+  /** The run's mark at the last refresh (see refreshedTracker); NaN when unknown. */
+  refreshedAtMs = NaN;
+  refreshedAtEvents = NaN;
+
   constructor(private readonly state: ShopState & Required<Pick<ShopState, 'changedKeys'>>) {}
 
   /** Applies what changed since the last refresh (everything, the first time or after a disk was replaced). */
@@ -224,14 +228,30 @@ export class InvariantTracker {
 
 const trackers = new WeakMap<ShopState, InvariantTracker>();
 
-/** The refreshed tracker of a shop state, or undefined when the state has no change feed (checks then read everything). */
-export function refreshedTracker(state: ShopState): InvariantTracker | undefined {
+/**
+ * When a run was last read: its virtual time and how many events it had fired. Checks of one
+ * sample run back to back with no event between them, so the first one's refresh serves them all.
+ */
+export interface RunMark {
+  nowMs: number;
+  events: number;
+}
+
+/**
+ * The refreshed tracker of a shop state, or undefined when the state has no change feed (checks
+ * then read everything). With `mark`, a tracker already refreshed at that mark is not read again.
+ */
+export function refreshedTracker(state: ShopState, mark?: RunMark): InvariantTracker | undefined {
   if (state.changedKeys === undefined) return undefined;
   let tracker = trackers.get(state);
   if (tracker === undefined) {
     tracker = new InvariantTracker(state as ShopState & Required<Pick<ShopState, 'changedKeys'>>);
     trackers.set(state, tracker);
   }
-  tracker.refresh();
+  if (mark === undefined || tracker.refreshedAtMs !== mark.nowMs || tracker.refreshedAtEvents !== mark.events) {
+    tracker.refresh();
+    tracker.refreshedAtMs = mark?.nowMs ?? NaN;
+    tracker.refreshedAtEvents = mark?.events ?? NaN;
+  }
   return tracker;
 }

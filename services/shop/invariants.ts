@@ -3,15 +3,16 @@
 // every sample point, in every deployment; `eventually` checks once faults heal and sagas settle.
 // Over a state with a change feed, a tracker (invariant-tracker.ts) proves most samples hold from
 // what changed since the last one; the full read below runs only when it cannot, and gives the verdict.
-import { always, eventually, type Check, type CheckVerdict } from '../../sim/harness/checks.ts';
+import { always, eventually, type Check, type CheckContext, type CheckVerdict } from '../../sim/harness/checks.ts';
 import { isFinalStatus } from './model.ts';
 import type { ShopSystem } from './system.ts';
 import { refreshedTracker, type InvariantTracker } from './invariant-tracker.ts';
 
 /** `full(shop)`, unless the shop's tracker proves the check holds from what changed. */
-function tracked(holds: (tracker: InvariantTracker, shop: ShopSystem) => boolean, full: (shop: ShopSystem) => CheckVerdict): (run: { system: ShopSystem }) => CheckVerdict {
-  return ({ system: shop }) => {
-    const tracker = refreshedTracker(shop.state);
+function tracked(holds: (tracker: InvariantTracker, shop: ShopSystem) => boolean, full: (shop: ShopSystem) => CheckVerdict): (run: CheckContext<ShopSystem>) => CheckVerdict {
+  return ({ system: shop, world, nowMs }) => {
+    // The world's event count marks the run's state: checks of one sample share one refresh.
+    const tracker = refreshedTracker(shop.state, world === undefined ? undefined : { nowMs, events: world.sim.events });
     if (tracker !== undefined && holds(tracker, shop)) return true;
     return full(shop);
   };

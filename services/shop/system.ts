@@ -44,17 +44,28 @@ export function diskState(world: World, locate: (table: string) => TableLocation
     return diskTable<T>(world.node(where.node), where.database, table);
   };
   const journals = new Map<string, { image: object; keys: Set<string> }>();
+  /** Where each table's disk image is kept: its node, database and durable key (built once per table). */
+  const disks = new Map<string, { node: string; database: string; imageKey: string }>();
+  const diskOf = (table: string): { node: string; database: string; imageKey: string } => {
+    let disk = disks.get(table);
+    if (disk === undefined) {
+      const where = locate(table);
+      disk = { node: where.node, database: where.database, imageKey: `db:${where.database}` };
+      disks.set(table, disk);
+    }
+    return disk;
+  };
   const changedKeys = (table: string): string[] | undefined => {
-    const where = locate(table);
-    const durable = world.node(where.node).durable;
+    const disk = diskOf(table);
+    const durable = world.node(disk.node).durable;
     const journal = journals.get(table);
-    if (journal !== undefined && durable.get(`db:${where.database}`) === journal.image) {
+    if (journal !== undefined && durable.get(disk.imageKey) === journal.image) {
       const keys = [...journal.keys];
       journal.keys.clear();
       return keys;
     }
     // First call, or a new disk image (first open, or a wipe): journal from now on, read it whole now.
-    const started = watchDiskTable(durable, where.database, table);
+    const started = watchDiskTable(durable, disk.database, table);
     if (started === undefined) journals.delete(table);
     else journals.set(table, started);
     return undefined;
