@@ -208,6 +208,46 @@ describe('Database transactions', () => {
     expect(watchDiskTable(new Map(), 'orders', 't')).toBeUndefined();
   });
 
+  it('getFrozen hands out the stored row itself, deeply frozen; get still gives a mutable copy', async () => {
+    const h = harness(FREE);
+    const seen: Record<string, unknown> = {};
+    h.run(0, async (db) => {
+      const written = { balance: 10, tags: ['a'], address: { region: 'north' } };
+      await db.put('accounts', 'u1', written);
+      written.tags.push('changed after put');
+      await db.put('accounts', 'u2', { since: new Date(5), nested: { n: 1 } });
+      seen.first = await db.getFrozen('accounts', 'u1');
+      seen.second = await db.getFrozen('accounts', 'u1');
+      seen.copy = await db.get('accounts', 'u1');
+      seen.withDate = await db.getFrozen('accounts', 'u2');
+      await db.transaction(async (tx) => {
+        tx.put('accounts', 'u3', { balance: 1 });
+        seen.ownWrite = await tx.getFrozen('accounts', 'u3');
+        seen.inTx = await tx.getFrozen('accounts', 'u1');
+      });
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    const first = seen.first as { balance: number; tags: string[]; address: { region: string } };
+    expect(first).toEqual({ balance: 10, tags: ['a'], address: { region: 'north' } });
+    expect(seen.second).toBe(first);
+    expect(seen.inTx).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.tags) && Object.isFrozen(first.address)).toBe(true);
+    expect(() => {
+      first.address.region = 'south';
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(seen.ownWrite)).toBe(true);
+    // A copy from get is the caller's to change.
+    const copy = seen.copy as { balance: number };
+    copy.balance = 99;
+    expect(h.db().peek('accounts', 'u1')).toEqual({ balance: 10, tags: ['a'], address: { region: 'north' } });
+    // A row holding something that cannot be frozen (a Date) is copied every time instead.
+    const withDate = seen.withDate as { since: Date; nested: { n: number } };
+    expect(Object.isFrozen(withDate)).toBe(false);
+    expect(withDate.since.getTime()).toBe(5);
+    withDate.since.setTime(6);
+    expect(h.db().peek<{ since: Date }>('accounts', 'u2')!.since.getTime()).toBe(5);
+  });
+
   it('keeps its sorted scan index right across inserts and deletes', async () => {
     const h = harness(FREE);
     const scans: string[][] = [];

@@ -58,13 +58,19 @@ export interface Row<T> {
 /**
  * The view a transaction body gets. Reads see the transaction's own writes; writes are buffered
  * and applied at commit, all or nothing. Values are copied in and out (structured clone), so
- * mutating a row object never bypasses the transaction.
+ * mutating a row object never bypasses the transaction. Stored rows are frozen copies, so
+ * `getFrozen` can hand one out without copying: mutating it throws instead of reaching the store.
  */
 export interface Transaction {
   /** The log sequence number this transaction commits with, if it writes anything. */
   readonly lsn: number;
   /** One row (this transaction's own write if any, else committed); costs `readMs`. */
   get<T = unknown>(table: string, key: string): Promise<T | undefined>;
+  /**
+   * The same row as `get`, at the same cost, but not copied: the stored row itself, deeply frozen
+   * (mutating it throws; spread it to change it: `{ ...row, status }`). For code that only reads.
+   */
+  getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined>;
   /** Rows in key order over a range; costs `readMs` (one seek). */
   scan<T = unknown>(table: string, options?: ScanOptions): Promise<Row<T>[]>;
   /** Buffers a write (plain, structured-cloneable data); its cost is paid at commit. */
@@ -337,6 +343,13 @@ export class Database {
     return copyOut(this.committedValue(table, key)) as T | undefined;
   }
 
+  /** Like `get`, but the committed row itself, deeply frozen, not a copy (see Transaction.getFrozen). */
+  async getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    this.assertCurrent();
+    await this.spend(this.options.readMs);
+    return frozenOut(this.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
   /** Scans committed rows outside any transaction; costs `readMs`. */
   async scan<T = unknown>(table: string, options: ScanOptions = {}): Promise<Row<T>[]> {
     this.assertCurrent();
@@ -555,6 +568,18 @@ class DatabaseTransaction implements Transaction {
     return copyOut(this.db.committedValue(table, key)) as T | undefined;
   }
 
+  async getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    // The same steps as get (one await), so switching between them never reorders a run.
+    this.assertOpen();
+    await this.db.spend(this.db.options.readMs);
+    const buffered = this.writes.get(table);
+    if (buffered !== undefined && buffered.has(key)) {
+      const value = buffered.get(key);
+      return value === DELETED ? undefined : (frozenOut(value) as Readonly<T>);
+    }
+    return frozenOut(this.db.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
   async scan<T = unknown>(table: string, options: ScanOptions = {}): Promise<Row<T>[]> {
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
@@ -564,7 +589,7 @@ class DatabaseTransaction implements Transaction {
   put(table: string, key: string, value: unknown): void {
     this.assertOpen();
     if (value === undefined) throw new ConfigError(`put ${table}/${key}: value is undefined; use delete to remove a row`);
-    this.buffer(table, key, copyRow(value));
+    this.buffer(table, key, sealedCopy(value));
   }
 
   delete(table: string, key: string): void {
@@ -622,6 +647,43 @@ export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: 
 
 function copyOut(value: unknown): unknown {
   return value === undefined ? undefined : copyRow(value);
+}
+
+/** A stored value as is when it is sealed (frozen all the way down), else a copy. */
+function frozenOut(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  return copyRow(value);
+}
+
+/** Set by `sealedCopy` when a part could not be frozen (a Map, a Date…): the objects holding it stay unfrozen. */
+let unsealable = false;
+
+/**
+ * The copy `put` stores: a `copyRow` whose plain objects and arrays are frozen, so a stored row
+ * can be handed out without copying. An object is frozen only if everything inside it is: a
+ * frozen stored object is immutable all the way down, and `frozenOut` copies any other.
+ */
+function sealedCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const outer = unsealable;
+  unsealable = false;
+  let copy: unknown;
+  if (Array.isArray(value)) {
+    copy = value.map(sealedCopy);
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) {
+      unsealable = true;
+      copy = structuredClone(value);
+    } else {
+      const object: Record<string, unknown> = {};
+      for (const key in value) object[key] = sealedCopy((value as Record<string, unknown>)[key]);
+      copy = object;
+    }
+  }
+  if (!unsealable) Object.freeze(copy);
+  unsealable ||= outer;
+  return copy as T;
 }
 
 /** First index whose key is >= `key`. */

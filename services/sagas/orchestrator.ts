@@ -551,7 +551,7 @@ export function databaseSagaLog<D>(db: Database, table = 'sagas'): SagaLog<D> {
       }),
     save: (record) =>
       db.transaction(async (tx) => {
-        const stored = await tx.get<SagaRecord<D>>(table, record.id);
+        const stored = await tx.getFrozen<SagaRecord<D>>(table, record.id);
         if (stored === undefined) {
           if ((await tx.get(ended, record.id)) !== undefined) return; // ended already: a retried final save
           throw new SagaLogConflict(`saga ${record.id} is not in the log`);

@@ -69,7 +69,7 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
 
   const sagaSave: Procedure<{ record: SagaRow }, boolean> = async (tx, args, context) => {
     const { record } = args;
-    const stored = await tx.get<SagaRow>(TABLES.sagas, record.id);
+    const stored = await tx.getFrozen<SagaRow>(TABLES.sagas, record.id);
     if (stored === undefined) {
       const order = await tx.get<OrderRow>(TABLES.orders, record.id);
       if (order !== undefined && isFinalStatus(order.status)) return true; // a retried final save
@@ -82,7 +82,7 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
       return true;
     }
     tx.delete(TABLES.sagas, record.id);
-    const order = await tx.get<OrderRow>(TABLES.orders, record.id);
+    const order = await tx.getFrozen<OrderRow>(TABLES.orders, record.id);
     if (order !== undefined && !isFinalStatus(order.status)) {
       const status = record.state === 'completed' ? 'CONFIRMED' : 'CANCELLED';
       const final: OrderRow = { ...order, status, finalAtMs: context.nowMs() };
@@ -125,7 +125,7 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
   };
 
   const finish: Procedure<FinishArgs, OrderReceipt | undefined> = async (tx, args, context) => {
-    const order = await tx.get<OrderRow>(TABLES.orders, args.orderId);
+    const order = await tx.getFrozen<OrderRow>(TABLES.orders, args.orderId);
     if (order === undefined) return undefined;
     if (isFinalStatus(order.status)) return receiptOf(order);
     // An aborting order ignores a late success: the abort's compensations are already under way.
@@ -144,7 +144,7 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
     let aborted = 0;
     for (const row of await tx.scan<PendingRow>(TABLES.pendingOrders)) {
       if (row.value.createdAtMs > cutoffMs) continue;
-      const order = await tx.get<OrderRow>(TABLES.orders, row.key);
+      const order = await tx.getFrozen<OrderRow>(TABLES.orders, row.key);
       if (order === undefined || order.status !== 'PENDING') continue;
       tx.put(TABLES.orders, row.key, { ...order, status: 'ABORTING' } satisfies OrderRow);
       await context.publish(requireTopics(topics).expired, row.key, detailsOf(order));
