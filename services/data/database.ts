@@ -58,8 +58,9 @@ export interface Row<T> {
 /**
  * The view a transaction body gets. Reads see the transaction's own writes; writes are buffered
  * and applied at commit, all or nothing. Values are copied in and out (structured clone), so
- * mutating a row object never bypasses the transaction. Stored rows are frozen copies, so
- * `getFrozen` can hand one out without copying: mutating it throws instead of reaching the store.
+ * mutating a row object never bypasses the transaction. Stored rows are the database's own
+ * copies, so `getFrozen` can freeze one in place and hand it out without copying: mutating it
+ * throws instead of reaching the store.
  */
 export interface Transaction {
   /** The log sequence number this transaction commits with, if it writes anything. */
@@ -589,7 +590,7 @@ class DatabaseTransaction implements Transaction {
   put(table: string, key: string, value: unknown): void {
     this.assertOpen();
     if (value === undefined) throw new ConfigError(`put ${table}/${key}: value is undefined; use delete to remove a row`);
-    this.buffer(table, key, sealedCopy(value));
+    this.buffer(table, key, copyRow(value));
   }
 
   delete(table: string, key: string): void {
@@ -649,41 +650,36 @@ function copyOut(value: unknown): unknown {
   return value === undefined ? undefined : copyRow(value);
 }
 
-/** A stored value as is when it is sealed (frozen all the way down), else a copy. */
+/**
+ * A stored value for `getFrozen`: the value itself, frozen in place all the way down (stored
+ * values are the database's own copies, so freezing one takes nothing from anyone), or a copy
+ * when something in it cannot be frozen (a Map, a Date…).
+ */
 function frozenOut(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  return copyRow(value);
+  if (typeof value !== 'object' || value === null) return value;
+  return freezeStored(value) ? value : copyRow(value);
 }
 
-/** Set by `sealedCopy` when a part could not be frozen (a Map, a Date…): the objects holding it stay unfrozen. */
-let unsealable = false;
-
 /**
- * The copy `put` stores: a `copyRow` whose plain objects and arrays are frozen, so a stored row
- * can be handed out without copying. An object is frozen only if everything inside it is: a
- * frozen stored object is immutable all the way down, and `frozenOut` copies any other.
+ * Freezes a stored value in place if every object in it is a plain object or an array; true when
+ * it is frozen then. An object is frozen only with everything inside it, so a frozen stored value
+ * is immutable all the way down.
  */
-function sealedCopy<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  const outer = unsealable;
-  unsealable = false;
-  let copy: unknown;
+function freezeStored(value: object): boolean {
+  if (Object.isFrozen(value)) return true;
+  let freezable = true;
   if (Array.isArray(value)) {
-    copy = value.map(sealedCopy);
+    for (const item of value) if (typeof item === 'object' && item !== null && !freezeStored(item)) freezable = false;
   } else {
     const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) {
-      unsealable = true;
-      copy = structuredClone(value);
-    } else {
-      const object: Record<string, unknown> = {};
-      for (const key in value) object[key] = sealedCopy((value as Record<string, unknown>)[key]);
-      copy = object;
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null && !freezeStored(item)) freezable = false;
     }
   }
-  if (!unsealable) Object.freeze(copy);
-  unsealable ||= outer;
-  return copy as T;
+  if (freezable) Object.freeze(value);
+  return freezable;
 }
 
 /** First index whose key is >= `key`. */
