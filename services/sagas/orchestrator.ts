@@ -332,7 +332,7 @@ export class SagaOrchestrator<D> {
     let deferrals = 0;
     while (record.state === 'running') {
       if (record.done >= steps.length) {
-        const saved = await this.save({ ...record, state: 'completed' });
+        const saved = await this.save({ ...record, state: 'completed', version: record.version + 1 });
         if (saved !== undefined) this.ctx.emit('saga.done', `${saved.id} completed`);
         return saved;
       }
@@ -360,7 +360,7 @@ export class SagaOrchestrator<D> {
       deferrals = 0;
       // The last step's completion and the saga's are one log write.
       const done = record.done + 1;
-      const saved = await this.save({ ...record, done, state: done === steps.length ? 'completed' : 'running' });
+      const saved = await this.save({ ...record, done, state: done === steps.length ? 'completed' : 'running', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
       this.ctx.emit('saga.step', `${record.id} ${step.name} done`);
@@ -376,13 +376,13 @@ export class SagaOrchestrator<D> {
       const step = this.definition.steps[record.compensateFrom]!;
       if (step.compensation !== undefined && !(await this.compensateStep(record, step, step.compensation))) return undefined;
       const last = record.compensateFrom === 0;
-      const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating' });
+      const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
     }
     if (record.state === 'compensating') {
       // Nothing to compensate (the first step failed definitely).
-      const saved = await this.save({ ...record, state: 'compensated' });
+      const saved = await this.save({ ...record, state: 'compensated', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
     }
@@ -422,7 +422,7 @@ export class SagaOrchestrator<D> {
     compensateFrom: number,
   ): Promise<SagaRecord<D> | undefined> {
     this.ctx.emit('saga.failed', `${record.id} ${failure}`);
-    return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom });
+    return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom, version: record.version + 1 });
   }
 
   /** Runs an action or compensation under the step's time limit. */
@@ -437,11 +437,11 @@ export class SagaOrchestrator<D> {
   }
 
   /**
-   * Saves the next version, retrying an unreachable log at most `maxTries` times; undefined if
-   * another incarnation owns the saga or the log stayed unreachable (then the drive gives up).
+   * Saves `record`, the next version (one above the stored one, built by the caller in one
+   * spread), retrying an unreachable log at most `maxTries` times; undefined if another
+   * incarnation owns the saga or the log stayed unreachable (then the drive gives up).
    */
-  private async save(next: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
-    const record = { ...next, version: next.version + 1 };
+  private async save(record: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
     for (let tries = 1; tries <= this.options.maxTries; tries++) {
       try {
         await this.log.save(record);

@@ -78,7 +78,8 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     if (stored.version === record.version) return true;
     if (stored.version !== record.version - 1) throw new SagaLogConflict(`saga ${record.id} is at v${stored.version}, not v${record.version - 1}`);
     if (record.state !== 'completed' && record.state !== 'compensated') {
-      tx.put(TABLES.sagas, record.id, sagaRow(record));
+      // The orchestrator's log sends rows without data already: store them as they come.
+      tx.put(TABLES.sagas, record.id, 'data' in record ? sagaRow(record) : record);
       return true;
     }
     tx.delete(TABLES.sagas, record.id);
