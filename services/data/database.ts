@@ -242,7 +242,7 @@ export class Database {
   private readonly tail: WriteSet[] = [];
   /** Sorted keys of the committed view, per table; built on a table's first scan. */
   private readonly sortedKeys = new Map<string, string[]>();
-  private readonly listeners: ((change: DatabaseChange) => void)[] = [];
+  private listeners: readonly ((change: DatabaseChange) => void)[] = [];
   private readonly lockWaiters: (() => void)[] = [];
   private locked = false;
   private committed: number;
@@ -388,10 +388,11 @@ export class Database {
 
   /** Calls `listener` after every commit and every sync (volatile; for relays and feeds). Returns an unsubscribe function. */
   watch(listener: (change: DatabaseChange) => void): () => void {
-    this.listeners.push(listener);
+    // Copy on write: `notify` iterates the array it found, so (un)watching inside a listener is safe.
+    this.listeners = [...this.listeners, listener];
     return () => {
       const index = this.listeners.indexOf(listener);
-      if (index >= 0) this.listeners.splice(index, 1);
+      if (index >= 0) this.listeners = this.listeners.filter((_, at) => at !== index);
     };
   }
 
@@ -523,7 +524,7 @@ export class Database {
   }
 
   private notify(change: DatabaseChange): void {
-    for (const listener of [...this.listeners]) listener(change);
+    for (const listener of this.listeners) listener(change);
   }
 
   private acquire(): Promise<void> | void {
