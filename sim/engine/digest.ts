@@ -51,14 +51,31 @@ function mixString(text: string): void {
   if (index < length) mix(text.charCodeAt(index));
 }
 
+/** A number: its tag, then its two 32-bit words. */
+function mixNumber(value: number): void {
+  numberView[0] = value;
+  mix(Tag.Number);
+  mix(numberWords[0]!);
+  mix(numberWords[1]!);
+}
+
+/** `visit`, with strings and numbers (most fields and items) handled inline, budget included. */
+function visitItem(item: unknown, depth: number): void {
+  if (typeof item === 'string') {
+    if (budget-- > 0) {
+      mix(Tag.String);
+      mixString(item);
+    }
+  } else if (typeof item === 'number') {
+    if (budget-- > 0) mixNumber(item);
+  } else visit(item, depth);
+}
+
 function visit(value: unknown, depth: number): void {
   if (budget-- <= 0) return;
   switch (typeof value) {
     case 'number':
-      numberView[0] = value;
-      mix(Tag.Number);
-      mix(numberWords[0]!);
-      mix(numberWords[1]!);
+      mixNumber(value);
       return;
     case 'string':
       mix(Tag.String);
@@ -94,7 +111,7 @@ function visitObject(value: object, depth: number): void {
   if (Array.isArray(value)) {
     mix(Tag.Array);
     mix(value.length);
-    for (let index = 0; index < value.length && budget > 0; index++) visit(value[index], depth);
+    for (let index = 0; index < value.length && budget > 0; index++) visitItem(value[index], depth);
     return;
   }
   if (value instanceof Map) {
@@ -147,7 +164,7 @@ function visitEntries(value: Record<string, unknown>, depth: number, plain: bool
     for (const key in value) {
       if (budget <= 0) return;
       mixString(key);
-      visit(value[key], depth);
+      visitItem(value[key], depth);
     }
     return;
   }
