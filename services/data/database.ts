@@ -469,7 +469,8 @@ export class Database {
   private commit(tx: DatabaseTransaction): void {
     const lsn = tx.lsn;
     const always = this.options.sync === 'always';
-    for (const [table, writes] of tx.writes) {
+    const written = tx.writes!;
+    for (const [table, writes] of written) {
       const keys = this.sortedKeys.get(table);
       for (const [key, value] of writes) {
         if (keys !== undefined) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
@@ -488,7 +489,7 @@ export class Database {
     this.image.acknowledgedLsn = lsn;
     if (always) this.image.syncedLsn = lsn;
     else {
-      this.tail.push({ lsn, writes: tx.writes });
+      this.tail.push({ lsn, writes: written });
       this.armSyncTimer();
     }
     this.stats.commits++;
@@ -550,7 +551,8 @@ export class Database {
 }
 
 class DatabaseTransaction implements Transaction {
-  readonly writes = new Map<string, Map<string, Stored>>();
+  /** Buffered writes per table; made on the first write (most transactions that only read never need it). */
+  writes: Map<string, Map<string, Stored>> | undefined = undefined;
   writeCount = 0;
   open = true;
 
@@ -562,7 +564,7 @@ class DatabaseTransaction implements Transaction {
   async get<T = unknown>(table: string, key: string): Promise<T | undefined> {
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
-    const buffered = this.writes.get(table);
+    const buffered = this.writes?.get(table);
     if (buffered !== undefined && buffered.has(key)) {
       const value = buffered.get(key);
       return value === DELETED ? undefined : (copyRow(value) as T);
@@ -574,7 +576,7 @@ class DatabaseTransaction implements Transaction {
     // The same steps as get (one await), so switching between them never reorders a run.
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
-    const buffered = this.writes.get(table);
+    const buffered = this.writes?.get(table);
     if (buffered !== undefined && buffered.has(key)) {
       const value = buffered.get(key);
       return value === DELETED ? undefined : (frozenOut(value) as Readonly<T>);
@@ -585,7 +587,7 @@ class DatabaseTransaction implements Transaction {
   async scan<T = unknown>(table: string, options: ScanOptions = {}): Promise<Row<T>[]> {
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
-    return this.db.scanMerged<T>(table, options, this.writes.get(table));
+    return this.db.scanMerged<T>(table, options, this.writes?.get(table));
   }
 
   put(table: string, key: string, value: unknown): void {
@@ -600,10 +602,11 @@ class DatabaseTransaction implements Transaction {
   }
 
   private buffer(table: string, key: string, value: Stored): void {
-    let writes = this.writes.get(table);
+    const tables = (this.writes ??= new Map());
+    let writes = tables.get(table);
     if (writes === undefined) {
       writes = new Map();
-      this.writes.set(table, writes);
+      tables.set(table, writes);
     }
     if (!writes.has(key)) this.writeCount++;
     writes.set(key, value);

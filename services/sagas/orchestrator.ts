@@ -244,7 +244,7 @@ export class SagaOrchestrator<D> {
     }
     if (record.owner !== this.ctx.name) {
       // Another orchestrator drives it (a retried request reached another instance): it is pending.
-      this.notify(id, outcomeOf(record, true));
+      this.notify(id, record, true);
       this.active.delete(id);
       return outcome;
     }
@@ -297,16 +297,18 @@ export class SagaOrchestrator<D> {
     return new Promise<SagaOutcome>((resolve) => active.waiters.push(resolve));
   }
 
-  private notify(id: string, outcome: SagaOutcome): void {
+  /** Tells the waiters of saga `id` where `record` stands (the outcome is built only if someone waits). */
+  private notify(id: string, record: SagaRecord<D>, deferred: boolean): void {
     const active = this.active.get(id);
-    if (active === undefined) return;
+    if (active === undefined || active.waiters.length === 0) return;
     const waiters = active.waiters;
     active.waiters = [];
+    const outcome = outcomeOf(record, deferred);
     for (const waiter of waiters) waiter(outcome);
   }
 
   private finish(id: string, record: SagaRecord<D>): void {
-    this.notify(id, outcomeOf(record, false));
+    this.notify(id, record, false);
     this.active.delete(id);
   }
 
@@ -349,7 +351,7 @@ export class SagaOrchestrator<D> {
         if (error instanceof SagaStepDeferred) {
           deferrals++;
           this.ctx.emit('saga.deferred', `${record.id} ${step.name}: ${error.message}`);
-          this.notify(record.id, outcomeOf(record, true));
+          this.notify(record.id, record, true);
           await this.ctx.sleep(this.backoffMs(this.options.deferDelayMs, deferrals));
           continue;
         }
