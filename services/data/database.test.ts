@@ -5,7 +5,7 @@ import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import type { TraceEvent } from '../../sim/engine/trace.ts';
-import { DatabaseRegistry, type Database, type DatabaseOptions } from './database.ts';
+import { DatabaseRegistry, watchDiskTable, type Database, type DatabaseOptions } from './database.ts';
 
 const FREE: DatabaseOptions = { readMs: 0, writeMs: 0, commitMs: 0, syncMs: 0 };
 
@@ -156,6 +156,96 @@ describe('Database transactions', () => {
       { key: 'o#3', value: 'o#3' },
       { key: 'o#5', value: 'o#5' },
     ]);
+  });
+
+  it('leaves excluded keys out of a scan, committed or buffered, without counting them toward the limit', async () => {
+    const h = harness(FREE);
+    let inside: unknown;
+    let outside: unknown;
+    h.run(0, async (db) => {
+      await db.transaction((tx) => {
+        for (const key of ['a', 'b', 'c', 'd']) tx.put('t', key, key);
+      });
+      await db.transaction(async (tx) => {
+        tx.put('t', 'bb', 'bb');
+        tx.put('t', 'e', 'e');
+        inside = await tx.scan('t', { exclude: new Set(['a', 'bb']), limit: 3 });
+      });
+      outside = await db.scan('t', { exclude: new Set(['c', 'zz']) });
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(inside).toEqual([
+      { key: 'b', value: 'b' },
+      { key: 'c', value: 'c' },
+      { key: 'd', value: 'd' },
+    ]);
+    expect((outside as { key: string }[]).map((row) => row.key)).toEqual(['a', 'b', 'bb', 'd', 'e']);
+  });
+
+  it('journals the keys that reach disk for a watcher: at commit under always, at the sync under everyMs', async () => {
+    const always = harness(FREE);
+    const grouped = harness({ ...FREE, sync: { everyMs: 10 } });
+    const journals: Record<string, Set<string> | undefined> = {};
+    for (const [name, h] of [['always', always], ['grouped', grouped]] as const) {
+      h.run(0, async (db) => {
+        await db.put('t', 'a', 1);
+        journals[name] = watchDiskTable(h.world.node('orders').durable, 'orders', 't')?.keys;
+        await db.transaction((tx) => {
+          tx.put('t', 'b', 1);
+          tx.delete('t', 'a');
+          tx.put('other', 'x', 1);
+        });
+      });
+    }
+    await always.world.sim.run({ untilMs: 5 });
+    await grouped.world.sim.run({ untilMs: 5 });
+    expect([...journals.always!]).toEqual(['b', 'a']);
+    // Not on disk yet: nothing to see from outside.
+    expect([...journals.grouped!]).toEqual([]);
+    await grouped.world.sim.run({ untilMs: 50 });
+    // The sync writes both commits: the first one's `a` too, which was not on disk when the watch began.
+    expect([...journals.grouped!]).toEqual(['a', 'b']);
+    expect(watchDiskTable(new Map(), 'orders', 't')).toBeUndefined();
+  });
+
+  it('getFrozen hands out the stored row itself, deeply frozen; get still gives a mutable copy', async () => {
+    const h = harness(FREE);
+    const seen: Record<string, unknown> = {};
+    h.run(0, async (db) => {
+      const written = { balance: 10, tags: ['a'], address: { region: 'north' } };
+      await db.put('accounts', 'u1', written);
+      written.tags.push('changed after put');
+      await db.put('accounts', 'u2', { since: new Date(5), nested: { n: 1 } });
+      seen.first = await db.getFrozen('accounts', 'u1');
+      seen.second = await db.getFrozen('accounts', 'u1');
+      seen.copy = await db.get('accounts', 'u1');
+      seen.withDate = await db.getFrozen('accounts', 'u2');
+      await db.transaction(async (tx) => {
+        tx.put('accounts', 'u3', { balance: 1 });
+        seen.ownWrite = await tx.getFrozen('accounts', 'u3');
+        seen.inTx = await tx.getFrozen('accounts', 'u1');
+      });
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    const first = seen.first as { balance: number; tags: string[]; address: { region: string } };
+    expect(first).toEqual({ balance: 10, tags: ['a'], address: { region: 'north' } });
+    expect(seen.second).toBe(first);
+    expect(seen.inTx).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.tags) && Object.isFrozen(first.address)).toBe(true);
+    expect(() => {
+      first.address.region = 'south';
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(seen.ownWrite)).toBe(true);
+    // A copy from get is the caller's to change.
+    const copy = seen.copy as { balance: number };
+    copy.balance = 99;
+    expect(h.db().peek('accounts', 'u1')).toEqual({ balance: 10, tags: ['a'], address: { region: 'north' } });
+    // A row holding something that cannot be frozen (a Date) is copied every time instead.
+    const withDate = seen.withDate as { since: Date; nested: { n: number } };
+    expect(Object.isFrozen(withDate)).toBe(false);
+    expect(withDate.since.getTime()).toBe(5);
+    withDate.since.setTime(6);
+    expect(h.db().peek<{ since: Date }>('accounts', 'u2')!.since.getTime()).toBe(5);
   });
 
   it('keeps its sorted scan index right across inserts and deletes', async () => {

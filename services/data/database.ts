@@ -42,6 +42,11 @@ export interface ScanOptions {
   startKey?: string;
   /** At most this many rows. Default: all. */
   limit?: number;
+  /**
+   * Keys left out: their rows are neither read nor copied, and do not count toward `limit` (e.g.
+   * the sagas a recovery scan already drives). The scan still costs one seek.
+   */
+  exclude?: ReadonlySet<string>;
 }
 
 /** One row returned by a scan. */
@@ -53,13 +58,20 @@ export interface Row<T> {
 /**
  * The view a transaction body gets. Reads see the transaction's own writes; writes are buffered
  * and applied at commit, all or nothing. Values are copied in and out (structured clone), so
- * mutating a row object never bypasses the transaction.
+ * mutating a row object never bypasses the transaction. Stored rows are the database's own
+ * copies, so `getFrozen` can freeze one in place and hand it out without copying: mutating it
+ * throws instead of reaching the store.
  */
 export interface Transaction {
   /** The log sequence number this transaction commits with, if it writes anything. */
   readonly lsn: number;
   /** One row (this transaction's own write if any, else committed); costs `readMs`. */
   get<T = unknown>(table: string, key: string): Promise<T | undefined>;
+  /**
+   * The same row as `get`, at the same cost, but not copied: the stored row itself, deeply frozen
+   * (mutating it throws; spread it to change it: `{ ...row, status }`). For code that only reads.
+   */
+  getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined>;
   /** Rows in key order over a range; costs `readMs` (one seek). */
   scan<T = unknown>(table: string, options?: ScanOptions): Promise<Row<T>[]>;
   /** Buffers a write (plain, structured-cloneable data); its cost is paid at commit. */
@@ -96,6 +108,11 @@ interface DurableImage {
    * it lets a reopen report how many acknowledged commits a crash took (`db.lost-unsynced`).
    */
   acknowledgedLsn: number;
+  /**
+   * Journals of readers outside the node (`watchDiskTable`), per table: each set collects the keys
+   * written to disk until its reader clears it. Absent until someone watches.
+   */
+  journals?: Map<string, Set<string>[]>;
 }
 
 interface OverlayEntry {
@@ -225,7 +242,7 @@ export class Database {
   private readonly tail: WriteSet[] = [];
   /** Sorted keys of the committed view, per table; built on a table's first scan. */
   private readonly sortedKeys = new Map<string, string[]>();
-  private readonly listeners: ((change: DatabaseChange) => void)[] = [];
+  private listeners: readonly ((change: DatabaseChange) => void)[] = [];
   private readonly lockWaiters: (() => void)[] = [];
   private locked = false;
   private committed: number;
@@ -327,6 +344,13 @@ export class Database {
     return copyOut(this.committedValue(table, key)) as T | undefined;
   }
 
+  /** Like `get`, but the committed row itself, deeply frozen, not a copy (see Transaction.getFrozen). */
+  async getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    this.assertCurrent();
+    await this.spend(this.options.readMs);
+    return frozenOut(this.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
   /** Scans committed rows outside any transaction; costs `readMs`. */
   async scan<T = unknown>(table: string, options: ScanOptions = {}): Promise<Row<T>[]> {
     this.assertCurrent();
@@ -364,10 +388,11 @@ export class Database {
 
   /** Calls `listener` after every commit and every sync (volatile; for relays and feeds). Returns an unsubscribe function. */
   watch(listener: (change: DatabaseChange) => void): () => void {
-    this.listeners.push(listener);
+    // Copy on write: `notify` iterates the array it found, so (un)watching inside a listener is safe.
+    this.listeners = [...this.listeners, listener];
     return () => {
       const index = this.listeners.indexOf(listener);
-      if (index >= 0) this.listeners.splice(index, 1);
+      if (index >= 0) this.listeners = this.listeners.filter((_, at) => at !== index);
     };
   }
 
@@ -401,8 +426,9 @@ export class Database {
     const prefix = options.prefix ?? '';
     const startKey = options.startKey !== undefined && options.startKey > prefix ? options.startKey : prefix;
     const limit = options.limit ?? Infinity;
+    const exclude = options.exclude;
     const committedKeys = this.sortedKeysOf(table);
-    const bufferedKeys = buffer === undefined ? [] : [...buffer.keys()].filter((key) => key >= startKey && key.startsWith(prefix)).sort();
+    const bufferedKeys = buffer === undefined || buffer.size === 0 ? [] : [...buffer.keys()].filter((key) => key >= startKey && key.startsWith(prefix)).sort();
     const rows: Row<T>[] = [];
     let i = lowerBound(committedKeys, startKey);
     let j = 0;
@@ -414,10 +440,10 @@ export class Database {
         if (bufferedKey === committedKey) i++;
         j++;
         const value = buffer!.get(bufferedKey);
-        if (value !== DELETED) rows.push({ key: bufferedKey, value: copyRow(value) as T });
+        if (value !== DELETED && exclude?.has(bufferedKey) !== true) rows.push({ key: bufferedKey, value: copyRow(value) as T });
       } else if (committedKey !== undefined) {
         i++;
-        rows.push({ key: committedKey, value: copyOut(this.committedValue(table, committedKey)) as T });
+        if (exclude?.has(committedKey) !== true) rows.push({ key: committedKey, value: copyOut(this.committedValue(table, committedKey)) as T });
       } else {
         break;
       }
@@ -443,7 +469,8 @@ export class Database {
   private commit(tx: DatabaseTransaction): void {
     const lsn = tx.lsn;
     const always = this.options.sync === 'always';
-    for (const [table, writes] of tx.writes) {
+    const written = tx.writes!;
+    for (const [table, writes] of written) {
       const keys = this.sortedKeys.get(table);
       for (const [key, value] of writes) {
         if (keys !== undefined) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
@@ -462,7 +489,7 @@ export class Database {
     this.image.acknowledgedLsn = lsn;
     if (always) this.image.syncedLsn = lsn;
     else {
-      this.tail.push({ lsn, writes: tx.writes });
+      this.tail.push({ lsn, writes: written });
       this.armSyncTimer();
     }
     this.stats.commits++;
@@ -498,7 +525,7 @@ export class Database {
   }
 
   private notify(change: DatabaseChange): void {
-    for (const listener of [...this.listeners]) listener(change);
+    for (const listener of this.listeners) listener(change);
   }
 
   private acquire(): Promise<void> | void {
@@ -524,7 +551,8 @@ export class Database {
 }
 
 class DatabaseTransaction implements Transaction {
-  readonly writes = new Map<string, Map<string, Stored>>();
+  /** Buffered writes per table; made on the first write (most transactions that only read never need it). */
+  writes: Map<string, Map<string, Stored>> | undefined = undefined;
   writeCount = 0;
   open = true;
 
@@ -536,7 +564,7 @@ class DatabaseTransaction implements Transaction {
   async get<T = unknown>(table: string, key: string): Promise<T | undefined> {
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
-    const buffered = this.writes.get(table);
+    const buffered = this.writes?.get(table);
     if (buffered !== undefined && buffered.has(key)) {
       const value = buffered.get(key);
       return value === DELETED ? undefined : (copyRow(value) as T);
@@ -544,10 +572,22 @@ class DatabaseTransaction implements Transaction {
     return copyOut(this.db.committedValue(table, key)) as T | undefined;
   }
 
+  async getFrozen<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    // The same steps as get (one await), so switching between them never reorders a run.
+    this.assertOpen();
+    await this.db.spend(this.db.options.readMs);
+    const buffered = this.writes?.get(table);
+    if (buffered !== undefined && buffered.has(key)) {
+      const value = buffered.get(key);
+      return value === DELETED ? undefined : (frozenOut(value) as Readonly<T>);
+    }
+    return frozenOut(this.db.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
   async scan<T = unknown>(table: string, options: ScanOptions = {}): Promise<Row<T>[]> {
     this.assertOpen();
     await this.db.spend(this.db.options.readMs);
-    return this.db.scanMerged<T>(table, options, this.writes.get(table));
+    return this.db.scanMerged<T>(table, options, this.writes?.get(table));
   }
 
   put(table: string, key: string, value: unknown): void {
@@ -562,10 +602,11 @@ class DatabaseTransaction implements Transaction {
   }
 
   private buffer(table: string, key: string, value: Stored): void {
-    let writes = this.writes.get(table);
+    const tables = (this.writes ??= new Map());
+    let writes = tables.get(table);
     if (writes === undefined) {
       writes = new Map();
-      this.writes.set(table, writes);
+      tables.set(table, writes);
     }
     if (!writes.has(key)) this.writeCount++;
     writes.set(key, value);
@@ -584,10 +625,65 @@ function applyToImage(image: DurableImage, table: string, key: string, value: St
   }
   if (value === DELETED) rows.delete(key);
   else rows.set(key, value);
+  const journals = image.journals?.get(table);
+  if (journals !== undefined) for (const journal of journals) journal.add(key);
+}
+
+/**
+ * Starts a journal of the keys written (or deleted) on disk in table `table` of database
+ * `database`, whose image is in a node's durable store: for checkers that observe from outside
+ * and want only what changed since they last looked (they clear the set after reading it).
+ * Undefined while the database has no disk image. The journal lives as long as the image: after a
+ * wipe (a new image) start another one and read the table whole.
+ */
+export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: string, table: string): { image: object; keys: Set<string> } | undefined {
+  const image = durable.get(`db:${database}`) as DurableImage | undefined;
+  if (image === undefined) return undefined;
+  const journals = (image.journals ??= new Map());
+  let list = journals.get(table);
+  if (list === undefined) {
+    list = [];
+    journals.set(table, list);
+  }
+  const keys = new Set<string>();
+  list.push(keys);
+  return { image, keys };
 }
 
 function copyOut(value: unknown): unknown {
   return value === undefined ? undefined : copyRow(value);
+}
+
+/**
+ * A stored value for `getFrozen`: the value itself, frozen in place all the way down (stored
+ * values are the database's own copies, so freezing one takes nothing from anyone), or a copy
+ * when something in it cannot be frozen (a Map, a Date…).
+ */
+function frozenOut(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  return freezeStored(value) ? value : copyRow(value);
+}
+
+/**
+ * Freezes a stored value in place if every object in it is a plain object or an array; true when
+ * it is frozen then. An object is frozen only with everything inside it, so a frozen stored value
+ * is immutable all the way down.
+ */
+function freezeStored(value: object): boolean {
+  if (Object.isFrozen(value)) return true;
+  let freezable = true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && !freezeStored(item)) freezable = false;
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null && !freezeStored(item)) freezable = false;
+    }
+  }
+  if (freezable) Object.freeze(value);
+  return freezable;
 }
 
 /** First index whose key is >= `key`. */

@@ -83,7 +83,7 @@ export class Outbox {
    * message id it will carry.
    */
   async add(tx: Transaction, topic: string, key: string, event: unknown): Promise<string> {
-    const head = (await tx.get<HeadRow>(this.positions, 'head')) ?? { nextSeq: 1 };
+    const head = (await tx.getFrozen<HeadRow>(this.positions, 'head')) ?? { nextSeq: 1 };
     const seq = head.nextSeq;
     const id = `${this.db.nodeName}/${this.db.name}/${this.table}/${seq}`;
     const message: OutboxMessage = { id, seq, topic, key, event, lsn: tx.lsn, createdAtMs: this.db.clockMs() };

@@ -192,6 +192,35 @@ describe('saga orchestrator', () => {
     expect(h.live.db!.peekRows('sagas')).toEqual([]);
   });
 
+  it('a recovery scan asks the log to skip the sagas it drives already, and resumes the others', async () => {
+    const world = new World(1);
+    const registry = new DatabaseRegistry();
+    const asked: string[][] = [];
+    const resumed: number[] = [];
+    world.addNode('orch', (ctx) => {
+      const db = registry.openDatabase(ctx, 'orch', FREE);
+      const log = databaseSagaLog<unknown>(db);
+      const spied = { ...log, unfinished: (owner: string, skip?: ReadonlySet<string>) => (asked.push([...(skip ?? [])]), log.unfinished(owner, skip)) };
+      const hang: SagaStep<unknown> = { name: 'a', action: () => new Promise(() => undefined) };
+      const orchestrator = new SagaOrchestrator(ctx, { name: 'demo', steps: [hang] }, spied, { stepTimeoutMs: 100_000 });
+      // An orphan: in the log, owned by this node, driven by nobody.
+      const orphan = db.put('sagas', 'orphan', { id: 'orphan', saga: 'demo', owner: 'orch', data: {}, state: 'running', done: 0, compensateFrom: -1, version: 1, startedAtMs: 0 });
+      return {
+        onStart: () =>
+          ctx.spawn(async () => {
+            await orphan;
+            void orchestrator.start('s1', {});
+            await ctx.sleep(5);
+            resumed.push(await orchestrator.resume());
+            resumed.push(await orchestrator.resume());
+          }),
+      };
+    });
+    await world.sim.run({ untilMs: 100 });
+    expect(asked).toEqual([['s1'], ['s1', 'orphan']]);
+    expect(resumed).toEqual([1, 0]);
+  });
+
   it('rejects a saga without steps or with a duplicate step name', () => {
     const world = new World(1);
     const registry = new DatabaseRegistry();

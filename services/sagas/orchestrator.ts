@@ -120,8 +120,11 @@ export interface SagaLog<D> {
    * rejects with SagaLogConflict.
    */
   save(record: SagaRecord<D>): Promise<void>;
-  /** The unfinished sagas of `owner`, in id order. */
-  unfinished(owner: string): Promise<SagaRecord<D>[]>;
+  /**
+   * The unfinished sagas of `owner`, in id order. `skip`: ids the caller drives already; the log
+   * may leave them out (the caller ignores them), which spares a periodic scan their records.
+   */
+  unfinished(owner: string, skip?: ReadonlySet<string>): Promise<SagaRecord<D>[]>;
 }
 
 /** How a saga ended, or that it is parked. */
@@ -241,7 +244,7 @@ export class SagaOrchestrator<D> {
     }
     if (record.owner !== this.ctx.name) {
       // Another orchestrator drives it (a retried request reached another instance): it is pending.
-      this.notify(id, outcomeOf(record, true));
+      this.notify(id, record, true);
       this.active.delete(id);
       return outcome;
     }
@@ -254,7 +257,7 @@ export class SagaOrchestrator<D> {
   async resume(): Promise<number> {
     let records: SagaRecord<D>[];
     try {
-      records = await this.log.unfinished(this.ctx.name);
+      records = await this.log.unfinished(this.ctx.name, new Set(this.active.keys()));
     } catch {
       return 0; // the log is unreachable: the next recovery scan tries again
     }
@@ -294,16 +297,18 @@ export class SagaOrchestrator<D> {
     return new Promise<SagaOutcome>((resolve) => active.waiters.push(resolve));
   }
 
-  private notify(id: string, outcome: SagaOutcome): void {
+  /** Tells the waiters of saga `id` where `record` stands (the outcome is built only if someone waits). */
+  private notify(id: string, record: SagaRecord<D>, deferred: boolean): void {
     const active = this.active.get(id);
-    if (active === undefined) return;
+    if (active === undefined || active.waiters.length === 0) return;
     const waiters = active.waiters;
     active.waiters = [];
+    const outcome = outcomeOf(record, deferred);
     for (const waiter of waiters) waiter(outcome);
   }
 
   private finish(id: string, record: SagaRecord<D>): void {
-    this.notify(id, outcomeOf(record, false));
+    this.notify(id, record, false);
     this.active.delete(id);
   }
 
@@ -329,7 +334,7 @@ export class SagaOrchestrator<D> {
     let deferrals = 0;
     while (record.state === 'running') {
       if (record.done >= steps.length) {
-        const saved = await this.save({ ...record, state: 'completed' });
+        const saved = await this.save({ ...record, state: 'completed', version: record.version + 1 });
         if (saved !== undefined) this.ctx.emit('saga.done', `${saved.id} completed`);
         return saved;
       }
@@ -346,7 +351,7 @@ export class SagaOrchestrator<D> {
         if (error instanceof SagaStepDeferred) {
           deferrals++;
           this.ctx.emit('saga.deferred', `${record.id} ${step.name}: ${error.message}`);
-          this.notify(record.id, outcomeOf(record, true));
+          this.notify(record.id, record, true);
           await this.ctx.sleep(this.backoffMs(this.options.deferDelayMs, deferrals));
           continue;
         }
@@ -357,7 +362,7 @@ export class SagaOrchestrator<D> {
       deferrals = 0;
       // The last step's completion and the saga's are one log write.
       const done = record.done + 1;
-      const saved = await this.save({ ...record, done, state: done === steps.length ? 'completed' : 'running' });
+      const saved = await this.save({ ...record, done, state: done === steps.length ? 'completed' : 'running', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
       this.ctx.emit('saga.step', `${record.id} ${step.name} done`);
@@ -373,13 +378,13 @@ export class SagaOrchestrator<D> {
       const step = this.definition.steps[record.compensateFrom]!;
       if (step.compensation !== undefined && !(await this.compensateStep(record, step, step.compensation))) return undefined;
       const last = record.compensateFrom === 0;
-      const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating' });
+      const saved = await this.save({ ...record, compensateFrom: record.compensateFrom - 1, state: last ? 'compensated' : 'compensating', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
     }
     if (record.state === 'compensating') {
       // Nothing to compensate (the first step failed definitely).
-      const saved = await this.save({ ...record, state: 'compensated' });
+      const saved = await this.save({ ...record, state: 'compensated', version: record.version + 1 });
       if (saved === undefined) return undefined;
       record = saved;
     }
@@ -419,7 +424,7 @@ export class SagaOrchestrator<D> {
     compensateFrom: number,
   ): Promise<SagaRecord<D> | undefined> {
     this.ctx.emit('saga.failed', `${record.id} ${failure}`);
-    return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom });
+    return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom, version: record.version + 1 });
   }
 
   /** Runs an action or compensation under the step's time limit. */
@@ -434,11 +439,11 @@ export class SagaOrchestrator<D> {
   }
 
   /**
-   * Saves the next version, retrying an unreachable log at most `maxTries` times; undefined if
-   * another incarnation owns the saga or the log stayed unreachable (then the drive gives up).
+   * Saves `record`, the next version (one above the stored one, built by the caller in one
+   * spread), retrying an unreachable log at most `maxTries` times; undefined if another
+   * incarnation owns the saga or the log stayed unreachable (then the drive gives up).
    */
-  private async save(next: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
-    const record = { ...next, version: next.version + 1 };
+  private async save(record: SagaRecord<D>): Promise<SagaRecord<D> | undefined> {
     for (let tries = 1; tries <= this.options.maxTries; tries++) {
       try {
         await this.log.save(record);
@@ -548,7 +553,7 @@ export function databaseSagaLog<D>(db: Database, table = 'sagas'): SagaLog<D> {
       }),
     save: (record) =>
       db.transaction(async (tx) => {
-        const stored = await tx.get<SagaRecord<D>>(table, record.id);
+        const stored = await tx.getFrozen<SagaRecord<D>>(table, record.id);
         if (stored === undefined) {
           if ((await tx.get(ended, record.id)) !== undefined) return; // ended already: a retried final save
           throw new SagaLogConflict(`saga ${record.id} is not in the log`);
@@ -562,8 +567,8 @@ export function databaseSagaLog<D>(db: Database, table = 'sagas'): SagaLog<D> {
           tx.put(table, record.id, record);
         }
       }),
-    unfinished: async (owner) => {
-      const rows = await db.scan<SagaRecord<D>>(table);
+    unfinished: async (owner, skip) => {
+      const rows = await db.scan<SagaRecord<D>>(table, skip !== undefined && skip.size > 0 ? { exclude: skip } : {});
       return rows.map((row) => row.value).filter((record) => record.owner === owner);
     },
   };

@@ -1,13 +1,32 @@
 // The shop's business invariants as checks over a ShopSystem, reading committed state from the
 // databases' disks (outside the services, never through their APIs). `always` checks hold at
 // every sample point, in every deployment; `eventually` checks once faults heal and sagas settle.
-import { always, eventually, type Check } from '../../sim/harness/checks.ts';
+// Over a state with a change feed, a tracker (invariant-tracker.ts) proves most samples hold from
+// what changed since the last one; the full read below runs only when it cannot, and gives the verdict.
+import { always, eventually, type Check, type CheckContext, type CheckVerdict } from '../../sim/harness/checks.ts';
 import { isFinalStatus } from './model.ts';
 import type { ShopSystem } from './system.ts';
+import { refreshedTracker, type InvariantTracker } from './invariant-tracker.ts';
+
+/** `full(shop)`, unless the shop's tracker proves the check holds from what changed. */
+function tracked(holds: (tracker: InvariantTracker, shop: ShopSystem) => boolean, full: (shop: ShopSystem) => CheckVerdict): (run: CheckContext<ShopSystem>) => CheckVerdict {
+  return ({ system: shop, world, nowMs }) => {
+    // The world's event count marks the run's state: checks of one sample share one refresh.
+    const tracker = refreshedTracker(shop.state, world === undefined ? undefined : { nowMs, events: world.sim.events });
+    if (tracker !== undefined && holds(tracker, shop)) return true;
+    return full(shop);
+  };
+}
+
+/** `a + b === expected`, for sums the tracker kept exactly (safe integers: any order of adding gives them). */
+function sumsTo(a: number, b: number, expected: number): boolean {
+  return Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(a + b) && a + b === expected;
+}
 
 /** Money is conserved: Σ wallet balances + Σ charged payments = the opening money, and no wallet is negative. */
 export function moneyConserved(): Check<ShopSystem> {
-  return always('money is conserved', ({ system: shop }) => {
+  const holds = (t: InvariantTracker, shop: ShopSystem): boolean => t.negativeWallets.size === 0 && t.inexactMoney === 0 && sumsTo(t.balances, t.charged, shop.catalogue.totalMoney);
+  return always('money is conserved', tracked(holds, (shop) => {
     let balances = 0;
     for (const [userId, account] of shop.state.accounts()) {
       if (account.balance < 0) return `wallet ${userId} is negative: ${account.balance}`;
@@ -17,22 +36,32 @@ export function moneyConserved(): Check<ShopSystem> {
     for (const payment of shop.state.payments().values()) if (payment.status === 'CHARGED') charged += payment.amount;
     const expected = shop.catalogue.totalMoney;
     return balances + charged === expected || `wallets ${balances} + charged ${charged} = ${balances + charged}, but the shop opened with ${expected}`;
-  });
+  }));
 }
 
 /** No order is charged twice: each payment took money at most once. */
 export function noDoubleCharge(): Check<ShopSystem> {
-  return always('no order is charged twice', ({ system: shop }) => {
+  return always('no order is charged twice', tracked((t) => t.doubleCharges.size === 0, (shop) => {
     for (const [orderId, payment] of shop.state.payments()) {
       if (payment.charges > 1) return `order ${orderId} was charged ${payment.charges} times`;
     }
     return true;
-  });
+  }));
 }
 
 /** Stock is never negative, and opening stock = available + units held by live reservations. */
 export function stockBalances(): Check<ShopSystem> {
-  return always('stock balances', ({ system: shop }) => {
+  const holds = (t: InvariantTracker, shop: ShopSystem): boolean => {
+    if (t.inexactHeld !== 0) return false;
+    const stock = shop.state.stock();
+    for (const [productId, opening] of shop.catalogue.initialStock) {
+      const available = stock.get(productId)?.available ?? opening;
+      const reserved = t.held.get(productId) ?? 0;
+      if (!(available >= 0) || !Number.isSafeInteger(reserved) || available + reserved !== opening) return false;
+    }
+    return true;
+  };
+  return always('stock balances', tracked(holds, (shop) => {
     const held = new Map<string, number>();
     for (const reservation of shop.state.reservations().values()) {
       if (reservation.status !== 'RESERVED') continue;
@@ -46,12 +75,12 @@ export function stockBalances(): Check<ShopSystem> {
       if (available + reserved !== opening) return `${productId}: available ${available} + reserved ${reserved} = ${available + reserved}, opening stock was ${opening}`;
     }
     return true;
-  });
+  }));
 }
 
 /** No order is confirmed without its payment (of its amount), its reservation and its shipment. */
 export function confirmedOrdersAreComplete(): Check<ShopSystem> {
-  return always('no order is confirmed without payment and reservation', ({ system: shop }) => {
+  return always('no order is confirmed without payment and reservation', tracked((t) => t.incompleteConfirmed.size === 0, (shop) => {
     const payments = shop.state.payments();
     const reservations = shop.state.reservations();
     const shipments = shop.state.shipments();
@@ -65,7 +94,7 @@ export function confirmedOrdersAreComplete(): Check<ShopSystem> {
       if (shipment?.status !== 'SCHEDULED') return `order ${orderId} is CONFIRMED but its shipment is ${shipment?.status ?? 'missing'}`;
     }
     return true;
-  });
+  }));
 }
 
 /**
@@ -74,7 +103,7 @@ export function confirmedOrdersAreComplete(): Check<ShopSystem> {
  * always belongs to a known order, of that order's amount.
  */
 export function cancelledOrdersHoldNothing(): Check<ShopSystem> {
-  return always('a cancelled order holds no money, stock or shipment', ({ system: shop }) => {
+  return always('a cancelled order holds no money, stock or shipment', tracked((t) => t.cancelledHolding.size === 0, (shop) => {
     const orders = shop.state.orders();
     const reservations = shop.state.reservations();
     const shipments = shop.state.shipments();
@@ -92,12 +121,16 @@ export function cancelledOrdersHoldNothing(): Check<ShopSystem> {
       if (shipment.status === 'SCHEDULED' && orders.get(orderId)?.status === 'CANCELLED') return `order ${orderId} is CANCELLED but its shipment is still SCHEDULED`;
     }
     return true;
-  });
+  }));
 }
 
 /** A final order state (CONFIRMED, CANCELLED) never changes once seen. */
 export function finalStatesNeverChange(): Check<ShopSystem> {
-  return always('final order states never change', ({ system: shop }) => {
+  const holds = (t: InvariantTracker, shop: ShopSystem): boolean => {
+    t.reviewFinalStates(shop.finalSeen);
+    return t.changedFinal.size === 0;
+  };
+  return always('final order states never change', tracked(holds, (shop) => {
     const seen = shop.finalSeen;
     for (const [orderId, order] of shop.state.orders()) {
       const before = seen.get(orderId);
@@ -105,14 +138,14 @@ export function finalStatesNeverChange(): Check<ShopSystem> {
       if (before === undefined && isFinalStatus(order.status)) seen.set(orderId, order.status);
     }
     return true;
-  });
+  }));
 }
 
 /** Every order reaches CONFIRMED or CANCELLED once faults heal. */
 export function everyOrderFinal(options: { withinMs?: number } = {}): Check<ShopSystem> {
   return eventually(
     'every order reaches a final state',
-    ({ system: shop }) => {
+    tracked((t) => t.notFinal.size === 0, (shop) => {
       let open = 0;
       let first = '';
       for (const [orderId, order] of shop.state.orders()) {
@@ -120,7 +153,7 @@ export function everyOrderFinal(options: { withinMs?: number } = {}): Check<Shop
         if (open++ === 0) first = `${orderId} (${order.status})`;
       }
       return open === 0 || `${open} orders are not final, e.g. ${first}`;
-    },
+    }),
     options,
   );
 }
@@ -129,7 +162,7 @@ export function everyOrderFinal(options: { withinMs?: number } = {}): Check<Shop
 export function settledBooksBalance(options: { withinMs?: number } = {}): Check<ShopSystem> {
   return eventually(
     'charged − refunded = confirmed orders, stock held = confirmed orders',
-    ({ system: shop }) => {
+    tracked((t) => t.unsettledReservations.size === 0 && t.inexactSettled === 0 && sumsTo(t.chargedEver, -t.refunded, t.confirmedAmount), (shop) => {
       const orders = shop.state.orders();
       let confirmed = 0;
       for (const order of orders.values()) if (order.status === 'CONFIRMED') confirmed += order.amount;
@@ -145,7 +178,7 @@ export function settledBooksBalance(options: { withinMs?: number } = {}): Check<
         if ((reservation.status === 'RESERVED') !== (status === 'CONFIRMED')) return `order ${orderId} is ${status ?? 'missing'} with its reservation ${reservation.status}`;
       }
       return true;
-    },
+    }),
     options,
   );
 }

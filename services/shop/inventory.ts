@@ -19,15 +19,15 @@ export interface ReleaseArgs {
 /** The inventory module's procedures: `inventory.reserve`, `inventory.release`. */
 export function inventoryProcedures(observer: ShopObserver): Procedures {
   const reserve: Procedure<ReserveArgs, StepAnswer<'RESERVED' | 'REJECTED'>> = async (tx, args, context) => {
-    const existing = await tx.get<ReservationRow>(TABLES.reservations, args.orderId);
+    const existing = await tx.getFrozen<ReservationRow>(TABLES.reservations, args.orderId);
     if (existing !== undefined) {
       const reserved = existing.status === 'RESERVED';
       return { status: reserved ? 'RESERVED' : 'REJECTED', duplicate: true, changed: false, reason: reserved ? undefined : existing.status === 'RELEASED' ? 'cancelled before the reservation' : 'out of stock' };
     }
     const wanted = totals(args.items);
-    const stock = new Map<string, StockRow>();
+    const stock = new Map<string, Readonly<StockRow>>();
     for (const [productId, quantity] of wanted) {
-      const row = await tx.get<StockRow>(TABLES.stock, productId);
+      const row = await tx.getFrozen<StockRow>(TABLES.stock, productId);
       if (row === undefined || row.available < quantity) {
         tx.put(TABLES.reservations, args.orderId, { items: args.items, status: 'REJECTED' } satisfies ReservationRow);
         context.emit('inventory.rejected', `${args.orderId} out of stock: ${productId}`);
@@ -42,7 +42,7 @@ export function inventoryProcedures(observer: ShopObserver): Procedures {
   };
 
   const release: Procedure<ReleaseArgs, StepAnswer<ReservationStatus>> = async (tx, args, context) => {
-    const existing = await tx.get<ReservationRow>(TABLES.reservations, args.orderId);
+    const existing = await tx.getFrozen<ReservationRow>(TABLES.reservations, args.orderId);
     if (existing === undefined) {
       tx.put(TABLES.reservations, args.orderId, { items: [], status: 'RELEASED' } satisfies ReservationRow);
       context.emit('inventory.released', `${args.orderId} (before any reservation)`);
@@ -50,7 +50,7 @@ export function inventoryProcedures(observer: ShopObserver): Procedures {
     }
     if (existing.status !== 'RESERVED') return { status: existing.status, duplicate: true, changed: false };
     for (const [productId, quantity] of totals(existing.items)) {
-      const row = await tx.get<StockRow>(TABLES.stock, productId);
+      const row = await tx.getFrozen<StockRow>(TABLES.stock, productId);
       tx.put(TABLES.stock, productId, { available: (row?.available ?? 0) + quantity } satisfies StockRow);
     }
     tx.put(TABLES.reservations, args.orderId, { ...existing, status: 'RELEASED' } satisfies ReservationRow);

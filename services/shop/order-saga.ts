@@ -53,7 +53,9 @@ export function shopSagaLog(runner: ProcedureRunner, timeoutMs = 500): SagaLog<O
       const { data: _data, ...row } = record;
       await runner.run('orders.saga-save', { record: row }, { timeoutMs });
     },
-    unfinished: (owner) => runner.run<SagaRecord<OrderDetails>[]>('orders.saga-unfinished', { owner }, { timeoutMs }),
+    // The sagas this orchestrator drives already are left out of the scan (ids as plain data, for a remote log).
+    unfinished: (owner, skip) =>
+      runner.run<SagaRecord<OrderDetails>[]>('orders.saga-unfinished', skip !== undefined && skip.size > 0 ? { owner, skip: [...skip] } : { owner }, { timeoutMs }),
   };
 }
 

@@ -69,7 +69,7 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
 
   const sagaSave: Procedure<{ record: SagaRow }, boolean> = async (tx, args, context) => {
     const { record } = args;
-    const stored = await tx.get<SagaRow>(TABLES.sagas, record.id);
+    const stored = await tx.getFrozen<SagaRow>(TABLES.sagas, record.id);
     if (stored === undefined) {
       const order = await tx.get<OrderRow>(TABLES.orders, record.id);
       if (order !== undefined && isFinalStatus(order.status)) return true; // a retried final save
@@ -78,11 +78,12 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     if (stored.version === record.version) return true;
     if (stored.version !== record.version - 1) throw new SagaLogConflict(`saga ${record.id} is at v${stored.version}, not v${record.version - 1}`);
     if (record.state !== 'completed' && record.state !== 'compensated') {
-      tx.put(TABLES.sagas, record.id, sagaRow(record));
+      // The orchestrator's log sends rows without data already: store them as they come.
+      tx.put(TABLES.sagas, record.id, 'data' in record ? sagaRow(record) : record);
       return true;
     }
     tx.delete(TABLES.sagas, record.id);
-    const order = await tx.get<OrderRow>(TABLES.orders, record.id);
+    const order = await tx.getFrozen<OrderRow>(TABLES.orders, record.id);
     if (order !== undefined && !isFinalStatus(order.status)) {
       const status = record.state === 'completed' ? 'CONFIRMED' : 'CANCELLED';
       const final: OrderRow = { ...order, status, finalAtMs: context.nowMs() };
@@ -94,9 +95,11 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     return true;
   };
 
-  const sagaUnfinished: Procedure<{ owner: string }, SagaRecord<OrderDetails>[]> = async (tx, args) => {
+  // `skip`: ids the orchestrator drives already (left out before their rows are read).
+  const sagaUnfinished: Procedure<{ owner: string; skip?: string[] }, SagaRecord<OrderDetails>[]> = async (tx, args) => {
     const records: SagaRecord<OrderDetails>[] = [];
-    for (const row of await tx.scan<SagaRow>(TABLES.sagas)) {
+    const options = args.skip !== undefined && args.skip.length > 0 ? { exclude: new Set(args.skip) } : {};
+    for (const row of await tx.scan<SagaRow>(TABLES.sagas, options)) {
       if (row.value.owner !== args.owner) continue;
       const order = await tx.get<OrderRow>(TABLES.orders, row.key);
       if (order !== undefined) records.push({ ...row.value, data: detailsOf(order) });
@@ -123,7 +126,7 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
   };
 
   const finish: Procedure<FinishArgs, OrderReceipt | undefined> = async (tx, args, context) => {
-    const order = await tx.get<OrderRow>(TABLES.orders, args.orderId);
+    const order = await tx.getFrozen<OrderRow>(TABLES.orders, args.orderId);
     if (order === undefined) return undefined;
     if (isFinalStatus(order.status)) return receiptOf(order);
     // An aborting order ignores a late success: the abort's compensations are already under way.
@@ -142,7 +145,7 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
     let aborted = 0;
     for (const row of await tx.scan<PendingRow>(TABLES.pendingOrders)) {
       if (row.value.createdAtMs > cutoffMs) continue;
-      const order = await tx.get<OrderRow>(TABLES.orders, row.key);
+      const order = await tx.getFrozen<OrderRow>(TABLES.orders, row.key);
       if (order === undefined || order.status !== 'PENDING') continue;
       tx.put(TABLES.orders, row.key, { ...order, status: 'ABORTING' } satisfies OrderRow);
       await context.publish(requireTopics(topics).expired, row.key, detailsOf(order));

@@ -32,7 +32,7 @@ export function paymentsProcedures(observer: ShopObserver, options: PaymentsOpti
   const declineRate = options.declineRate ?? 0;
 
   const charge: Procedure<ChargeArgs, StepAnswer<'CHARGED' | 'DECLINED'>> = async (tx, args, context) => {
-    const existing = await tx.get<PaymentRow>(TABLES.payments, args.orderId);
+    const existing = await tx.getFrozen<PaymentRow>(TABLES.payments, args.orderId);
     if (existing !== undefined) {
       const charged = existing.status === 'CHARGED';
       if (charged) context.afterCommit(() => observer.duplicateCharge(args.orderId));
@@ -44,7 +44,7 @@ export function paymentsProcedures(observer: ShopObserver, options: PaymentsOpti
       return { status: 'DECLINED', duplicate: false, changed: true, reason };
     };
     if (declineRate > 0 && unitHash(args.orderId) < declineRate) return decline('card declined');
-    const account = await tx.get<AccountRow>(TABLES.accounts, args.userId);
+    const account = await tx.getFrozen<AccountRow>(TABLES.accounts, args.userId);
     if (account === undefined) return decline('no wallet');
     if (account.balance < args.amount) return decline('insufficient funds');
     tx.put(TABLES.accounts, args.userId, { balance: account.balance - args.amount } satisfies AccountRow);
@@ -54,14 +54,14 @@ export function paymentsProcedures(observer: ShopObserver, options: PaymentsOpti
   };
 
   const refund: Procedure<RefundArgs, StepAnswer<PaymentStatus>> = async (tx, args, context) => {
-    const existing = await tx.get<PaymentRow>(TABLES.payments, args.orderId);
+    const existing = await tx.getFrozen<PaymentRow>(TABLES.payments, args.orderId);
     if (existing === undefined) {
       tx.put(TABLES.payments, args.orderId, { userId: args.userId, amount: 0, status: 'VOIDED', charges: 0 } satisfies PaymentRow);
       context.emit('payment.voided', args.orderId);
       return { status: 'VOIDED', duplicate: false, changed: true };
     }
     if (existing.status !== 'CHARGED') return { status: existing.status, duplicate: true, changed: false };
-    const account = await tx.get<AccountRow>(TABLES.accounts, existing.userId);
+    const account = await tx.getFrozen<AccountRow>(TABLES.accounts, existing.userId);
     tx.put(TABLES.accounts, existing.userId, { balance: (account?.balance ?? 0) + existing.amount } satisfies AccountRow);
     tx.put(TABLES.payments, args.orderId, { ...existing, status: 'REFUNDED' } satisfies PaymentRow);
     context.afterCommit(() => observer.compensation('refund'));

@@ -22,7 +22,7 @@ export interface CancelShipmentArgs {
 /** The shipping module's procedures: `shipping.schedule`, `shipping.cancel`. */
 export function shippingProcedures(observer: ShopObserver): Procedures {
   const schedule: Procedure<ScheduleArgs, StepAnswer<'SCHEDULED' | 'REJECTED'>> = async (tx, args, context) => {
-    const existing = await tx.get<ShipmentRow>(TABLES.shipments, args.orderId);
+    const existing = await tx.getFrozen<ShipmentRow>(TABLES.shipments, args.orderId);
     if (existing !== undefined) {
       const scheduled = existing.status === 'SCHEDULED';
       return { status: scheduled ? 'SCHEDULED' : 'REJECTED', duplicate: true, changed: false, reason: scheduled ? undefined : existing.status === 'CANCELLED' ? 'cancelled before scheduling' : 'region not served' };
@@ -38,7 +38,7 @@ export function shippingProcedures(observer: ShopObserver): Procedures {
   };
 
   const cancel: Procedure<CancelShipmentArgs, StepAnswer<ShipmentStatus>> = async (tx, args, context) => {
-    const existing = await tx.get<ShipmentRow>(TABLES.shipments, args.orderId);
+    const existing = await tx.getFrozen<ShipmentRow>(TABLES.shipments, args.orderId);
     if (existing === undefined) {
       tx.put(TABLES.shipments, args.orderId, { address: { region: '' }, status: 'CANCELLED' } satisfies ShipmentRow);
       context.emit('shipping.cancelled', `${args.orderId} (before scheduling)`);

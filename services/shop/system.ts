@@ -3,6 +3,7 @@
 import type { World } from '../../sim/world/world.ts';
 import type { SystemHandle } from '../../sim/harness/scenario.ts';
 import { diskTable } from '../data/db-node.ts';
+import { watchDiskTable } from '../data/database.ts';
 import type { ShopCatalogue } from './catalogue.ts';
 import { TABLES, type AccountRow, type OrderRow, type PaymentRow, type ReservationRow, type ShipmentRow, type StockRow } from './model.ts';
 import type { ShopMetrics } from './observer.ts';
@@ -22,6 +23,12 @@ export interface ShopState {
   stock(): ReadonlyMap<string, StockRow>;
   reservations(): ReadonlyMap<string, ReservationRow>;
   shipments(): ReadonlyMap<string, ShipmentRow>;
+  /**
+   * Optional change feed, for checks that keep their conclusions between samples: the keys of
+   * `table` (one of TABLES) written or deleted since the last call for that table, or undefined
+   * when the table must be read whole (the first call, or its disk was replaced). One reader only.
+   */
+  changedKeys?(table: string): string[] | undefined;
 }
 
 /** Where a table lives: the database node and the database's name. */
@@ -36,6 +43,33 @@ export function diskState(world: World, locate: (table: string) => TableLocation
     const where = locate(table);
     return diskTable<T>(world.node(where.node), where.database, table);
   };
+  const journals = new Map<string, { image: object; keys: Set<string> }>();
+  /** Where each table's disk image is kept: its node, database and durable key (built once per table). */
+  const disks = new Map<string, { node: string; database: string; imageKey: string }>();
+  const diskOf = (table: string): { node: string; database: string; imageKey: string } => {
+    let disk = disks.get(table);
+    if (disk === undefined) {
+      const where = locate(table);
+      disk = { node: where.node, database: where.database, imageKey: `db:${where.database}` };
+      disks.set(table, disk);
+    }
+    return disk;
+  };
+  const changedKeys = (table: string): string[] | undefined => {
+    const disk = diskOf(table);
+    const durable = world.node(disk.node).durable;
+    const journal = journals.get(table);
+    if (journal !== undefined && durable.get(disk.imageKey) === journal.image) {
+      const keys = [...journal.keys];
+      journal.keys.clear();
+      return keys;
+    }
+    // First call, or a new disk image (first open, or a wipe): journal from now on, read it whole now.
+    const started = watchDiskTable(durable, disk.database, table);
+    if (started === undefined) journals.delete(table);
+    else journals.set(table, started);
+    return undefined;
+  };
   return {
     orders: () => read<OrderRow>(TABLES.orders),
     payments: () => read<PaymentRow>(TABLES.payments),
@@ -43,6 +77,7 @@ export function diskState(world: World, locate: (table: string) => TableLocation
     stock: () => read<StockRow>(TABLES.stock),
     reservations: () => read<ReservationRow>(TABLES.reservations),
     shipments: () => read<ShipmentRow>(TABLES.shipments),
+    changedKeys,
   };
 }
 

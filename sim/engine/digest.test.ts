@@ -32,6 +32,13 @@ describe('digestValue', () => {
     );
   });
 
+  it('is pinned: a faster walk must give the same digests (every trace hash depends on them)', () => {
+    const order = { orderId: 'o-1', amount: 1250, items: [{ productId: 'p1', quantity: 2 }], address: { region: 'north' }, tags: new Set(['x']), when: new Date(5) };
+    expect(digestValue(order)).toBe(749964166);
+    expect(digestValue(['a', 1, null, undefined, true, { k: [] }])).toBe(3637793447);
+    expect(digestValue(new Error('boom'))).toBe(3984673351);
+  });
+
   it('is bounded: a cyclic value and a million-element array both return', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;

@@ -51,14 +51,31 @@ function mixString(text: string): void {
   if (index < length) mix(text.charCodeAt(index));
 }
 
+/** A number: its tag, then its two 32-bit words. */
+function mixNumber(value: number): void {
+  numberView[0] = value;
+  mix(Tag.Number);
+  mix(numberWords[0]!);
+  mix(numberWords[1]!);
+}
+
+/** `visit`, with strings and numbers (most fields and items) handled inline, budget included. */
+function visitItem(item: unknown, depth: number): void {
+  if (typeof item === 'string') {
+    if (budget-- > 0) {
+      mix(Tag.String);
+      mixString(item);
+    }
+  } else if (typeof item === 'number') {
+    if (budget-- > 0) mixNumber(item);
+  } else visit(item, depth);
+}
+
 function visit(value: unknown, depth: number): void {
   if (budget-- <= 0) return;
   switch (typeof value) {
     case 'number':
-      numberView[0] = value;
-      mix(Tag.Number);
-      mix(numberWords[0]!);
-      mix(numberWords[1]!);
+      mixNumber(value);
       return;
     case 'string':
       mix(Tag.String);
@@ -90,11 +107,11 @@ function visit(value: unknown, depth: number): void {
 
 function visitObject(value: object, depth: number): void {
   const prototype = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth);
+  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth, true);
   if (Array.isArray(value)) {
     mix(Tag.Array);
     mix(value.length);
-    for (let index = 0; index < value.length && budget > 0; index++) visit(value[index], depth);
+    for (let index = 0; index < value.length && budget > 0; index++) visitItem(value[index], depth);
     return;
   }
   if (value instanceof Map) {
@@ -130,12 +147,27 @@ function visitObject(value: object, depth: number): void {
   }
   // A class instance: its own enumerable fields, as for a plain object; an Error's message too.
   if (value instanceof Error) mixString(value.message);
-  visitEntries(value as Record<string, unknown>, depth);
+  visitEntries(value as Record<string, unknown>, depth, false);
 }
 
-/** Own enumerable keys in insertion order (what would be serialised) and their values. */
-function visitEntries(value: Record<string, unknown>, depth: number): void {
+/**
+ * Own enumerable keys in insertion order (what would be serialised) and their values. A plain
+ * object is walked with for-in, twice (count, then entries), which allocates no key array; it has
+ * no enumerable inherited keys, so it sees what `Object.keys` would.
+ */
+function visitEntries(value: Record<string, unknown>, depth: number, plain: boolean): void {
   mix(Tag.Object);
+  if (plain) {
+    let count = 0;
+    for (const _key in value) count++;
+    mix(count);
+    for (const key in value) {
+      if (budget <= 0) return;
+      mixString(key);
+      visitItem(value[key], depth);
+    }
+    return;
+  }
   const keys = Object.keys(value);
   mix(keys.length);
   for (let index = 0; index < keys.length && budget > 0; index++) {
