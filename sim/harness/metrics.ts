@@ -77,6 +77,11 @@ function hdrIndex(us: number): number {
   return ((bucket + 1) << HDR_SUB_BUCKET_HALF_MAGNITUDE) + (us >>> bucket) - HDR_SUB_BUCKET_HALF_COUNT;
 }
 
+/** Width in µs of the values HDR files at counts-array index `index` (1 in the first bucket, then doubling). */
+function hdrIndexWidthUs(index: number): number {
+  return 2 ** Math.max((index >> HDR_SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
+}
+
 /** Lowest µs value at HDR counts-array index `index`: a representative the library files at that same index. */
 function hdrIndexLowUs(index: number): number {
   const bucket = Math.max((index >> HDR_SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
@@ -172,10 +177,36 @@ export class LatencyHistogram {
   percentile(p: number): number {
     checkPercentile(p);
     if (this.countValue === 0) return 0;
-    this.flush();
+    let valueUs: number;
+    // While `hdr` is empty (no latency too large to stage, nothing flushed), the stage holds every count.
+    if (this.hdr.totalCount === 0) {
+      valueUs = this.stagedValueAtPercentile(p);
+    } else {
+      this.flush();
+      valueUs = this.hdr.getValueAtPercentile(p);
+    }
     // HDR reports the top of the matching bucket, which can exceed anything actually seen.
-    const us = Math.min(this.hdr.getValueAtPercentile(p), Math.round(this.maxMs * US_PER_MS));
-    return us / US_PER_MS;
+    return Math.min(valueUs, Math.round(this.maxMs * US_PER_MS)) / US_PER_MS;
+  }
+
+  /**
+   * HDR's `getValueAtPercentile`, read from the staging array (the same counts in the same index
+   * layout) without moving them into the library's histogram: the same count rule (rounded up,
+   * guarded by one ulp) and the same bucket edge (the highest value of the bucket; the lowest for p 0).
+   */
+  private stagedValueAtPercentile(p: number): number {
+    const fpCount = (Math.min(p, 100) / 100) * this.countValue;
+    const countAtPercentile = Math.max(Math.ceil(fpCount - 2 ** (Math.floor(Math.log2(fpCount)) - 52)), 1);
+    const stage = this.stage;
+    let total = 0;
+    for (let index = 0; index < this.stageUsed; index++) {
+      total += stage[index]!;
+      if (total >= countAtPercentile) {
+        const lowUs = hdrIndexLowUs(index);
+        return p === 0 ? lowUs : lowUs + hdrIndexWidthUs(index) - 1;
+      }
+    }
+    return 0;
   }
 
   /** Standard digest of the distribution; all zero when empty. */
@@ -196,9 +227,16 @@ export class LatencyHistogram {
   merge(other: LatencyHistogram): void {
     if (other === this) throw new RangeError('cannot merge a LatencyHistogram into itself');
     if (other.countValue === 0) return;
-    other.flush();
-    this.flush();
-    this.hdr.add(other.hdr);
+    if (other.hdr.totalCount === 0 && this.hdr.totalCount === 0) {
+      // Both still staged: add the counts index by index (HDR's add, without the library).
+      if (other.stageUsed > this.stage.length) this.growStage(other.stageUsed - 1);
+      for (let index = 0; index < other.stageUsed; index++) this.stage[index] += other.stage[index]!;
+      if (other.stageUsed > this.stageUsed) this.stageUsed = other.stageUsed;
+    } else {
+      other.flush();
+      this.flush();
+      this.hdr.add(other.hdr);
+    }
     this.countValue += other.countValue;
     this.sumUs += other.sumUs;
     if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
