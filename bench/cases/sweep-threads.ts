@@ -13,8 +13,8 @@ export interface ThreadCpuSplit {
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
-/** How often the threads are read: a thread that ends loses at most this much of its CPU time. */
-const SAMPLE_INTERVAL_MS = 50;
+/** How often the threads are read (a thread that ends before the last result loses at most this much of its CPU time); rarely, so the reading costs the main thread next to nothing. */
+const SAMPLE_INTERVAL_MS = 1000;
 
 /** Samples thread CPU times from when it is created until `stop()`. */
 export class ThreadCpuMeter {
