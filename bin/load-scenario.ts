@@ -10,15 +10,16 @@ import { UsageError } from './cli-errors.ts';
 import { whileLoading } from '../sim/engine/guard.ts';
 import { Rng } from '../sim/engine/rng.ts';
 import { describeLoadError } from './scenario-load-errors.ts';
-import { isModelFile, loadModelScenario } from '../models/index.ts';
+import { isModelFile } from '../models/model-file.ts';
 
 /** File extensions a scenario may have. */
 export const SCENARIO_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
 /** Imports `file` and returns its default-exported scenario. */
 export async function loadScenario(file: string): Promise<Scenario> {
-  // A model file (.yaml, .yml, .json) is an architecture as data: models/ compiles it.
-  if (isModelFile(file)) return loadModelScenario(file);
+  // A model file (.yaml, .yml, .json) is an architecture as data: models/ compiles it. Imported
+  // only then: the compiler, yaml and zod cost ~250 ms of CPU in each thread that loads them.
+  if (isModelFile(file)) return (await import('../models/index.ts')).loadModelScenario(file);
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${file} (check the path; 'sim list' shows the scenarios)`);
   if (statSync(path).isDirectory()) throw new UsageError(`${file} is a folder, not a scenario file: give the path of a scenario file (${SCENARIO_EXTENSIONS.join(', ')})`);

@@ -13,13 +13,7 @@ import { checkProfile, parseRateCsv, type RatePoint } from './rate-profile.ts';
 import { compileScenario, type ModelVariant } from './compile.ts';
 import type { ModelSystem } from './checks.ts';
 
-/** File extensions read as models. */
-export const MODEL_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
-
-/** True when `file` names a model file rather than a TypeScript scenario. */
-export function isModelFile(file: string): boolean {
-  return (MODEL_EXTENSIONS as readonly string[]).includes(extname(file).toLowerCase());
-}
+export { MODEL_EXTENSIONS, isModelFile } from './model-file.ts';
 
 /** Largest model file read (a limit on input). */
 const MAX_MODEL_BYTES = 5_000_000;
