@@ -63,8 +63,13 @@ interface TimerArg {
  * volatile; `durable` is the exception and survives crashes.
  */
 export class NodeContext {
-  /** Calls waiting for an answer, by call id: the one count of calls in flight from this node. */
-  private readonly pending = new Map<number, RpcCall>();
+  /**
+   * Calls waiting for an answer. A call is pending from `call` until it is settled (its record's
+   * `settled` flag), so a count is all the context keeps: a map by call id would reallocate its
+   * table as it empties and fills, on every node, which at 10,000 nodes became the garbage
+   * collector's largest cost (tables living longer than a young-generation cycle get promoted).
+   */
+  private pendingCount = 0;
   /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
   private readonly timers = new Map<number, TimerArg>();
 
@@ -178,7 +183,7 @@ export class NodeContext {
       call.resolve = resolve as (value: unknown) => void;
       call.reject = reject;
       call.timerHandle = this.node.schedule(timeoutMs, onCallTimeout, call);
-      this.pending.set(callId, call);
+      this.pendingCount++;
       this.host.sendCall(call);
     });
   }
@@ -235,18 +240,18 @@ export class NodeContext {
 
   /** Calls in flight from this node. */
   get callsInFlight(): number {
-    return this.pending.size;
+    return this.pendingCount;
   }
 
   /** @internal The answer to one of this context's calls arrived (the call's record, or a duplicate's). */
   receiveResponse(response: RpcCall): void {
-    const call = this.pending.get(response.callId);
-    if (call === undefined) {
-      // Late (it timed out, or a duplicate already answered it); an answer to a call never made is a bug.
-      if (!(response.original ?? response).settled) this.invariantBroken(`${this.name} got a reply to call ${response.callId} (${response.to}.${response.method}) it is not waiting for`);
-      return;
-    }
-    this.pending.delete(response.callId);
+    // Settlement is tracked on the original record; a duplicate delivery answers in its own copy.
+    const call = response.original ?? response;
+    // Late: it timed out, or a duplicate already answered it.
+    if (call.settled) return;
+    // An answer to a call this context never made is a bug.
+    if (call.caller !== this) this.invariantBroken(`${this.name} got a reply to call ${response.callId} (${response.to}.${response.method}) it is not waiting for`);
+    this.pendingCount--;
     call.settled = true;
     const sim = this.node.host.sim;
     sim.cancel(call.timerHandle);
@@ -259,8 +264,8 @@ export class NodeContext {
   timeOut(call: RpcCall): void {
     // Answered already: a timer deferred by a pause fires late, as cancel cannot reach it.
     if (call.settled) return;
-    if (this.pending.get(call.callId) !== call) this.invariantBroken(`${this.name}: call ${call.callId} timed out but is not pending`);
-    this.pending.delete(call.callId);
+    if (call.caller !== this) this.invariantBroken(`${this.name}: call ${call.callId} timed out but is not pending`);
+    this.pendingCount--;
     call.settled = true;
     const sim = this.node.host.sim;
     sim.wake();
