@@ -48,14 +48,18 @@ export interface ContextHost {
   recordServiceError(node: string, method: string, error: unknown): void;
 }
 
-interface TimerArg {
-  node: ContextNode;
-  callback: () => void;
-  /** The context's live timers, which this one leaves when it fires. */
-  timers: Map<number, TimerArg>;
-  handle: number;
+/** One timer's record (a class, not an object literal, so V8 never pretenures it: see NodeEvent in node.ts). */
+class TimerArg {
+  handle = -1;
   /** Set by clearTimer: a timer deferred by a pause fires under a new handle, which cancel cannot reach. */
-  cleared: boolean;
+  cleared = false;
+
+  constructor(
+    readonly node: ContextNode,
+    readonly callback: () => void,
+    /** The context's live timers, which this one leaves when it fires. */
+    readonly timers: Map<number, TimerArg>,
+  ) {}
 }
 
 /**
@@ -144,7 +148,7 @@ export class NodeContext {
    */
   setTimer(delayMs: number, callback: () => void, options: { daemon?: boolean } = {}): number {
     // No closure per timer: one record carries everything runTimer needs.
-    const timer: TimerArg = { node: this.node, callback, timers: this.timers, handle: -1, cleared: false };
+    const timer = new TimerArg(this.node, callback, this.timers);
     timer.handle = this.node.schedule(this.localToTrueMs(delayMs), runTimer, timer, true, options.daemon ?? false);
     this.timers.set(timer.handle, timer);
     return timer.handle;
