@@ -69,9 +69,8 @@ class TimerArg {
 export class NodeContext {
   /**
    * Calls waiting for an answer. A call is pending from `call` until it is settled (its record's
-   * `settled` flag), so a count is all the context keeps: a map by call id would reallocate its
-   * table as it empties and fills, on every node, which at 10,000 nodes became the garbage
-   * collector's largest cost (tables living longer than a young-generation cycle get promoted).
+   * `settled` flag), so a count is all the context keeps: a map by call id cost a set and a delete
+   * per call and reallocated its table as it emptied and filled, on every node.
    */
   private pendingCount = 0;
   /** Timers not fired yet, by handle, so clearTimer can stop one that a pause deferred. */
