@@ -5,7 +5,7 @@ import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import type { TraceEvent } from '../../sim/engine/trace.ts';
-import { DatabaseRegistry, watchDiskTable, type Database, type DatabaseOptions } from './database.ts';
+import { DatabaseRegistry, watchDiskTable, type Database, type DatabaseOptions, type DiskJournal } from './database.ts';
 
 const FREE: DatabaseOptions = { readMs: 0, writeMs: 0, commitMs: 0, syncMs: 0 };
 
@@ -185,11 +185,11 @@ describe('Database transactions', () => {
   it('journals the keys that reach disk for a watcher: at commit under always, at the sync under everyMs', async () => {
     const always = harness(FREE);
     const grouped = harness({ ...FREE, sync: { everyMs: 10 } });
-    const journals: Record<string, Set<string> | undefined> = {};
+    const journals: Record<string, DiskJournal | undefined> = {};
     for (const [name, h] of [['always', always], ['grouped', grouped]] as const) {
       h.run(0, async (db) => {
         await db.put('t', 'a', 1);
-        journals[name] = watchDiskTable(h.world.node('orders').durable, 'orders', 't')?.keys;
+        journals[name] = watchDiskTable(h.world.node('orders').durable, 'orders', 't')?.journal;
         await db.transaction((tx) => {
           tx.put('t', 'b', 1);
           tx.delete('t', 'a');
@@ -199,12 +199,13 @@ describe('Database transactions', () => {
     }
     await always.world.sim.run({ untilMs: 5 });
     await grouped.world.sim.run({ untilMs: 5 });
-    expect([...journals.always!]).toEqual(['b', 'a']);
+    expect(journals.always!.keys).toEqual(['b', 'a']);
     // Not on disk yet: nothing to see from outside.
-    expect([...journals.grouped!]).toEqual([]);
+    expect(journals.grouped!.keys).toEqual([]);
     await grouped.world.sim.run({ untilMs: 50 });
-    // The sync writes both commits: the first one's `a` too, which was not on disk when the watch began.
-    expect([...journals.grouped!]).toEqual(['a', 'b']);
+    // The sync writes both commits, in order: the first one's `a` too, which was not on disk when
+    // the watch began (a key written twice is listed twice).
+    expect(journals.grouped!.keys).toEqual(['a', 'b', 'a']);
     expect(watchDiskTable(new Map(), 'orders', 't')).toBeUndefined();
   });
 
@@ -246,6 +247,20 @@ describe('Database transactions', () => {
     expect(withDate.since.getTime()).toBe(5);
     withDate.since.setTime(6);
     expect(h.db().peek<{ since: Date }>('accounts', 'u2')!.since.getTime()).toBe(5);
+  });
+
+  it('a journal that nobody reads stops listing keys past its bound and says it overflowed', async () => {
+    const h = harness(FREE);
+    let journal: DiskJournal | undefined;
+    h.run(0, async (db) => {
+      await db.put('t', 'first', 1);
+      journal = watchDiskTable(h.world.node('orders').durable, 'orders', 't')!.journal;
+      await db.transaction((tx) => {
+        for (let index = 0; index < 70_000; index++) tx.put('t', `k${index}`, index);
+      });
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(journal).toEqual({ keys: [], overflowed: true });
   });
 
   it('keeps its sorted scan index right across inserts and deletes', async () => {

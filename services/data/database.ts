@@ -109,10 +109,10 @@ interface DurableImage {
    */
   acknowledgedLsn: number;
   /**
-   * Journals of readers outside the node (`watchDiskTable`), per table: each set collects the keys
-   * written to disk until its reader clears it. Absent until someone watches.
+   * Journals of readers outside the node (`watchDiskTable`), per table: each collects the keys
+   * written to disk until its reader takes them. Absent until someone watches.
    */
-  journals?: Map<string, Set<string>[]>;
+  journals?: Map<string, DiskJournal[]>;
 }
 
 interface OverlayEntry {
@@ -626,17 +626,41 @@ function applyToImage(image: DurableImage, table: string, key: string, value: St
   if (value === DELETED) rows.delete(key);
   else rows.set(key, value);
   const journals = image.journals?.get(table);
-  if (journals !== undefined) for (const journal of journals) journal.add(key);
+  if (journals !== undefined) for (const journal of journals) record(journal, key);
+}
+
+/** Most keys a journal holds between two reads; past it, it only says that its reader must read the table whole. */
+const MAX_JOURNAL_KEYS = 1 << 16;
+
+/**
+ * The keys written to one disk table since its reader last took them, in write order (a key
+ * written twice is listed twice: an append is cheaper than a set insert on every commit). Once
+ * more than MAX_JOURNAL_KEYS pile up, `overflowed` is set and the keys are dropped.
+ */
+export interface DiskJournal {
+  keys: string[];
+  overflowed: boolean;
+}
+
+function record(journal: DiskJournal, key: string): void {
+  if (journal.overflowed) return;
+  if (journal.keys.length >= MAX_JOURNAL_KEYS) {
+    journal.overflowed = true;
+    journal.keys = [];
+    return;
+  }
+  journal.keys.push(key);
 }
 
 /**
  * Starts a journal of the keys written (or deleted) on disk in table `table` of database
  * `database`, whose image is in a node's durable store: for checkers that observe from outside
- * and want only what changed since they last looked (they clear the set after reading it).
+ * and want only what changed since they last looked (they empty `keys` after reading them, and
+ * read the table whole when the journal `overflowed`).
  * Undefined while the database has no disk image. The journal lives as long as the image: after a
  * wipe (a new image) start another one and read the table whole.
  */
-export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: string, table: string): { image: object; keys: Set<string> } | undefined {
+export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: string, table: string): { image: object; journal: DiskJournal } | undefined {
   const image = durable.get(`db:${database}`) as DurableImage | undefined;
   if (image === undefined) return undefined;
   const journals = (image.journals ??= new Map());
@@ -645,9 +669,9 @@ export function watchDiskTable(durable: ReadonlyMap<string, unknown>, database: 
     list = [];
     journals.set(table, list);
   }
-  const keys = new Set<string>();
-  list.push(keys);
-  return { image, keys };
+  const journal: DiskJournal = { keys: [], overflowed: false };
+  list.push(journal);
+  return { image, journal };
 }
 
 function copyOut(value: unknown): unknown {

@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import { evaluate, type CheckContext } from '../../sim/harness/checks.ts';
 import { shopInvariants } from './invariants.ts';
 import { TABLES, type OrderStatus, type PaymentStatus, type ReservationStatus, type ShipmentStatus } from './model.ts';
-import type { ShopState, ShopSystem } from './system.ts';
+import { diskState, type ShopState, type ShopSystem } from './system.ts';
+import { World as SimWorld } from '../../sim/world/world.ts';
+import { DatabaseRegistry, type Database } from '../data/database.ts';
 import type { World } from '../../sim/world/world.ts';
 
 const IDS = ['a', 'b', 'c', 'd'];
@@ -110,5 +112,36 @@ describe('invariant tracker', () => {
       }),
       { numRuns: 300, seed: 13 },
     );
+  });
+
+  it('the disk change feed lists the keys written since the last read; it asks for a whole read first, after a wipe and after an overflow', async () => {
+    const world = new SimWorld(1);
+    const registry = new DatabaseRegistry();
+    const live: { db?: Database } = {};
+    world.addNode('orders', (ctx) => {
+      live.db = registry.openDatabase(ctx, 'orders', { readMs: 0, writeMs: 0, commitMs: 0, syncMs: 0 });
+      return {};
+    });
+    const state = diskState(world, () => ({ node: 'orders', database: 'orders' }));
+    const reads: (string[] | undefined)[] = [];
+    const at = (atMs: number, work: () => Promise<unknown> | void): void => void world.sim.at(atMs, () => world.node("orders").ctx.spawn(async () => void (await work())));
+    at(1, () => live.db!.put(TABLES.orders, 'o1', { status: 'PENDING' }));
+    at(2, () => void reads.push(state.changedKeys!(TABLES.orders)));
+    at(3, async () => {
+      await live.db!.put(TABLES.orders, 'o2', { status: 'PENDING' });
+      await live.db!.put(TABLES.orders, 'o1', { status: 'CONFIRMED' });
+    });
+    at(4, () => void reads.push(state.changedKeys!(TABLES.orders), state.changedKeys!(TABLES.orders)));
+    world.sim.at(5, () => world.crash('orders', { wipeDurable: true }));
+    world.sim.at(6, () => world.restart('orders'));
+    at(7, () => void reads.push(state.changedKeys!(TABLES.orders)));
+    at(8, () =>
+      live.db!.transaction((tx) => {
+        for (let index = 0; index < 70_000; index++) tx.put(TABLES.orders, `x${index}`, { status: 'PENDING' });
+      }),
+    );
+    at(9, () => void reads.push(state.changedKeys!(TABLES.orders), state.changedKeys!(TABLES.orders)));
+    await world.sim.run({ untilMs: 20 });
+    expect(reads).toEqual([undefined, ['o2', 'o1'], [], undefined, undefined, []]);
   });
 });

@@ -9,10 +9,10 @@ import type { ShopState } from './system.ts';
 /** The tables the invariants read through the change feed (stock is read whole: one row per product). */
 const WATCHED = [TABLES.orders, TABLES.payments, TABLES.accounts, TABLES.reservations, TABLES.shipments] as const;
 
-/** Adds `id` to `set` when `member`, removes it otherwise. */
+/** Adds `id` to `set` when `member`, removes it otherwise (suspect sets are mostly empty: no lookup then). */
 function keep(set: Set<string>, id: string, member: boolean): void {
   if (member) set.add(id);
-  else set.delete(id);
+  else if (set.size > 0) set.delete(id);
 }
 
 /** 1 when `value` cannot be summed exactly (not a safe integer), else 0: such sums are left to a full read. */
@@ -31,7 +31,10 @@ export class InvariantTracker {
   private reservations: ReadonlyMap<string, ReservationRow> = new Map();
   private shipments: ReadonlyMap<string, ShipmentRow> = new Map();
   /** The row of each key as last applied, per table: what to take back out when it changes. */
-  private readonly seen = new Map<string, Map<string, unknown>>();
+  private readonly lastAccounts = new Map<string, AccountRow>();
+  private readonly lastPayments = new Map<string, PaymentRow>();
+  private readonly lastReservations = new Map<string, ReservationRow>();
+  private readonly lastOrders = new Map<string, OrderRow>();
 
   /** Σ wallet balances and Σ amounts of CHARGED payments. */
   balances = 0;
@@ -101,7 +104,7 @@ export class InvariantTracker {
 
   /** Forgets everything and reads every table whole (final states already recorded are history and stay). */
   private rebuild(accounts: ReadonlyMap<string, AccountRow>): void {
-    this.seen.clear();
+    for (const rows of [this.lastAccounts, this.lastPayments, this.lastReservations, this.lastOrders]) rows.clear();
     this.held.clear();
     this.balances = this.charged = this.chargedEver = this.refunded = this.confirmedAmount = 0;
     this.inexactMoney = this.inexactHeld = this.inexactSettled = 0;
@@ -117,21 +120,17 @@ export class InvariantTracker {
     for (const id of ids) this.recheckOrder(id);
   }
 
-  /** Replaces the row last applied for `key` of `table`; returns the old one. */
-  private swap<T>(table: string, key: string, row: T | undefined): T | undefined {
-    let rows = this.seen.get(table);
-    if (rows === undefined) {
-      rows = new Map();
-      this.seen.set(table, rows);
-    }
-    const old = rows.get(key) as T | undefined;
-    if (row === undefined) rows.delete(key);
-    else rows.set(key, row);
+  /** Replaces the row last applied for `key` in `rows`; returns the old one. */
+  private swap<T>(rows: Map<string, T>, key: string, row: T | undefined): T | undefined {
+    const old = rows.get(key);
+    if (row === undefined) {
+      if (old !== undefined) rows.delete(key);
+    } else rows.set(key, row);
     return old;
   }
 
   private applyAccount(key: string, row: AccountRow | undefined): void {
-    const old = this.swap(TABLES.accounts, key, row);
+    const old = this.swap(this.lastAccounts, key, row);
     if (old !== undefined) {
       this.balances -= old.balance;
       this.inexactMoney -= inexact(old.balance);
@@ -144,7 +143,7 @@ export class InvariantTracker {
   }
 
   private applyPayment(key: string, row: PaymentRow | undefined): void {
-    const old = this.swap(TABLES.payments, key, row);
+    const old = this.swap(this.lastPayments, key, row);
     if (old !== undefined) this.addPayment(old, -1);
     if (row !== undefined) this.addPayment(row, 1);
     keep(this.doubleCharges, key, row !== undefined && row.charges > 1);
@@ -166,7 +165,7 @@ export class InvariantTracker {
   }
 
   private applyReservation(key: string, row: ReservationRow | undefined): void {
-    const old = this.swap(TABLES.reservations, key, row);
+    const old = this.swap(this.lastReservations, key, row);
     if (old !== undefined) this.addReservation(old, -1);
     if (row !== undefined) this.addReservation(row, 1);
   }
@@ -180,7 +179,7 @@ export class InvariantTracker {
   }
 
   private applyOrder(key: string, row: OrderRow | undefined): void {
-    const old = this.swap(TABLES.orders, key, row);
+    const old = this.swap(this.lastOrders, key, row);
     if (old !== undefined && old.status === 'CONFIRMED') {
       this.confirmedAmount -= old.amount;
       this.inexactSettled -= inexact(old.amount);

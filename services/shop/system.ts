@@ -3,7 +3,7 @@
 import type { World } from '../../sim/world/world.ts';
 import type { SystemHandle } from '../../sim/harness/scenario.ts';
 import { diskTable } from '../data/db-node.ts';
-import { watchDiskTable } from '../data/database.ts';
+import { watchDiskTable, type DiskJournal } from '../data/database.ts';
 import type { ShopCatalogue } from './catalogue.ts';
 import { TABLES, type AccountRow, type OrderRow, type PaymentRow, type ReservationRow, type ShipmentRow, type StockRow } from './model.ts';
 import type { ShopMetrics } from './observer.ts';
@@ -43,7 +43,7 @@ export function diskState(world: World, locate: (table: string) => TableLocation
     const where = locate(table);
     return diskTable<T>(world.node(where.node), where.database, table);
   };
-  const journals = new Map<string, { image: object; keys: Set<string> }>();
+  const journals = new Map<string, { image: object; journal: DiskJournal }>();
   /** Where each table's disk image is kept: its node, database and durable key (built once per table). */
   const disks = new Map<string, { node: string; database: string; imageKey: string }>();
   const diskOf = (table: string): { node: string; database: string; imageKey: string } => {
@@ -58,11 +58,15 @@ export function diskState(world: World, locate: (table: string) => TableLocation
   const changedKeys = (table: string): string[] | undefined => {
     const disk = diskOf(table);
     const durable = world.node(disk.node).durable;
-    const journal = journals.get(table);
-    if (journal !== undefined && durable.get(disk.imageKey) === journal.image) {
-      const keys = [...journal.keys];
-      journal.keys.clear();
-      return keys;
+    const watch = journals.get(table);
+    if (watch !== undefined && durable.get(disk.imageKey) === watch.image) {
+      const journal = watch.journal;
+      const keys = journal.keys;
+      journal.keys = [];
+      if (!journal.overflowed) return keys;
+      // Too much changed since the last read to list: read it whole, and journal again from now on.
+      journal.overflowed = false;
+      return undefined;
     }
     // First call, or a new disk image (first open, or a wipe): journal from now on, read it whole now.
     const started = watchDiskTable(durable, disk.database, table);
