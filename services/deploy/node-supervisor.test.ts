@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/world/world.ts';
 import { NodeSupervisor } from './node-supervisor.ts';
+import { timelineKinds } from '../../sim/harness/timeline.ts';
 
 describe('NodeSupervisor', () => {
   it('restarts a crash-looping node after 500, 1000, 2000, 4000, 4000 ms, then it stays up', async () => {
@@ -28,5 +29,9 @@ describe('NodeSupervisor', () => {
     await world.sim.run({ untilMs: 5_000, stopWhenIdle: false });
     expect(world.node('old').status).toBe('down');
     expect(supervisor.stats.restarts).toBe(0);
+  });
+
+  it('registers its timeline kinds itself, so a run that imports no deployment controller still shows its restarts', () => {
+    expect(timelineKinds()).toEqual(expect.arrayContaining(['heal.crash', 'heal.restart']));
   });
 });

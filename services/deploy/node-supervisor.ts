@@ -5,6 +5,11 @@ import type { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import { resolveBackoff, restartDelayMs, type BackoffOptions, type ResolvedBackoff } from './backoff.ts';
+import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
+
+// Registered here, not only by the deployment controller: a scenario that uses the supervisor alone
+// must show its restarts in the timeline whatever else the process happened to import first.
+registerTimelineKinds('heal.crash', 'heal.restart');
 
 /** Supervisor settings. */
 export interface NodeSupervisorOptions {
