@@ -175,7 +175,7 @@ export class Trace {
     this.count++;
     numberView[0] = endMs;
     mixWords(this.lanes);
-    mixName(this.lanes, 'span');
+    mixKey(this.lanes, SPAN_KEY, 4); // the same as mixName('span'), without the lookup
     mixName(this.lanes, service);
     mixId(this.lanes, traceId);
     mixId(this.lanes, spanId);
@@ -183,7 +183,8 @@ export class Trace {
     mixName(this.lanes, name);
     numberView[0] = startMs;
     mixWords(this.lanes);
-    mixName(this.lanes, status);
+    if (status === 'ok') mixKey(this.lanes, OK_KEY, 2); // the same as mixName('ok')
+    else mixName(this.lanes, status);
     if (error !== undefined) mixString(this.lanes, error);
     if (digest !== undefined) {
       numberView[0] = digest;
@@ -267,6 +268,10 @@ function mixId(lanes: Int32Array, id: TraceIdKey): void {
     mixString(lanes, id);
   }
 }
+
+/** Hashes of the span kind and the usual status, mixed on every span. */
+const SPAN_KEY = stringKey('span');
+const OK_KEY = stringKey('ok');
 
 function hex(digest: number): string {
   return digest.toString(16).padStart(8, '0');
