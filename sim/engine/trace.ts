@@ -105,7 +105,16 @@ export class Trace {
 
   /** Records one event. Positional arguments keep the hot path free of allocations without sinks. */
   emit(atMs: number, kind: string, node: string, peer?: string, id?: number, detail?: string): void {
-    this.record(atMs, kind, node, peer, id, detail, undefined);
+    this.record(atMs, kind, node, peer, id, detail, undefined, false);
+  }
+
+  /**
+   * Records a message event whose detail is its label (a method or message label, one of a few per
+   * run): the same hash as `emit`/`emitData`, with the label's hash looked up instead of recomputed.
+   * `data`, when given, is the message's body; its digest enters the hash.
+   */
+  emitMessage(atMs: number, kind: string, from: string, to: string, id: number, label: string, data: unknown = NO_DATA): void {
+    this.record(atMs, kind, from, to, id, label, data === NO_DATA ? undefined : digestValue(data), true);
   }
 
   /**
@@ -113,10 +122,10 @@ export class Trace {
    * `data` enters the hash, so two runs that differ only in what they send hash differently.
    */
   emitData(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, data: unknown): void {
-    this.record(atMs, kind, node, peer, id, detail, digestValue(data));
+    this.record(atMs, kind, node, peer, id, detail, digestValue(data), false);
   }
 
-  private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined): void {
+  private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined, detailIsName: boolean): void {
     this.count++;
     numberView[0] = atMs;
     mixWords(this.lanes);
@@ -130,7 +139,10 @@ export class Trace {
       numberView[0] = id;
       mixWords(this.lanes);
     }
-    if (detail !== undefined) mixString(this.lanes, detail);
+    if (detail !== undefined) {
+      if (detailIsName) mixName(this.lanes, detail);
+      else mixString(this.lanes, detail);
+    }
     if (digest !== undefined) {
       numberView[0] = digest;
       mixWords(this.lanes);

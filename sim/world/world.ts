@@ -440,8 +440,8 @@ export class World implements ContextHost {
     }
     // The payload's digest enters the trace hash: a run that differs only in data is caught. An answer
     // was digested already when its request finished (the span), so responses skip it.
-    if (envelope.response) sim.trace.emit(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
-    else sim.trace.emitData(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label, body instanceof Request ? body.payload : (body as MessageBody).payload);
+    if (envelope.response) sim.trace.emitMessage(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label);
+    else sim.trace.emitMessage(sim.nowMs, 'msg.delivered', envelope.from, envelope.to, envelope.id, envelope.label, body instanceof Request ? body.payload : (body as MessageBody).payload);
     node.runOrDefer(this.arrive, envelope);
   }
 
