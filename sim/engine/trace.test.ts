@@ -177,4 +177,21 @@ describe('data in the trace hash', () => {
     expect(hashOf((trace) => record(trace, { charged: 10 }))).not.toBe(hashOf((trace) => record(trace, { charged: 11 })));
     expect(hashOf((trace) => record(trace, { charged: 10 }))).toBe(hashOf((trace) => record(trace, { charged: 10 })));
   });
+
+  it('a repeated answer reuses its digest without conflating values that compare equal (0 and -0) or mixing kinds', () => {
+    const digests = (...values: unknown[]): string[] => {
+      const trace = new Trace();
+      const seen: string[] = [];
+      trace.addSink((event) => seen.push(event.data!));
+      for (const value of values) trace.recordSpan(1, 2, undefined, 'svc', 'get', 0, 1, 'ok', undefined, value);
+      return seen;
+    };
+    // A reused digest is the one a fresh digest gives: 'ok' after 'ok' as 'ok' after 'x'.
+    expect(digests('ok', 'ok')[1]).toBe(digests('x', 'ok')[1]);
+    expect(digests(7, 7)[1]).toBe(digests(8, 7)[1]);
+    // Equal under === but not the same value, or the same text in another kind: never reused.
+    expect(digests(0, -0)[1]).toBe(digests(1, -0)[1]);
+    expect(digests(0, -0)[1]).not.toBe(digests(0, 0)[1]);
+    expect(digests(0, '0')[1]).not.toBe(digests(0, 0)[1]);
+  });
 });
