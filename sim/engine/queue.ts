@@ -59,9 +59,7 @@ export class EventQueue {
    * other but does not keep a run alive on its own.
    */
   push(timeMs: number, callback: EventCallback, arg?: unknown, daemon = false): number {
-    if (!(timeMs >= 0) || timeMs === Infinity) {
-      throw new RangeError(`event time must be finite and >= 0, got ${timeMs}`);
-    }
+    if (!(timeMs >= 0) || timeMs === Infinity) badEventTime(timeMs);
     const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
     this.payloads[2 * slot] = callback;
     this.payloads[2 * slot + 1] = arg;
@@ -69,7 +67,13 @@ export class EventQueue {
     this.slotWords[slot] = word;
     if (!daemon) this.liveCount++;
     if (this.heapSize === this.heapTimes.length) this.growHeap();
-    this.siftUp(this.heapSize++, timeMs, this.nextSeq++, slot);
+    // The new entry is written at the end and sifted up from there: no double crosses a call
+    // (V8 boxes a double passed to a function it does not inline).
+    const index = this.heapSize++;
+    this.heapTimes[index] = timeMs;
+    this.heapSeqs[index] = this.nextSeq++;
+    this.heapSlots[index] = slot;
+    this.siftUp(index);
     return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
   }
 
@@ -177,20 +181,24 @@ export class EventQueue {
     }
     this.heapSize = kept;
     this.cancelledCount = 0;
-    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index, times[index]!, seqs[index]!, slots[index]!);
+    for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index, index);
   }
 
 
 
   private removeTop(): void {
     const last = --this.heapSize;
-    if (last > 0) this.siftDown(0, this.heapTimes[last]!, this.heapSeqs[last]!, this.heapSlots[last]!);
+    if (last > 0) this.siftDown(0, last);
   }
 
-  private siftUp(start: number, timeMs: number, seq: number, slot: number): void {
+  /** Moves the entry at `start` up until its parent is earlier. */
+  private siftUp(start: number): void {
     const times = this.heapTimes;
     const seqs = this.heapSeqs;
     const slots = this.heapSlots;
+    const timeMs = times[start]!;
+    const seq = seqs[start]!;
+    const slot = slots[start]!;
     let index = start;
     while (index > 0) {
       const parent = (index - 1) >> 1;
@@ -206,11 +214,14 @@ export class EventQueue {
     slots[index] = slot;
   }
 
-  /** Places (timeMs, seq, slot) at `start` or below it: the heap's order is restored under `start`. */
-  private siftDown(start: number, timeMs: number, seq: number, slot: number): void {
+  /** Places the entry now at index `from` at `start` or below it: the heap's order is restored under `start`. */
+  private siftDown(start: number, from: number): void {
     const times = this.heapTimes;
     const seqs = this.heapSeqs;
     const slots = this.heapSlots;
+    const timeMs = times[from]!;
+    const seq = seqs[from]!;
+    const slot = slots[from]!;
     const size = this.heapSize;
     let index = start;
     for (;;) {
@@ -245,6 +256,11 @@ export class EventQueue {
 /** Cancelled entries tolerated before a compaction is considered: cancelled timeouts deepen the heap
  * every push and pop walks, and compaction is amortised O(1) per cancel (it runs only when they are
  * most of the heap), so a small floor only stops thrashing on tiny heaps. */
+/** Throws the RangeError for an event time that is not finite and >= 0 (kept out of `push`, so it stays small). */
+function badEventTime(timeMs: number): never {
+  throw new RangeError(`event time must be finite and >= 0, got ${timeMs}`);
+}
+
 const COMPACT_MIN_CANCELLED = 32;
 const LIVE = 1;
 const DAEMON = 2;

@@ -123,7 +123,7 @@ export class Simulation {
    * drains continuations before the clock moves (all engine APIs that resolve promises do).
    */
   schedule(delayMs: number, callback: EventCallback, arg?: unknown): number {
-    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
+    if (!(delayMs >= 0)) badDelay(delayMs);
     return this.queue.push(this.nowMs + delayMs, callback, arg);
   }
 
@@ -152,7 +152,7 @@ export class Simulation {
 
   /** A promise that resolves after `delayMs` of virtual time. */
   sleep(delayMs: number): Promise<void> {
-    if (!(delayMs >= 0)) throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
+    if (!(delayMs >= 0)) badDelay(delayMs);
     // One executor made once, reading the wake time from a field: no closure per sleep.
     this.sleepWakeMs = this.nowMs + delayMs;
     return new Promise<void>(this.sleepExecutor);
@@ -268,4 +268,9 @@ export class Simulation {
       yieldStep();
     });
   }
+}
+
+/** Throws the RangeError for a negative or NaN delay (kept out of `schedule`, so it stays small enough to inline). */
+function badDelay(delayMs: number): never {
+  throw new RangeError(`delay must be >= 0 ms, got ${delayMs}`);
 }
