@@ -1,6 +1,7 @@
 // Tests for sim/engine/queue.ts: (time, seq) order, FIFO ties, cancellation with stale handles, daemons,
-// compaction of cancelled entries, popSlot limits and input validation.
+// compaction of cancelled entries, far events kept outside the heap, popSlot limits and input validation.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { EventQueue } from './queue.ts';
 
 /** Pops everything due by `untilMs`, returning the args in firing order (and releasing slots). */
@@ -175,5 +176,97 @@ describe('EventQueue validation', () => {
   it.each([-1, NaN, Infinity])('refuses event time %s with a RangeError', (timeMs) => {
     const queue = new EventQueue();
     expect(() => queue.push(timeMs, noop)).toThrow(RangeError);
+  });
+});
+
+describe('EventQueue far events', () => {
+  it('an event pushed far ahead fires before a later-pushed event due at the same time', () => {
+    const queue = new EventQueue();
+    queue.push(64, noop, 'far, pushed first');
+    queue.push(1, noop, 'near');
+    const first = queue.popSlot();
+    expect(queue.argOf(first)).toBe('near');
+    queue.release(first);
+    queue.push(64, noop, 'near, pushed later at the same time');
+    expect(drain(queue).map((fired) => fired.arg)).toEqual(['far, pushed first', 'near, pushed later at the same time']);
+  });
+
+  it('a far event cancelled before it is due never fires, and its slot is reused', () => {
+    const queue = new EventQueue();
+    const handles = Array.from({ length: 100 }, (_, index) => queue.push(1000 + index, noop, index));
+    for (const handle of handles) expect(queue.cancel(handle)).toBe(true);
+    queue.push(5, noop, 'near');
+    expect(drain(queue).map((fired) => fired.arg)).toEqual(['near']);
+    expect(queue.size).toBe(0);
+    expect(queue.liveSize).toBe(0);
+  });
+});
+
+describe('EventQueue against a model', () => {
+  /** One step of a random schedule: push after a delay (near, far, or very far), cancel an earlier push, or pop (up to a limit). */
+  type Step = { kind: 'push'; delayMs: number; daemon: boolean } | { kind: 'cancel'; pick: number } | { kind: 'pop'; aheadMs: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({
+      kind: fc.constant('push' as const),
+      // Whole ms make ties (a far event due with a near one), which only the sequence number orders.
+      delayMs: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(0, 1, 2, 16, 62, 63, 64, 65, 66, 128, 1000) },
+        { weight: 4, arbitrary: fc.integer({ min: 0, max: 200 }) },
+        { weight: 1, arbitrary: fc.double({ min: 0, max: 5000, noNaN: true }) },
+      ),
+      daemon: fc.boolean(),
+    }),
+    fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('pop' as const), aheadMs: fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 300 })) }),
+  );
+
+  it('property: every schedule fires in (time, push order), with cancels, far events, daemons and limits as a sorted list says', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 50, maxLength: 300 }), (steps) => {
+        const queue = new EventQueue();
+        interface Entry {
+          id: number;
+          timeMs: number;
+          daemon: boolean;
+          handle: number;
+          live: boolean;
+        }
+        const entries: Entry[] = [];
+        let nowMs = 0;
+        const pending = (): Entry[] => entries.filter((entry) => entry.live).sort((a, b) => a.timeMs - b.timeMs || a.id - b.id);
+        for (const next of steps) {
+          if (next.kind === 'push') {
+            const entry: Entry = { id: entries.length, timeMs: nowMs + next.delayMs, daemon: next.daemon, handle: -1, live: true };
+            entry.handle = queue.push(entry.timeMs, noop, entry.id, entry.daemon);
+            entries.push(entry);
+          } else if (next.kind === 'cancel') {
+            if (entries.length === 0) continue;
+            const entry = entries[next.pick % entries.length]!;
+            expect(queue.cancel(entry.handle)).toBe(entry.live);
+            entry.live = false;
+          } else {
+            const untilMs = nowMs + next.aheadMs;
+            const expected = pending()[0];
+            const slot = queue.popSlot(untilMs);
+            if (expected === undefined || expected.timeMs > untilMs) {
+              expect(slot).toBe(-1);
+              continue;
+            }
+            expect(queue.argOf(slot)).toBe(expected.id);
+            expect(queue.poppedTimeMs).toBe(expected.timeMs);
+            queue.release(slot);
+            expected.live = false;
+            nowMs = expected.timeMs;
+          }
+          expect(queue.liveSize).toBe(pending().filter((entry) => !entry.daemon).length);
+        }
+        // What is left drains in order, and the queue ends empty.
+        const rest = pending();
+        expect(drain(queue).map((fired) => fired.arg)).toEqual(rest.map((entry) => entry.id));
+        expect(queue.size).toBe(0);
+        expect(queue.peekTime()).toBe(Infinity);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

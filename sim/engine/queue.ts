@@ -1,6 +1,8 @@
 // The pending-event queue: a binary min-heap on typed arrays, ordered by (time, sequence number).
 // Typed arrays keep the heap out of the garbage collector's way at 1e5–1e6 pending events.
 
+import { FarEvents } from './far-events.ts';
+
 /** Callback fired by the queue; `arg` is passed through so hot paths need no closure per event. */
 export type EventCallback = (arg: unknown) => void;
 
@@ -15,6 +17,8 @@ const INITIAL_CAPACITY = 1024;
  *
  * Each event lives in a slot (callback + argument); the heap holds (time, seq, slot). A handle is
  * `generation * 2^26 + slot`, so a stale handle can never cancel a later event reusing the slot.
+ * An event due `FAR_MS` or more after the last popped time waits outside the heap (far-events.ts)
+ * and enters it, with the key it was pushed with, before anything at or after its bucket pops.
  */
 export class EventQueue {
   private heapTimes = new Float64Array(INITIAL_CAPACITY);
@@ -34,13 +38,17 @@ export class EventQueue {
   private liveCount = 0;
   /** Cancelled entries still in the heap; compacted away when they are most of it. */
   private cancelledCount = 0;
+  /** Events due far ahead, outside the heap until their time comes near. */
+  private readonly far = new FarEvents();
+  /** Cancelled events among the far ones; swept away when they are most of them. */
+  private farCancelled = 0;
 
   /** Time of the event returned by the last `popSlot`. */
   poppedTimeMs = 0;
 
   /** Events pending, cancelled ones included until they reach the top. */
   get size(): number {
-    return this.heapSize;
+    return this.heapSize + this.far.count;
   }
 
   /** Pending events that are not daemons and not cancelled: the work that keeps a run alive. */
@@ -50,7 +58,7 @@ export class EventQueue {
 
   /** Time of the earliest pending event, or Infinity when empty. */
   peekTime(): number {
-    this.dropCancelledTop();
+    this.surfaceTop();
     return this.heapSize > 0 ? this.heapTimes[0]! : Infinity;
   }
 
@@ -66,6 +74,10 @@ export class EventQueue {
     const word = this.slotWords[slot]! | (daemon ? LIVE | DAEMON : LIVE);
     this.slotWords[slot] = word;
     if (!daemon) this.liveCount++;
+    if (timeMs - this.poppedTimeMs >= FAR_MS) {
+      this.far.add(slot, timeMs, this.nextSeq++);
+      return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
+    }
     if (this.heapSize === this.heapTimes.length) this.growHeap();
     // The new entry is written at the end and sifted up from there: no double crosses a call
     // (V8 boxes a double passed to a function it does not inline).
@@ -89,6 +101,11 @@ export class EventQueue {
     this.payloads[2 * slot] = undefined;
     this.payloads[2 * slot + 1] = undefined;
     if ((word & DAEMON) === 0) this.liveCount--;
+    if (this.far.holds(slot)) {
+      // Its slot is freed when its bucket comes due, or by a sweep once most far events are cancelled.
+      if (++this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) this.sweepFar();
+      return true;
+    }
     // Timeouts that are cancelled long before they are due would otherwise pile up in the heap.
     if (++this.cancelledCount > COMPACT_MIN_CANCELLED && this.cancelledCount * 2 > this.heapSize) this.compact();
     return true;
@@ -100,7 +117,7 @@ export class EventQueue {
    * `callbackOf`/`argOf`, then `release` it.
    */
   popSlot(untilMs = Infinity): number {
-    this.dropCancelledTop();
+    this.surfaceTop();
     if (this.heapSize === 0 || this.heapTimes[0]! > untilMs) return -1;
     const slot = this.heapSlots[0]!;
     this.poppedTimeMs = this.heapTimes[0]!;
@@ -135,8 +152,40 @@ export class EventQueue {
       this.removeTop();
       this.release(slot);
     }
+    for (const slot of this.far.sweep(() => false)) this.release(slot);
     this.liveCount = 0;
     this.cancelledCount = 0;
+    this.farCancelled = 0;
+  }
+
+  /**
+   * Makes the heap's top the earliest pending event: drops cancelled entries from the top and moves
+   * in every far bucket that starts at or before it (a far event may be earlier than the top).
+   */
+  private surfaceTop(): void {
+    for (;;) {
+      this.dropCancelledTop();
+      if (this.far.count === 0 || this.far.nextBucketMs > (this.heapSize > 0 ? this.heapTimes[0]! : Infinity)) return;
+      for (const slot of this.far.takeEarliest()) {
+        if ((this.slotWords[slot]! & LIVE) === 0) {
+          this.release(slot);
+          this.farCancelled--;
+          continue;
+        }
+        if (this.heapSize === this.heapTimes.length) this.growHeap();
+        const index = this.heapSize++;
+        this.heapTimes[index] = this.far.timeOf(slot);
+        this.heapSeqs[index] = this.far.seqOf(slot);
+        this.heapSlots[index] = slot;
+        this.siftUp(index);
+      }
+    }
+  }
+
+  /** Frees the slots of every cancelled far event. */
+  private sweepFar(): void {
+    for (const slot of this.far.sweep((kept) => (this.slotWords[kept]! & LIVE) !== 0)) this.release(slot);
+    this.farCancelled = 0;
   }
 
   private newSlot(): number {
@@ -260,6 +309,13 @@ export class EventQueue {
 function badEventTime(timeMs: number): never {
   throw new RangeError(`event time must be finite and >= 0, got ${timeMs}`);
 }
+
+/**
+ * Events due this far after the last popped time, virtual ms, wait outside the heap: client and RPC
+ * timeouts (hundreds of ms) do, and are mostly cancelled there; latencies and service times (a few
+ * ms) go straight into the heap.
+ */
+const FAR_MS = 64;
 
 const COMPACT_MIN_CANCELLED = 32;
 const LIVE = 1;
