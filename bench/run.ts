@@ -98,7 +98,7 @@ const cases: BenchCase[] = [
       { name: 'mm1SimPyWallMs', field: 'wallMs', unit: 'ms' },
       { name: 'mm1SimPyCpuMs', field: 'cpuMs', unit: 'ms' },
     ],
-    repeats: 1,
+    repeats: 3,
   },
   {
     name: 'peakMemory_1e6events',
