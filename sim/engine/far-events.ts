@@ -103,15 +103,6 @@ export class FarEvents {
     return dropped;
   }
 
-  /** Forgets everything. */
-  clear(): void {
-    this.forgetLast();
-    this.buckets.clear();
-    this.bucketOrder.length = 0;
-    this.held.fill(0);
-    this.count = 0;
-  }
-
   private forgetLast(): void {
     this.lastBucket = -1;
     this.lastSlots = undefined;

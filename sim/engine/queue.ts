@@ -233,8 +233,6 @@ export class EventQueue {
     for (let index = (kept >> 1) - 1; index >= 0; index--) this.siftDown(index, index);
   }
 
-
-
   private removeTop(): void {
     const last = --this.heapSize;
     if (last > 0) this.siftDown(0, last);

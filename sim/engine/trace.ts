@@ -204,7 +204,7 @@ export class Trace {
     this.count++;
     numberView[0] = endMs;
     mixWords(this.lanes);
-    mixKey(this.lanes, SPAN_KEY, 4); // the same as mixName('span'), without the lookup
+    mixKey(this.lanes, SPAN_KEY, 'span'.length); // the same as mixName('span'), without the lookup
     mixName(this.lanes, service);
     mixId(this.lanes, traceId);
     mixId(this.lanes, spanId);
@@ -212,7 +212,7 @@ export class Trace {
     mixName(this.lanes, name);
     numberView[0] = startMs;
     mixWords(this.lanes);
-    if (status === 'ok') mixKey(this.lanes, OK_KEY, 2); // the same as mixName('ok')
+    if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
     else mixName(this.lanes, status);
     if (error !== undefined) mixString(this.lanes, error);
     if (digest !== undefined) {

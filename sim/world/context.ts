@@ -21,8 +21,6 @@ export interface ContextNode {
   readonly status: 'up' | 'down';
   readonly generation: number;
   readonly paused: boolean;
-  /** Replaying events a pause deferred: new events wait behind them. */
-  readonly replaying: boolean;
   readonly clockDriftPpm: number;
   readonly cpuTimeFactor: number;
   /** Spends `workMs` of (scaled) CPU work, on the node's shared cores when it models them, then calls `done`. */
@@ -32,15 +30,14 @@ export interface ContextNode {
   localNowMs(): number;
   hasMethod(method: string): boolean;
   schedule(delayMs: number, callback: (arg: unknown) => void, arg?: unknown, wakes?: boolean, daemon?: boolean): number;
-  /** Runs `callback(arg)` as an event of the node's current start: deferred while paused or replaying. */
-  fireNow(callback: (arg: unknown) => void, arg: unknown): void;
+  /** Runs `callback(arg)` as an event of start `generation`: dropped after a restart, deferred while paused. */
+  runEvent(generation: number, callback: (arg: unknown) => void, arg: unknown): void;
   runHook(hook: () => void | Promise<void>, where: string): void;
 }
 
 /** What a context needs from the world around its node. */
 export interface ContextHost {
   nextCallId(): number;
-  newTraceId(): string;
   /** A new trace, numbered (text only when read). */
   newTraceKey(): number;
   /** Makes the record of a call (its one envelope, which the callee answers in). */
@@ -318,17 +315,14 @@ function resumeWith(resolve: unknown): void {
 }
 
 /**
- * A call's timer fired: time it out, as a node event of the context's own start would (nothing if
- * the node restarted or is down since; deferred while it is paused). The call record stands in for
- * the node-event record, which is made only when a pause needs one.
+ * A call's timer fired: time it out as a node event of the context's own start (a context belongs
+ * to one start, so a restarted node has another). The call record stands in for the event record.
  */
 function callTimerFired(arg: unknown): void {
   const call = arg as RpcCall;
   const context = call.caller as NodeContext;
   const node = context.node;
-  if (node.ctx !== context || node.status !== 'up') return;
-  if (node.paused || node.replaying) node.fireNow(onCallTimeout, call);
-  else context.timeOut(call);
+  if (node.ctx === context) node.runEvent(node.generation, onCallTimeout, call);
 }
 
 function onCallTimeout(arg: unknown): void {

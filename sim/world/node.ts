@@ -518,9 +518,15 @@ export class SimNode {
     return daemon ? this.host.sim.daemon(delayMs, fireNodeEvent, event) : this.host.sim.schedule(delayMs, fireNodeEvent, event);
   }
 
-  /** Runs `callback(arg)` as an event of the current start: deferred while paused or replaying. */
-  fireNow(callback: (arg: unknown) => void, arg: unknown): void {
-    dispatchNodeEvent(new NodeEvent(this, this.generation, callback, arg, false), false);
+  /**
+   * Runs `callback(arg)` now as an event of start `generation` would run: not at all if the node
+   * restarted or went down since, deferred while it is paused or replaying. For timers whose record
+   * already knows its start (a request, a call): a node-event record is made only to defer.
+   */
+  runEvent(generation: number, callback: (arg: unknown) => void, arg: unknown): void {
+    if (generation !== this.generation || this.status !== 'up') return;
+    if (this.paused || this.replaying) dispatchNodeEvent(new NodeEvent(this, generation, callback, arg, false), false);
+    else callback(arg);
   }
 
   /** Runs a node-scoped callback now if the node can (used for deliveries); defers it while paused. */
@@ -816,16 +822,10 @@ function invokeAfterServiceTime(arg: unknown): void {
   request.node.invoke(request, handler.handle);
 }
 
-/** A request's service time has passed: run its handler, as a node event for `request.node` would. */
+/** A request's service time has passed: run its handler, as a node event of the request's start. */
 function serviceTimeDone(arg: unknown): void {
   const request = arg as Request;
-  const node = request.node;
-  if (request.generation !== node.generation || node.status !== 'up') return;
-  if (node.paused || node.replaying) {
-    dispatchNodeEvent(new NodeEvent(node, request.generation, invokeAfterServiceTime, request, false), false);
-    return;
-  }
-  invokeAfterServiceTime(request);
+  request.node.runEvent(request.generation, invokeAfterServiceTime, request);
 }
 
 function fireNodeEvent(arg: unknown): void {

@@ -1,7 +1,7 @@
 // A simulated world: the clock, the network and the nodes on it, the client ingress that workloads
 // use, and the fault operations as methods (the same operations `faults.ts` describes as values).
 import { Simulation } from '../engine/simulation.ts';
-import { traceIdText, type TraceIdKey } from '../engine/trace.ts';
+import type { TraceIdKey } from '../engine/trace.ts';
 import { Network, type LinkOptions, type Envelope } from './network.ts';
 import { SimNode, Request, type NodeFactory, type NodeHost, type NodeOptions, type ResolvedNodeOptions } from './node.ts';
 import { NodeContext, type ContextHost } from './context.ts';
@@ -320,11 +320,6 @@ export class World implements ContextHost {
 
   nextCallId(): number {
     return this.nextCall++;
-  }
-
-  /** A new trace id as text. */
-  newTraceId(): string {
-    return traceIdText(this.newTraceKey());
   }
 
   /** A new trace, numbered (its text, `t…`, is made only when read). */
