@@ -5,26 +5,41 @@
 
 /** Width of a bucket, virtual ms. */
 const BUCKET_MS = 16;
+/** Stale bucket indexes (of buckets already gone) tolerated in the order before it is rebuilt. */
+const STALE_ORDER_MIN = 32;
+
+/** The far events of one bucket, and how many of them are not cancelled. */
+class FarBucket {
+  readonly slots: number[] = [];
+  live = 0;
+  constructor(readonly index: number) {}
+}
 
 /**
  * Far events by bucket (`floor(timeMs / BUCKET_MS)`), each remembered with the time and sequence
  * number it was pushed with, so it enters the heap later with exactly the key it would have had.
  * The queue moves a bucket into the heap before it pops anything at or after the bucket's start.
+ *
+ * Timeouts are made in time order and mostly cancelled in about that order, so a bucket usually
+ * dies whole: when its last event is cancelled its slots are handed back at once (`cancel`), and
+ * no sweep over the other buckets is needed.
  */
 export class FarEvents {
-  /** Slots by bucket index. */
-  private readonly buckets = new Map<number, number[]>();
-  /** Indexes of the non-empty buckets, as a binary min-heap. */
+  /** Buckets by index. */
+  private readonly buckets = new Map<number, FarBucket>();
+  /**
+   * Indexes of the buckets as a binary min-heap. Its top is always a bucket that exists; below it,
+   * an index whose bucket died whole may linger until it surfaces or the order is rebuilt.
+   */
   private readonly bucketOrder: number[] = [];
   private times = new Float64Array(1024);
   private seqs = new Float64Array(1024);
-  /** 1 for a slot held here. */
-  private held = new Uint8Array(1024);
-  /** Slots held, cancelled ones included until their bucket is taken or swept. */
+  /** The bucket holding each slot; undefined for a slot not held here. */
+  private owners: (FarBucket | undefined)[] = [];
+  /** Slots held, cancelled ones included until their bucket is taken, dies or is swept. */
   count = 0;
-  /** The bucket added to last and its slots: timeouts are made in time order, so most adds hit it. */
-  private lastBucket = -1;
-  private lastSlots: number[] | undefined = undefined;
+  /** The bucket added to last: timeouts are made in time order, so most adds hit it. */
+  private lastBucket: FarBucket | undefined = undefined;
 
   /** Start of the earliest bucket, virtual ms (Infinity when none): nothing held is earlier. */
   get nextBucketMs(): number {
@@ -33,7 +48,7 @@ export class FarEvents {
 
   /** True when `slot` waits here (not in the heap). */
   holds(slot: number): boolean {
-    return slot < this.held.length && this.held[slot] === 1;
+    return this.owners[slot] !== undefined;
   }
 
   /** Time the event in `slot` was pushed for. */
@@ -48,68 +63,90 @@ export class FarEvents {
 
   /** Holds the event in `slot`, due at `timeMs`, pushed with sequence number `seq`. */
   add(slot: number, timeMs: number, seq: number): void {
-    if (slot >= this.held.length) this.grow(slot);
+    if (slot >= this.times.length) this.grow(slot);
     this.times[slot] = timeMs;
     this.seqs[slot] = seq;
-    this.held[slot] = 1;
     this.count++;
-    const bucket = Math.floor(timeMs / BUCKET_MS);
-    if (bucket === this.lastBucket) {
-      this.lastSlots!.push(slot);
-      return;
+    const index = Math.floor(timeMs / BUCKET_MS);
+    let bucket = this.lastBucket;
+    if (bucket === undefined || bucket.index !== index) {
+      bucket = this.buckets.get(index);
+      if (bucket === undefined) {
+        bucket = new FarBucket(index);
+        this.buckets.set(index, bucket);
+        pushIndex(this.bucketOrder, index);
+      }
+      this.lastBucket = bucket;
     }
-    let slots = this.buckets.get(bucket);
-    if (slots === undefined) {
-      slots = [];
-      this.buckets.set(bucket, slots);
-      pushIndex(this.bucketOrder, bucket);
-    }
-    slots.push(slot);
-    this.lastBucket = bucket;
-    this.lastSlots = slots;
+    bucket.slots.push(slot);
+    bucket.live++;
+    while (this.owners.length < slot) this.owners.push(undefined);
+    this.owners[slot] = bucket;
+  }
+
+  /**
+   * Notes that the event in `slot` (held here) was cancelled. When it was the last live one of its
+   * bucket, the bucket goes and its slots (all cancelled) are returned for the caller to free.
+   */
+  cancel(slot: number): number[] | undefined {
+    const bucket = this.owners[slot]!;
+    if (--bucket.live > 0) return undefined;
+    this.remove(bucket);
+    if (this.bucketOrder[0] === bucket.index) this.dropStaleTop();
+    else if (this.bucketOrder.length - this.buckets.size > STALE_ORDER_MIN && this.bucketOrder.length > 2 * this.buckets.size) this.rebuildOrder();
+    return bucket.slots;
   }
 
   /** Removes the earliest bucket and returns its slots (the caller puts them in the heap or frees them). */
   takeEarliest(): number[] {
-    const bucket = popIndex(this.bucketOrder);
-    const slots = this.buckets.get(bucket)!;
-    this.buckets.delete(bucket);
-    if (bucket === this.lastBucket) this.forgetLast();
-    for (const slot of slots) this.held[slot] = 0;
-    this.count -= slots.length;
-    return slots;
+    const bucket = this.buckets.get(popIndex(this.bucketOrder))!;
+    this.remove(bucket);
+    this.dropStaleTop();
+    return bucket.slots;
   }
 
   /** Drops every slot for which `keep` is false from every bucket; returns the dropped slots. */
   sweep(keep: (slot: number) => boolean): number[] {
     const dropped: number[] = [];
-    for (const [bucket, slots] of this.buckets) {
+    for (const bucket of [...this.buckets.values()]) {
       // Compacted in place: the bucket keeps its array (and the last-bucket cache stays valid).
+      const slots = bucket.slots;
       let kept = 0;
       for (const slot of slots) {
         if (keep(slot)) slots[kept++] = slot;
         else dropped.push(slot);
       }
       slots.length = kept;
-      if (kept === 0) {
-        this.buckets.delete(bucket);
-        if (bucket === this.lastBucket) this.forgetLast();
-      }
+      bucket.live = kept;
+      if (kept === 0) this.remove(bucket);
     }
-    this.bucketOrder.length = 0;
-    for (const bucket of this.buckets.keys()) pushIndex(this.bucketOrder, bucket);
-    for (const slot of dropped) this.held[slot] = 0;
+    for (const slot of dropped) this.owners[slot] = undefined;
     this.count -= dropped.length;
+    this.rebuildOrder();
     return dropped;
   }
 
-  private forgetLast(): void {
-    this.lastBucket = -1;
-    this.lastSlots = undefined;
+  /** Forgets a bucket and the slots it holds (its index may stay in the order, stale). */
+  private remove(bucket: FarBucket): void {
+    this.buckets.delete(bucket.index);
+    if (this.lastBucket === bucket) this.lastBucket = undefined;
+    for (const slot of bucket.slots) this.owners[slot] = undefined;
+    this.count -= bucket.slots.length;
+  }
+
+  /** Pops indexes of buckets that are gone off the top of the order. */
+  private dropStaleTop(): void {
+    const order = this.bucketOrder;
+    while (order.length > 0 && !this.buckets.has(order[0]!)) popIndex(order);
+  }
+
+  private rebuildOrder(): void {
+    this.bucketOrder.length = 0;
+    for (const index of this.buckets.keys()) pushIndex(this.bucketOrder, index);
   }
 
   private grow(slot: number): void {
-    let capacity = this.held.length;
+    let capacity = this.times.length;
     while (capacity <= slot) capacity *= 2;
     const times = new Float64Array(capacity);
     times.set(this.times);
@@ -117,9 +154,6 @@ export class FarEvents {
     const seqs = new Float64Array(capacity);
     seqs.set(this.seqs);
     this.seqs = seqs;
-    const held = new Uint8Array(capacity);
-    held.set(this.held);
-    this.held = held;
   }
 }
 

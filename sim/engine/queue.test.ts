@@ -193,12 +193,29 @@ describe('EventQueue far events', () => {
 
   it('a far event cancelled before it is due never fires, and its slot is reused', () => {
     const queue = new EventQueue();
-    const handles = Array.from({ length: 100 }, (_, index) => queue.push(1000 + index, noop, index));
+    const handles = Array.from({ length: 100 }, (_, index) => queue.push(992 + index, noop, index));
     for (const handle of handles) expect(queue.cancel(handle)).toBe(true);
     queue.push(5, noop, 'near');
     expect(drain(queue).map((fired) => fired.arg)).toEqual(['near']);
     expect(queue.size).toBe(0);
     expect(queue.liveSize).toBe(0);
+  });
+});
+
+describe('EventQueue far buckets', () => {
+  it('a far bucket whose events are all cancelled goes at once, while a bucket with a live event stays', () => {
+    const queue = new EventQueue();
+    // 992–1001 ms share one 16 ms bucket (992–1008); 2000 is in another.
+    const sameBucket = Array.from({ length: 10 }, (_, index) => queue.push(992 + index, noop, index));
+    const other = queue.push(2000, noop, 'other');
+    for (const handle of sameBucket.slice(0, 9)) queue.cancel(handle);
+    expect(queue.size).toBe(11); // nine cancelled wait with the live one in their bucket
+    queue.cancel(sameBucket[9]!);
+    expect(queue.size).toBe(1); // the bucket went whole, without a sweep
+    expect(queue.peekTime()).toBe(2000);
+    queue.cancel(other); // in the heap by now: peekTime moved its bucket in
+    expect(queue.peekTime()).toBe(Infinity);
+    expect(queue.size).toBe(0);
   });
 });
 

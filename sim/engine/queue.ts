@@ -102,8 +102,7 @@ export class EventQueue {
     this.payloads[2 * slot + 1] = undefined;
     if ((word & DAEMON) === 0) this.liveCount--;
     if (this.far.holds(slot)) {
-      // Its slot is freed when its bucket comes due, or by a sweep once most far events are cancelled.
-      if (++this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) this.sweepFar();
+      this.cancelFar(slot);
       return true;
     }
     // Timeouts that are cancelled long before they are due would otherwise pile up in the heap.
@@ -179,6 +178,21 @@ export class EventQueue {
         this.heapSlots[index] = slot;
         this.siftUp(index);
       }
+    }
+  }
+
+  /**
+   * A far event was cancelled: its slot is freed with its bucket's once all of those are cancelled
+   * (the usual case), when its bucket comes due, or by a sweep once most far events are cancelled.
+   */
+  private cancelFar(slot: number): void {
+    this.farCancelled++;
+    const dead = this.far.cancel(slot);
+    if (dead !== undefined) {
+      for (let index = 0; index < dead.length; index++) this.release(dead[index]!);
+      this.farCancelled -= dead.length;
+    } else if (this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) {
+      this.sweepFar();
     }
   }
 

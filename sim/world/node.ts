@@ -161,6 +161,8 @@ export class Request implements RpcCall {
   settled = false;
   /** The client's side when the request came in from outside (workload or scripted client). */
   ingress: IngressCall | undefined = undefined;
+  /** The handler to run once a HandlerSpec's service time has passed (looked up when it began). */
+  handle: Handler | undefined = undefined;
   /**
    * Bytes on the wire, for link bandwidth: the request's method and payload on the way out, the
    * answer (value or error message) with its status fields on the way back.
@@ -576,11 +578,6 @@ export class SimNode {
     return [...this.handlers.keys()];
   }
 
-  /** The running service's handler for a method. */
-  handlerFor(method: string): HandlerSpec | Handler | undefined {
-    return this.handlers.get(method);
-  }
-
   /**
    * Admits a request: start it in a free worker, queue it, or shed it with `overloaded`.
    * The caller has checked that the node is up and not paused.
@@ -709,6 +706,7 @@ export class SimNode {
       this.invoke(request, handler);
       return;
     }
+    request.handle = handler.handle;
     const serviceTimeMs = typeof handler.serviceTimeMs === 'number' ? handler.serviceTimeMs : this.rng.sample(handler.serviceTimeMs);
     const workMs = Math.max(0, serviceTimeMs) * this.cpuTimeFactor;
     if (this.cpu) this.cpu.run(workMs, () => invokeAfterServiceTime(request));
@@ -818,8 +816,7 @@ function completeHeld(arg: unknown): void {
 
 function invokeAfterServiceTime(arg: unknown): void {
   const request = arg as Request;
-  const handler = request.node.handlerFor(request.method) as HandlerSpec;
-  request.node.invoke(request, handler.handle);
+  request.node.invoke(request, request.handle!);
 }
 
 /** A request's service time has passed: run its handler, as a node event of the request's start. */
