@@ -258,7 +258,19 @@ class GatewayInstance {
   }
 
   private log(incoming: GatewayRequest, route: CompiledRoute | undefined, outcome: string): void {
-    this.ctx.emit('gateway.request', `${incoming.method} ${incoming.path} -> ${outcome}`, route?.spec.service);
+    this.ctx.emit('gateway.request', this.logLine(incoming.method, incoming.path, outcome), route?.spec.service);
+  }
+
+  /** The last log line and what it was made of: traffic repeats its paths, so most lines are reused. */
+  private lastLine = { method: '', path: '', outcome: '', text: '' };
+
+  /** `GET /api/orders/42 -> ok`: built once for a run of requests with the same method, path and outcome. */
+  private logLine(method: string, path: string, outcome: string): string {
+    const last = this.lastLine;
+    if (method === last.method && path === last.path && outcome === last.outcome) return last.text;
+    const text = `${method} ${path} -> ${outcome}`;
+    this.lastLine = { method, path, outcome, text };
+    return text;
   }
 
   private store(key: string, value: unknown, route: CompiledRoute): void {

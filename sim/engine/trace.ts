@@ -83,6 +83,9 @@ export class Trace {
   /** The last string or number digested, and its digest (see `digestOf`). */
   private lastDigested: unknown = NO_DATA;
   private lastDigest = 0;
+  /** The last free text hashed, and its hash (see `mixText`). */
+  private lastText = '';
+  private lastTextKey = stringKey('');
 
   /** Adds a sink; every later event is passed to it. */
   addSink(sink: TraceSink): void {
@@ -144,7 +147,7 @@ export class Trace {
     }
     if (detail !== undefined) {
       if (detailIsName) mixName(this.lanes, detail);
-      else mixString(this.lanes, detail);
+      else this.mixText(detail);
     }
     if (digest !== undefined) {
       numberView[0] = digest;
@@ -158,6 +161,18 @@ export class Trace {
       if (digest !== undefined) event.data = hex(digest);
       this.dispatch(event);
     }
+  }
+
+  /**
+   * Folds free text into the lanes, as `mixString` does. The same text as last time (a log line a
+   * service repeats, the same error) reuses its hash: comparing costs no more than hashing.
+   */
+  private mixText(text: string): void {
+    if (text !== this.lastText) {
+      this.lastText = text;
+      this.lastTextKey = stringKey(text);
+    }
+    mixKey(this.lanes, this.lastTextKey, text.length);
   }
 
   /**
@@ -214,7 +229,7 @@ export class Trace {
     mixWords(this.lanes);
     if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
     else mixName(this.lanes, status);
-    if (error !== undefined) mixString(this.lanes, error);
+    if (error !== undefined) this.mixText(error);
     if (digest !== undefined) {
       numberView[0] = digest;
       mixWords(this.lanes);
