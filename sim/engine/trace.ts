@@ -83,6 +83,14 @@ export class Trace {
   /** The last string or number digested, and its digest (see `digestOf`). */
   private lastDigested: unknown = NO_DATA;
   private lastDigest = 0;
+  /**
+   * The last span's service and name and their hashes: a run of spans from one service and method
+   * (a node serving its queue) skips the name lookups; the same hashes as `mixName`.
+   */
+  private lastSpanService = '';
+  private lastSpanServiceKey = stringKey('');
+  private lastSpanName = '';
+  private lastSpanNameKey = stringKey('');
   /** The last free text hashed, and its hash (see `mixText`). */
   private lastText = '';
   private lastTextKey = stringKey('');
@@ -220,11 +228,19 @@ export class Trace {
     numberView[0] = endMs;
     mixWords(this.lanes);
     mixKey(this.lanes, SPAN_KEY, 'span'.length); // the same as mixName('span'), without the lookup
-    mixName(this.lanes, service);
+    if (service !== this.lastSpanService) {
+      this.lastSpanService = service;
+      this.lastSpanServiceKey = nameKey(service);
+    }
+    mixKey(this.lanes, this.lastSpanServiceKey, service.length);
     mixId(this.lanes, traceId);
     mixId(this.lanes, spanId);
     if (parentSpanId !== undefined) mixId(this.lanes, parentSpanId);
-    mixName(this.lanes, name);
+    if (name !== this.lastSpanName) {
+      this.lastSpanName = name;
+      this.lastSpanNameKey = nameKey(name);
+    }
+    mixKey(this.lanes, this.lastSpanNameKey, name.length);
     numberView[0] = startMs;
     mixWords(this.lanes);
     if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
@@ -271,12 +287,17 @@ function stringKey(text: string): number {
  * text and ids go through `mixString`: a lookup that misses costs more than hashing.
  */
 function mixName(lanes: Int32Array, name: string): void {
+  mixKey(lanes, nameKey(name), name.length);
+}
+
+/** The hash of a name, from the cache (filled up to its bound). */
+function nameKey(name: string): number {
   let key = stringKeys.get(name);
   if (key === undefined) {
     key = stringKey(name);
     if (stringKeys.size < STRING_KEY_CACHE_SIZE) stringKeys.set(name, key);
   }
-  mixKey(lanes, key, name.length);
+  return key;
 }
 
 /** Folds a string into the lanes: its hash, then its length. */
