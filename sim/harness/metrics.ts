@@ -503,6 +503,9 @@ interface EndpointEntry {
 /** Request outcomes by endpoint name, iterated in first-recorded order so reports are deterministic. */
 export class EndpointStats {
   private readonly byEndpoint = new Map<string, EndpointEntry>();
+  /** The endpoint recorded last and its entry. */
+  private lastEndpoint: string | undefined = undefined;
+  private lastEntry: EndpointEntry | undefined = undefined;
   private okTotal = 0;
   private failedTotal = 0;
 
@@ -517,11 +520,14 @@ export class EndpointStats {
   record(endpoint: string, latencyMs: number, ok: boolean, errorCode?: string): void {
     // Validate before creating an entry, so a bad call cannot leave an endpoint with zero requests.
     if (!(latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS)) badLatency(latencyMs);
-    let entry = this.byEndpoint.get(endpoint);
+    // Workloads often send one endpoint many times in a row: the last entry is remembered.
+    let entry = endpoint === this.lastEndpoint ? this.lastEntry : this.byEndpoint.get(endpoint);
     if (entry === undefined) {
       entry = { ok: 0, failed: 0, successLatency: new LatencyHistogram(), failedLatency: new LatencyHistogram(), errors: new Map() };
       this.byEndpoint.set(endpoint, entry);
     }
+    this.lastEndpoint = endpoint;
+    this.lastEntry = entry;
     if (ok) {
       entry.ok++;
       entry.successLatency.record(latencyMs);

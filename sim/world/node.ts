@@ -369,6 +369,7 @@ export class SimNode {
     this.upSinceMs = this.host.sim.nowMs;
     this.ctx = this.host.makeContext(this);
     this.handlers.clear();
+    this.forgetLastHandler();
     this.serviceBuilt = false;
     if (this.crashOnStarts > 0) {
       // A crash-looping start dies while starting up: its service is never built (it does not
@@ -392,6 +393,7 @@ export class SimNode {
       this.service = {};
     }
     for (const [method, handler] of Object.entries(this.service.handlers ?? {})) this.handlers.set(method, handler);
+    this.forgetLastHandler();
     if (this.service.onStart) this.runHook(this.service.onStart, 'onStart');
   }
 
@@ -570,7 +572,26 @@ export class SimNode {
 
   /** True if the method exists on the running service. */
   hasMethod(method: string): boolean {
-    return this.handlers.has(method);
+    return this.handlerOf(method) !== undefined;
+  }
+
+  /** The method looked up last and its handler: a node mostly serves one method after another. */
+  private lastMethod: string | undefined = undefined;
+  private lastHandler: HandlerSpec | Handler | undefined = undefined;
+
+  /** The running service's handler for `method`, if it has one. */
+  private handlerOf(method: string): HandlerSpec | Handler | undefined {
+    if (method === this.lastMethod) return this.lastHandler;
+    const handler = this.handlers.get(method);
+    this.lastMethod = method;
+    this.lastHandler = handler;
+    return handler;
+  }
+
+  /** The handlers changed (a start): the remembered lookup no longer holds. */
+  private forgetLastHandler(): void {
+    this.lastMethod = undefined;
+    this.lastHandler = undefined;
   }
 
   /** Methods of the running service, in declaration order. */
@@ -697,7 +718,7 @@ export class SimNode {
     if (newest !== undefined) newest.newerRunning = request;
     request.olderRunning = newest;
     this.newestRunning = request;
-    const handler = this.handlers.get(request.method);
+    const handler = this.handlerOf(request.method);
     if (handler === undefined) {
       this.failWith(request, 'not-found', `${this.name} has no method ${request.method}`, this.name);
       return;

@@ -252,7 +252,12 @@ export class World implements ContextHost {
   request(to: string, method: string, payload: unknown, options: IngressOptions, onDone: IngressCallback, tag?: unknown): void {
     const sim = this.sim;
     const timeoutMs = options.timeoutMs ?? 1000;
-    const node = this.nodes.get(to);
+    // Nodes are never removed, so the last target found stays valid; traffic mostly has one entry.
+    const node = to === this.lastIngressTo ? this.lastIngressNode : this.nodes.get(to);
+    if (node !== undefined) {
+      this.lastIngressTo = to;
+      this.lastIngressNode = node;
+    }
     if (!node || (node.status === 'up' && node.serviceBuilt && !node.hasMethod(method))) this.unknownIngressTarget(to, method);
     if (!node || node.status === 'down' || this.network.blocked(CLIENT, to)) {
       const code = node && node.status === 'down' ? 'refused' : 'unavailable';
@@ -268,6 +273,10 @@ export class World implements ContextHost {
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
   }
+
+  /** The node the last ingress request went to (see `request`). */
+  private lastIngressTo: string | undefined = undefined;
+  private lastIngressNode: SimNode | undefined = undefined;
 
   /** Hands an ingress request's answer to its client, unless the client gave up or a partition eats it. */
   private readonly answerIngress = (answered: Request): void => {
