@@ -60,6 +60,8 @@ const NO_DATA: unique symbol = Symbol('no data');
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const MIX_PRIME = 0x5bd1e995;
+/** Node names a trace remembers the hash of without a lookup. */
+const RECENT_NODES = 4;
 const numberView = new Float64Array(1);
 const numberWords = new Uint32Array(numberView.buffer);
 
@@ -83,6 +85,15 @@ export class Trace {
   /** The last string or number digested, and its digest (see `digestOf`). */
   private lastDigested: unknown = NO_DATA;
   private lastDigest = 0;
+  /** The last event kind and message label, and their hashes (see `record`). */
+  private lastKind = '';
+  private lastKindKey = stringKey('');
+  private lastLabel = '';
+  private lastLabelKey = stringKey('');
+  /** Node names met last and their hashes, replaced in turn (see `nodeKey`). */
+  private readonly recentNodes: (string | undefined)[] = new Array<string | undefined>(RECENT_NODES).fill(undefined);
+  private readonly recentNodeKeys = new Int32Array(RECENT_NODES);
+  private nextRecentNode = 0;
   /**
    * The last span's service and name and their hashes: a run of spans from one service and method
    * (a node serving its queue) skips the name lookups; the same hashes as `mixName`.
@@ -143,19 +154,29 @@ export class Trace {
     this.count++;
     numberView[0] = atMs;
     mixWords(this.lanes);
-    mixName(this.lanes, kind);
-    mixName(this.lanes, node);
+    if (kind !== this.lastKind) {
+      this.lastKind = kind;
+      this.lastKindKey = nameKey(kind);
+    }
+    mixKey(this.lanes, this.lastKindKey, kind.length);
+    mixKey(this.lanes, this.nodeKey(node), node.length);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
     mixWords(this.lanes);
-    if (peer !== undefined) mixName(this.lanes, peer);
+    if (peer !== undefined) mixKey(this.lanes, this.nodeKey(peer), peer.length);
     if (id !== undefined) {
       numberView[0] = id;
       mixWords(this.lanes);
     }
     if (detail !== undefined) {
-      if (detailIsName) mixName(this.lanes, detail);
-      else this.mixText(detail);
+      if (!detailIsName) this.mixText(detail);
+      else {
+        if (detail !== this.lastLabel) {
+          this.lastLabel = detail;
+          this.lastLabelKey = nameKey(detail);
+        }
+        mixKey(this.lanes, this.lastLabelKey, detail.length);
+      }
     }
     if (digest !== undefined) {
       numberView[0] = digest;
@@ -169,6 +190,19 @@ export class Trace {
       if (digest !== undefined) event.data = hex(digest);
       this.dispatch(event);
     }
+  }
+
+  /**
+   * The hash of a node name (an event's node or peer), as `mixName` computes it. The last few are
+   * remembered: events go back and forth between a handful of nodes (a caller and its callees).
+   */
+  private nodeKey(name: string): number {
+    const names = this.recentNodes;
+    for (let index = 0; index < RECENT_NODES; index++) if (names[index] === name) return this.recentNodeKeys[index]!;
+    const slot = this.nextRecentNode;
+    this.nextRecentNode = (slot + 1) % RECENT_NODES;
+    names[slot] = name;
+    return (this.recentNodeKeys[slot] = nameKey(name));
   }
 
   /**
