@@ -209,6 +209,28 @@ describe('crash and restart', () => {
     expect(node.generation).toBe(3);
   });
 
+  it('a restarted node serves the handlers of its new build, not those looked up before the crash', async () => {
+    const world = new World(1);
+    let build = 0;
+    const node = world.addNode('svc', () => {
+      build++;
+      const version = build;
+      return { handlers: { same: () => `v${version} same`, other: () => `v${version} other` } };
+    });
+    const outcomes: string[] = [];
+    const ask = (method: string) => (): void =>
+      world.request('svc', method, undefined, { timeoutMs: 100 }, (outcome) => void outcomes.push(outcome.ok ? String(outcome.value) : outcome.code));
+    world.sim.schedule(0, ask('same'));
+    world.sim.schedule(2, () => world.crash('svc'));
+    world.sim.schedule(3, () => world.restart('svc'));
+    world.sim.schedule(4, ask('same'));
+    world.sim.schedule(5, ask('other'));
+    world.sim.schedule(6, ask('same'));
+    await world.sim.run();
+    expect(outcomes).toEqual(['v1 same', 'v2 same', 'v2 other', 'v2 same']);
+    expect(node.hasMethod('same')).toBe(true);
+  });
+
   it('a crash with wipeDurable loses durable state too', async () => {
     const world = new World(1);
     const node = world.addNode('db', (ctx) => {
