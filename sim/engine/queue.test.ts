@@ -202,6 +202,32 @@ describe('EventQueue far events', () => {
   });
 });
 
+describe('EventQueue reserved sequence numbers', () => {
+  it('an event pushed later with a reserved number fires where it would have had it been pushed then', () => {
+    const queue = new EventQueue();
+    queue.push(10, noop, 'pushed before the reservation');
+    const seq = queue.reserveSeq();
+    queue.push(10, noop, 'pushed after the reservation');
+    queue.push(1, noop, 'first');
+    const first = queue.popSlot();
+    expect(queue.argOf(first)).toBe('first');
+    queue.release(first);
+    queue.pushReserved(10, seq, noop, 'reserved');
+    expect(drain(queue).map((fired) => fired.arg)).toEqual(['pushed before the reservation', 'reserved', 'pushed after the reservation']);
+  });
+
+  it('refuses a reserved key that comes before what has already fired, or a number never reserved', () => {
+    const queue = new EventQueue();
+    const early = queue.reserveSeq();
+    queue.push(5, noop, 'fires');
+    queue.release(queue.popSlot());
+    expect(() => queue.pushReserved(4, early, noop)).toThrow(/must come after the last fired one \(5 ms, #1\)/);
+    expect(() => queue.pushReserved(5, early, noop)).toThrow(RangeError);
+    expect(() => queue.pushReserved(50, 99, noop)).toThrow(/use a reserved number/);
+    expect(queue.pushReserved(6, early, noop)).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('EventQueue far buckets', () => {
   it('a far bucket whose events are all cancelled goes at once, while a bucket with a live event stays', () => {
     const queue = new EventQueue();

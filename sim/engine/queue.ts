@@ -42,9 +42,13 @@ export class EventQueue {
   private readonly far = new FarEvents();
   /** Cancelled events among the far ones; swept away when they are most of them. */
   private farCancelled = 0;
+  /** Start of the earliest far bucket (Infinity when none), kept here so a pop reads one field. */
+  private farNextMs = Infinity;
 
   /** Time of the event returned by the last `popSlot`. */
   poppedTimeMs = 0;
+  /** Sequence number of the event returned by the last `popSlot` (-1 before the first). */
+  private poppedSeq = -1;
 
   /** Events pending, cancelled ones included until they reach the top. */
   get size(): number {
@@ -66,8 +70,9 @@ export class EventQueue {
    * Adds an event and returns its handle. A daemon event (periodic checks, samplers) fires like any
    * other but does not keep a run alive on its own.
    */
-  push(timeMs: number, callback: EventCallback, arg?: unknown, daemon = false): number {
+  push(timeMs: number, callback: EventCallback, arg?: unknown, daemon = false, reservedSeq = -1): number {
     if (!(timeMs >= 0) || timeMs === Infinity) badEventTime(timeMs);
+    const seq = reservedSeq < 0 ? this.nextSeq++ : reservedSeq;
     const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
     this.payloads[2 * slot] = callback;
     this.payloads[2 * slot + 1] = arg;
@@ -75,7 +80,8 @@ export class EventQueue {
     this.slotWords[slot] = word;
     if (!daemon) this.liveCount++;
     if (timeMs - this.poppedTimeMs >= FAR_MS) {
-      this.far.add(slot, timeMs, this.nextSeq++);
+      this.far.add(slot, timeMs, seq);
+      if (timeMs < this.farNextMs) this.farNextMs = this.far.nextBucketMs;
       return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
     }
     if (this.heapSize === this.heapTimes.length) this.growHeap();
@@ -83,10 +89,29 @@ export class EventQueue {
     // (V8 boxes a double passed to a function it does not inline).
     const index = this.heapSize++;
     this.heapTimes[index] = timeMs;
-    this.heapSeqs[index] = this.nextSeq++;
+    this.heapSeqs[index] = seq;
     this.heapSlots[index] = slot;
     this.siftUp(index);
     return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
+  }
+
+  /**
+   * Takes the next sequence number now for an event pushed later with `pushReserved`: the event
+   * then fires exactly where it would have had it been pushed now (ties at its time included).
+   */
+  reserveSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /**
+   * Adds a (live) event with a sequence number taken earlier by `reserveSeq`. Its key must come
+   * after the last popped one: an event may not be put before what has already fired.
+   */
+  pushReserved(timeMs: number, seq: number, callback: EventCallback, arg?: unknown): number {
+    if (!(seq >= 0 && seq < this.nextSeq) || timeMs < this.poppedTimeMs || (timeMs === this.poppedTimeMs && seq <= this.poppedSeq)) {
+      badReservedKey(timeMs, seq, this.poppedTimeMs, this.poppedSeq);
+    }
+    return this.push(timeMs, callback, arg, false, seq);
   }
 
   /** Cancels a pending event; returns false when it already fired or was cancelled. */
@@ -120,6 +145,7 @@ export class EventQueue {
     if (this.heapSize === 0 || this.heapTimes[0]! > untilMs) return -1;
     const slot = this.heapSlots[0]!;
     this.poppedTimeMs = this.heapTimes[0]!;
+    this.poppedSeq = this.heapSeqs[0]!;
     this.removeTop();
     if ((this.slotWords[slot]! & DAEMON) === 0) this.liveCount--;
     return slot;
@@ -152,6 +178,7 @@ export class EventQueue {
       this.release(slot);
     }
     for (const slot of this.far.sweep(() => false)) this.release(slot);
+    this.farNextMs = Infinity;
     this.liveCount = 0;
     this.cancelledCount = 0;
     this.farCancelled = 0;
@@ -162,9 +189,14 @@ export class EventQueue {
    * in every far bucket that starts at or before it (a far event may be earlier than the top).
    */
   private surfaceTop(): void {
+    this.dropCancelledTop();
+    // One compare per pop while no far bucket is due: the far path stays out of the hot one.
+    if (this.farNextMs <= (this.heapSize > 0 ? this.heapTimes[0]! : Infinity) && this.far.count > 0) this.admitFar();
+  }
+
+  /** Moves every far bucket due by the heap's top into the heap (see `surfaceTop`). */
+  private admitFar(): void {
     for (;;) {
-      this.dropCancelledTop();
-      if (this.far.count === 0 || this.far.nextBucketMs > (this.heapSize > 0 ? this.heapTimes[0]! : Infinity)) return;
       for (const slot of this.far.takeEarliest()) {
         if ((this.slotWords[slot]! & LIVE) === 0) {
           this.release(slot);
@@ -178,6 +210,9 @@ export class EventQueue {
         this.heapSlots[index] = slot;
         this.siftUp(index);
       }
+      this.farNextMs = this.far.nextBucketMs;
+      this.dropCancelledTop();
+      if (this.far.count === 0 || this.farNextMs > (this.heapSize > 0 ? this.heapTimes[0]! : Infinity)) return;
     }
   }
 
@@ -189,6 +224,7 @@ export class EventQueue {
     this.farCancelled++;
     const dead = this.far.cancel(slot);
     if (dead !== undefined) {
+      this.farNextMs = this.far.nextBucketMs;
       for (let index = 0; index < dead.length; index++) this.release(dead[index]!);
       this.farCancelled -= dead.length;
     } else if (this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) {
@@ -199,6 +235,7 @@ export class EventQueue {
   /** Frees the slots of every cancelled far event. */
   private sweepFar(): void {
     for (const slot of this.far.sweep((kept) => (this.slotWords[kept]! & LIVE) !== 0)) this.release(slot);
+    this.farNextMs = this.far.nextBucketMs;
     this.farCancelled = 0;
   }
 
@@ -320,6 +357,11 @@ export class EventQueue {
 /** Throws the RangeError for an event time that is not finite and >= 0 (kept out of `push`, so it stays small). */
 function badEventTime(timeMs: number): never {
   throw new RangeError(`event time must be finite and >= 0, got ${timeMs}`);
+}
+
+/** Throws for a reserved key that is not one, or comes before what has already fired. */
+function badReservedKey(timeMs: number, seq: number, poppedTimeMs: number, poppedSeq: number): never {
+  throw new RangeError(`a reserved event (${timeMs} ms, #${seq}) must come after the last fired one (${poppedTimeMs} ms, #${poppedSeq}) and use a reserved number`);
 }
 
 /**

@@ -2,6 +2,7 @@
 // carries the call, the caller's side of it and its outcome; plus deadline tightening, in one place.
 import { RpcError, type RpcErrorCode } from '../engine/errors.ts';
 import type { TraceIdKey } from '../engine/trace.ts';
+import type { DeadlineLine } from './ingress-deadlines.ts';
 
 /** Options of one remote call. */
 export interface CallOptions {
@@ -80,6 +81,9 @@ export type IngressCallback = (outcome: CallOutcome, tag: unknown) => void;
 /** The client's side of one ingress request: its callback, its timeout and whether it ended. */
 export class IngressCall {
   done = false;
+  /** The line of requests whose timeouts stand in for this one's timer, if any (ingress-deadlines.ts). */
+  line: DeadlineLine | undefined = undefined;
+  /** This request's own timeout timer, when it waits in no line. */
   timerHandle = -1;
   constructor(
     readonly onDone: IngressCallback,

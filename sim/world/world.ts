@@ -9,6 +9,7 @@ import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../en
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { IngressCall, outcomeError, type IngressCallback } from './rpc.ts';
+import { COMPACT_MIN_ANSWERED, DeadlineLine } from './ingress-deadlines.ts';
 export type { IngressCallback } from './rpc.ts';
 import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 import { CallInjections } from './call-injection.ts';
@@ -268,7 +269,14 @@ export class World implements ContextHost {
     // The client's side rides on the request itself: no closure or state object per request.
     const ingress = new IngressCall(onDone, tag);
     request.ingress = ingress;
-    ingress.timerHandle = sim.schedule(timeoutMs, ingressTimeout, ingress);
+    const line = this.deadlineLine(timeoutMs);
+    if (line !== undefined) {
+      // Its timeout waits in the line of requests with the same timeout, where its own timer would have been.
+      ingress.line = line;
+      line.add(ingress, sim.nowMs + timeoutMs, sim.reserveSeq());
+    } else {
+      ingress.timerHandle = sim.schedule(timeoutMs, ingressTimeout, ingress);
+    }
     request.claim(node);
     if (node.paused) node.runOrDefer(admitDeferred, request);
     else node.admit(request);
@@ -288,9 +296,36 @@ export class World implements ContextHost {
       return;
     }
     ingress.done = true;
-    this.sim.cancel(ingress.timerHandle);
+    if (ingress.line !== undefined) ingress.line.answered();
+    else this.sim.cancel(ingress.timerHandle);
     ingress.onDone(outcomeOf(answered), ingress.tag);
   };
+
+  /** Lines of ingress timeouts by timeout (see ingress-deadlines.ts); a few distinct timeouts are usual. */
+  private readonly deadlineLines = new Map<number, DeadlineLine>();
+  /** @internal Ingress timeouts wait in lines (true); false gives each request its own timer, which tests compare with. */
+  ingressDeadlineLines = true;
+  /** @internal Answered entries a line tolerates before it compacts (tests make it small). */
+  ingressLineCompactMin = COMPACT_MIN_ANSWERED;
+  /** The line used last, and its timeout: traffic mostly has one timeout. */
+  private lastLineTimeoutMs = NaN;
+  private lastLine: DeadlineLine | undefined = undefined;
+
+  /** The line for requests with this timeout; undefined for a timeout that gets its own timer. */
+  private deadlineLine(timeoutMs: number): DeadlineLine | undefined {
+    if (timeoutMs === this.lastLineTimeoutMs) return this.lastLine;
+    if (!this.ingressDeadlineLines) return undefined;
+    let line = this.deadlineLines.get(timeoutMs);
+    if (line !== undefined) {
+      this.lastLineTimeoutMs = timeoutMs;
+      this.lastLine = line;
+    }
+    // A bad timeout takes the timer path, which rejects it as it always did.
+    if (line !== undefined || !(timeoutMs >= 0 && timeoutMs < Infinity) || this.deadlineLines.size >= MAX_DEADLINE_LINES) return line;
+    line = new DeadlineLine(this.sim, timeOutIngress, this.ingressLineCompactMin);
+    this.deadlineLines.set(timeoutMs, line);
+    return line;
+  }
 
   /** Workload traffic to an unknown node or method: the scenario's bug, recorded as one. */
   private unknownIngressTarget(to: string, method: string): void {
@@ -533,9 +568,17 @@ function resolveConcurrency(options: NodeOptions, base: ResolvedNodeOptions, whe
 function ingressTimeout(arg: unknown): void {
   const ingress = arg as IngressCall;
   if (ingress.done) return;
+  timeOutIngress(ingress);
+}
+
+/** The client gives up on an unanswered ingress request. */
+function timeOutIngress(ingress: IngressCall): void {
   ingress.done = true;
   ingress.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT }, ingress.tag);
 }
+
+/** Distinct ingress timeouts that get a line each; requests with any other timeout get their own timer. */
+const MAX_DEADLINE_LINES = 64;
 
 /** The ingress answer as a value (one object per workload request, as the callback keeps it). */
 function outcomeOf(request: Request): CallOutcome {

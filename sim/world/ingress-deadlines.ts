@@ -1,0 +1,138 @@
+// Client-side timeouts of ingress requests, without one engine event per request. Requests sent
+// with the same timeout have deadlines in sending order, so they wait in a line (a ring of
+// deadline, reserved sequence number and call) and one timer stands for the line: it is set for
+// the first request not yet answered, with the sequence number that request's own timer would
+// have had, so a timeout fires exactly where it always did. An answered request is only marked;
+// the timer moves on when it comes due and finds its request answered (an engine bookkeeping
+// event, not counted), or is cancelled when no request of the line is left waiting.
+import type { Simulation } from '../engine/simulation.ts';
+import type { IngressCall } from './rpc.ts';
+
+/** Initial ring size of a line; it doubles when full. */
+const INITIAL_CAPACITY = 64;
+/** Answered entries a line tolerates behind an unanswered head before it squeezes them out. */
+export const COMPACT_MIN_ANSWERED = 1024;
+
+/** The requests sent with one timeout, in sending order (and so in deadline order). */
+export class DeadlineLine {
+  private deadlines = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private calls: (IngressCall | undefined)[] = new Array<IngressCall | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private head = 0;
+  private size = 0;
+  /** Entries not yet answered or timed out. */
+  private waiting = 0;
+  /** The line's timer, -1 when none is set. */
+  private timerHandle = -1;
+
+  constructor(
+    private readonly sim: Simulation,
+    /** Fires a request's timeout: `call` is unanswered and its deadline has come. */
+    private readonly timeOut: (call: IngressCall) => void,
+    /** Answered entries tolerated before a compaction (tests make it small). */
+    private readonly compactMinAnswered = COMPACT_MIN_ANSWERED,
+  ) {}
+
+  /** Adds `call`, due at `deadlineMs` with the sequence number `seq` its own timer would have had. */
+  add(call: IngressCall, deadlineMs: number, seq: number): void {
+    if (this.size === this.deadlines.length) this.grow();
+    const index = (this.head + this.size) & (this.deadlines.length - 1);
+    this.deadlines[index] = deadlineMs;
+    this.seqs[index] = seq;
+    this.calls[index] = call;
+    this.size++;
+    this.waiting++;
+    // With nothing else waiting, every earlier entry is answered (the line was emptied): this is the head.
+    if (this.timerHandle < 0 && this.waiting === 1) this.arm();
+  }
+
+  /** `call` (one of this line's, unanswered until now) was answered. */
+  answered(): void {
+    if (--this.waiting > 0) {
+      if (this.size - this.waiting > this.compactMinAnswered && this.size > 2 * this.waiting) this.compact();
+      return;
+    }
+    if (this.timerHandle >= 0) this.sim.cancel(this.timerHandle);
+    this.timerHandle = -1;
+    this.clear();
+  }
+
+  /** The timer came due at the head's deadline. */
+  private readonly onTimer = (): void => {
+    this.timerHandle = -1;
+    const call = this.calls[this.head]!;
+    this.shift();
+    if (call.done) {
+      // Answered since the timer was set: nothing happens at this time that would not have happened.
+      this.sim.discountEvent();
+    } else {
+      this.waiting--;
+      this.timeOut(call);
+    }
+    this.dropAnswered();
+    if (this.timerHandle < 0 && this.waiting > 0) this.arm();
+    if (this.waiting === 0) this.clear();
+  };
+
+  /** Sets the timer for the head, which is unanswered. */
+  private arm(): void {
+    this.dropAnswered();
+    this.timerHandle = this.sim.atReserved(this.deadlines[this.head]!, this.seqs[this.head]!, this.onTimer);
+  }
+
+  /** Drops answered entries from the front. */
+  private dropAnswered(): void {
+    while (this.size > 0 && this.calls[this.head]!.done) this.shift();
+  }
+
+  private shift(): void {
+    this.calls[this.head] = undefined;
+    this.head = (this.head + 1) & (this.deadlines.length - 1);
+    this.size--;
+  }
+
+  /** Forgets every entry (all answered). */
+  private clear(): void {
+    while (this.size > 0) this.shift();
+    this.head = 0;
+  }
+
+  /**
+   * Squeezes answered entries out, keeping the order. The head stays whatever it is: the timer is
+   * set for it, and finds it there when it comes due.
+   */
+  private compact(): void {
+    const mask = this.deadlines.length - 1;
+    let kept = 0;
+    for (let offset = 0; offset < this.size; offset++) {
+      const from = (this.head + offset) & mask;
+      const call = this.calls[from]!;
+      this.calls[from] = undefined;
+      if (call.done && offset > 0) continue;
+      const to = (this.head + kept) & mask;
+      this.deadlines[to] = this.deadlines[from]!;
+      this.seqs[to] = this.seqs[from]!;
+      this.calls[to] = call;
+      kept++;
+    }
+    this.size = kept;
+  }
+
+  private grow(): void {
+    const capacity = this.deadlines.length * 2;
+    const deadlines = new Float64Array(capacity);
+    const seqs = new Float64Array(capacity);
+    const calls = new Array<IngressCall | undefined>(capacity).fill(undefined);
+    const mask = this.deadlines.length - 1;
+    for (let offset = 0; offset < this.size; offset++) {
+      const from = (this.head + offset) & mask;
+      deadlines[offset] = this.deadlines[from]!;
+      seqs[offset] = this.seqs[from]!;
+      calls[offset] = this.calls[from];
+    }
+    this.deadlines = deadlines;
+    this.seqs = seqs;
+    this.calls = calls;
+    this.head = 0;
+  }
+}
