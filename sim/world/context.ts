@@ -7,6 +7,7 @@ import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, RpcCall } from './rpc.ts';
 import { callError, timeoutWithinDeadline } from './rpc.ts';
 import { EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
+import { DeadlineLine } from './deadline-line.ts';
 
 /**
  * What a context needs from its node. `SimNode` implements it; the context depends on this
@@ -50,6 +51,10 @@ export interface ContextHost {
   callTargetProblem(from: string, to: string, method: string | undefined): string | undefined;
   /** Records a programmer error found by the world (an unknown node or method). */
   recordServiceError(node: string, method: string, error: unknown): void;
+  /** Call timeouts wait in lines (deadline-line.ts); false gives each call its own timer (tests compare the two). */
+  readonly deadlineLines: boolean;
+  /** Settled calls a line tolerates before it compacts. */
+  readonly lineCompactMin: number;
 }
 
 /** One timer's record (a class, not an object literal, so V8 never pretenures it: see NodeEvent in node.ts). */
@@ -184,7 +189,8 @@ export class NodeContext {
    */
   call<T = unknown>(to: string, method: string, payload?: unknown, options: CallOptions = {}): Promise<T> {
     const sim = this.node.host.sim;
-    const timeoutMs = timeoutWithinDeadline(options.timeoutMs ?? this.node.options.defaultTimeoutMs, options.deadlineMs, sim.nowMs);
+    const optionTimeoutMs = options.timeoutMs ?? this.node.options.defaultTimeoutMs;
+    const timeoutMs = timeoutWithinDeadline(optionTimeoutMs, options.deadlineMs, sim.nowMs);
     if (!(timeoutMs > 0)) {
       return Promise.reject(new RpcError('timeout', `deadline passed before calling ${to}.${method}`, this.name));
     }
@@ -198,7 +204,15 @@ export class NodeContext {
     this.callInProgress = call;
     const answer = new Promise<T>(this.callExecutor as (resolve: (value: T) => void, reject: (error: RpcError) => void) => void);
     this.callInProgress = undefined;
-    call.timerHandle = sim.schedule(timeoutMs, callTimerFired, call);
+    // A call with its option's timeout waits in that timeout's line, where its own timer would have been;
+    // one a deadline cut short gets its own timer (its deadline is out of the line's order).
+    const line = timeoutMs === optionTimeoutMs ? this.callLine(timeoutMs) : undefined;
+    if (line !== undefined) {
+      call.line = line;
+      line.add(call, sim.nowMs + timeoutMs, sim.reserveSeq());
+    } else {
+      call.timerHandle = sim.schedule(timeoutMs, callTimerFired, call);
+    }
     this.pendingCount++;
     this.host.sendCall(call);
     return answer;
@@ -270,10 +284,33 @@ export class NodeContext {
     this.pendingCount--;
     call.settled = true;
     const sim = this.node.host.sim;
-    sim.cancel(call.timerHandle);
+    if (call.line !== undefined) call.line.answered();
+    else sim.cancel(call.timerHandle);
     sim.wake();
     if (response.ok) call.resolve!(response.value);
     else call.reject!(callError(response));
+  }
+
+  /** Lines of this context's call timeouts by timeout; made at the first call. */
+  private callLines: Map<number, DeadlineLine<RpcCall>> | undefined = undefined;
+  /** The line used last, and its timeout: a node's calls mostly share one timeout. */
+  private lastCallTimeoutMs = NaN;
+  private lastCallLine: DeadlineLine<RpcCall> | undefined = undefined;
+
+  /** The line for calls with this timeout; undefined when this timeout gets a timer per call. */
+  private callLine(timeoutMs: number): DeadlineLine<RpcCall> | undefined {
+    if (timeoutMs === this.lastCallTimeoutMs) return this.lastCallLine;
+    if (!this.host.deadlineLines || !(timeoutMs < Infinity)) return undefined;
+    const lines = (this.callLines ??= new Map());
+    let line = lines.get(timeoutMs);
+    if (line === undefined) {
+      if (lines.size >= MAX_CALL_LINES) return undefined;
+      line = new DeadlineLine<RpcCall>(this.node.host.sim, lineTimerFired, this.host.lineCompactMin);
+      lines.set(timeoutMs, line);
+    }
+    this.lastCallTimeoutMs = timeoutMs;
+    this.lastCallLine = line;
+    return line;
   }
 
   /** @internal The call's timer fired before an answer. */
@@ -310,6 +347,9 @@ export class NodeContext {
   }
 }
 
+/** Distinct call timeouts that get a line on one node; calls with any other timeout get their own timer. */
+const MAX_CALL_LINES = 16;
+
 function resumeWith(resolve: unknown): void {
   (resolve as () => void)();
 }
@@ -323,6 +363,13 @@ function callTimerFired(arg: unknown): void {
   const context = call.caller as NodeContext;
   const node = context.node;
   if (node.ctx === context) node.runEvent(node.generation, onCallTimeout, call);
+}
+
+/** A line's timer came due for an unsettled call: from here on it is as if its own timer fired. */
+function lineTimerFired(call: RpcCall): void {
+  // The line is done with it: an answer arriving later (a pause deferred the timeout) settles it alone.
+  call.line = undefined;
+  callTimerFired(call);
 }
 
 function onCallTimeout(arg: unknown): void {

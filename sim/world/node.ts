@@ -11,6 +11,7 @@ import { NodeLoadMeter } from './node-load.ts';
 import { ProcessorSharingCpu } from './cpu.ts';
 import { WIRE_SIZE, estimateSizeBytes } from './payload-size.ts';
 import { replyHoldMs, type CallInjections } from './call-injection.ts';
+import type { DeadlineLine } from './deadline-line.ts';
 
 /**
  * Handles one request; may be async. What it returns is the response. A deliberate failure
@@ -158,6 +159,7 @@ export class Request implements RpcCall {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: RpcError) => void) | undefined = undefined;
   timerHandle = -1;
+  line: DeadlineLine<RpcCall> | undefined = undefined;
   settled = false;
   /** The client's side when the request came in from outside (workload or scripted client). */
   ingress: IngressCall | undefined = undefined;

@@ -2,7 +2,7 @@
 // carries the call, the caller's side of it and its outcome; plus deadline tightening, in one place.
 import { RpcError, type RpcErrorCode } from '../engine/errors.ts';
 import type { TraceIdKey } from '../engine/trace.ts';
-import type { DeadlineLine } from './ingress-deadlines.ts';
+import type { DeadlineLine } from './deadline-line.ts';
 
 /** Options of one remote call. */
 export interface CallOptions {
@@ -57,6 +57,8 @@ export interface RpcCall {
   resolve: ((value: unknown) => void) | undefined;
   reject: ((error: RpcError) => void) | undefined;
   timerHandle: number;
+  /** The line of calls whose timer stands in for this call's own, if any (deadline-line.ts). */
+  line: DeadlineLine<RpcCall> | undefined;
   /** Set when the caller has settled it (answer or timeout); later answers are late. */
   settled: boolean;
   /** The record a duplicate delivery was copied from (settlement is tracked on the original). */
@@ -80,9 +82,10 @@ export type IngressCallback = (outcome: CallOutcome, tag: unknown) => void;
 
 /** The client's side of one ingress request: its callback, its timeout and whether it ended. */
 export class IngressCall {
-  done = false;
-  /** The line of requests whose timeouts stand in for this one's timer, if any (ingress-deadlines.ts). */
-  line: DeadlineLine | undefined = undefined;
+  /** Answered or timed out. */
+  settled = false;
+  /** The line of requests whose timer stands in for this one's, if any (deadline-line.ts). */
+  line: DeadlineLine<IngressCall> | undefined = undefined;
   /** This request's own timeout timer, when it waits in no line. */
   timerHandle = -1;
   constructor(

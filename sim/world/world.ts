@@ -9,7 +9,7 @@ import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../en
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { IngressCall, outcomeError, type IngressCallback } from './rpc.ts';
-import { COMPACT_MIN_ANSWERED, DeadlineLine } from './ingress-deadlines.ts';
+import { COMPACT_MIN_ANSWERED, DeadlineLine } from './deadline-line.ts';
 export type { IngressCallback } from './rpc.ts';
 import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 import { CallInjections } from './call-injection.ts';
@@ -289,41 +289,41 @@ export class World implements ContextHost {
   /** Hands an ingress request's answer to its client, unless the client gave up or a partition eats it. */
   private readonly answerIngress = (answered: Request): void => {
     const ingress = answered.ingress!;
-    if (ingress.done) return;
+    if (ingress.settled) return;
     if (this.network.blocked(answered.to, CLIENT)) {
       // The answer would cross a partition (isolate cuts the clients off too): the client times out.
       this.sim.trace.emit(this.sim.nowMs, 'msg.dropped', answered.to, CLIENT, undefined, 'partition');
       return;
     }
-    ingress.done = true;
+    ingress.settled = true;
     if (ingress.line !== undefined) ingress.line.answered();
     else this.sim.cancel(ingress.timerHandle);
     ingress.onDone(outcomeOf(answered), ingress.tag);
   };
 
-  /** Lines of ingress timeouts by timeout (see ingress-deadlines.ts); a few distinct timeouts are usual. */
-  private readonly deadlineLines = new Map<number, DeadlineLine>();
-  /** @internal Ingress timeouts wait in lines (true); false gives each request its own timer, which tests compare with. */
-  ingressDeadlineLines = true;
-  /** @internal Answered entries a line tolerates before it compacts (tests make it small). */
-  ingressLineCompactMin = COMPACT_MIN_ANSWERED;
+  /** Lines of ingress timeouts by timeout (see deadline-line.ts); a few distinct timeouts are usual. */
+  private readonly ingressLines = new Map<number, DeadlineLine<IngressCall>>();
+  /** @internal Timeouts wait in lines (true); false gives each call its own timer, which tests compare with. */
+  deadlineLines = true;
+  /** @internal Settled entries a line tolerates before it compacts (tests make it small). */
+  lineCompactMin = COMPACT_MIN_ANSWERED;
   /** The line used last, and its timeout: traffic mostly has one timeout. */
   private lastLineTimeoutMs = NaN;
-  private lastLine: DeadlineLine | undefined = undefined;
+  private lastLine: DeadlineLine<IngressCall> | undefined = undefined;
 
   /** The line for requests with this timeout; undefined for a timeout that gets its own timer. */
-  private deadlineLine(timeoutMs: number): DeadlineLine | undefined {
+  private deadlineLine(timeoutMs: number): DeadlineLine<IngressCall> | undefined {
     if (timeoutMs === this.lastLineTimeoutMs) return this.lastLine;
-    if (!this.ingressDeadlineLines) return undefined;
-    let line = this.deadlineLines.get(timeoutMs);
+    if (!this.deadlineLines) return undefined;
+    let line = this.ingressLines.get(timeoutMs);
     if (line !== undefined) {
       this.lastLineTimeoutMs = timeoutMs;
       this.lastLine = line;
     }
     // A bad timeout takes the timer path, which rejects it as it always did.
-    if (line !== undefined || !(timeoutMs >= 0 && timeoutMs < Infinity) || this.deadlineLines.size >= MAX_DEADLINE_LINES) return line;
-    line = new DeadlineLine(this.sim, timeOutIngress, this.ingressLineCompactMin);
-    this.deadlineLines.set(timeoutMs, line);
+    if (line !== undefined || !(timeoutMs >= 0 && timeoutMs < Infinity) || this.ingressLines.size >= MAX_DEADLINE_LINES) return line;
+    line = new DeadlineLine(this.sim, timeOutIngress, this.lineCompactMin);
+    this.ingressLines.set(timeoutMs, line);
     return line;
   }
 
@@ -567,13 +567,13 @@ function resolveConcurrency(options: NodeOptions, base: ResolvedNodeOptions, whe
 
 function ingressTimeout(arg: unknown): void {
   const ingress = arg as IngressCall;
-  if (ingress.done) return;
+  if (ingress.settled) return;
   timeOutIngress(ingress);
 }
 
 /** The client gives up on an unanswered ingress request. */
 function timeOutIngress(ingress: IngressCall): void {
-  ingress.done = true;
+  ingress.settled = true;
   ingress.onDone({ ok: false, code: 'timeout', message: 'client timed out', source: CLIENT }, ingress.tag);
 }
 

@@ -1,6 +1,6 @@
-// Ingress timeouts kept in lines (one engine timer per line of requests with the same timeout)
-// must behave exactly as one timer per request: the same outcomes at the same times, the same
-// trace hash, the same count of events, the same end of the run.
+// Timeouts kept in lines (one engine timer per line of calls with the same timeout: an ingress
+// client's requests, a node's RPCs) must behave exactly as one timer per call: the same outcomes
+// at the same times, the same trace hash, the same count of events, the same end of the run.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { World } from './world.ts';
@@ -21,9 +21,9 @@ interface Fault {
 /** What a run did, for comparing the two timeout schemes. */
 function runOnce(seed: number, sent: readonly Sent[], faults: readonly Fault[], workers: number, lines: boolean): unknown {
   const world = new World(seed);
-  world.ingressDeadlineLines = lines;
-  // Lines compact after two answered entries, so compaction happens in these short runs.
-  world.ingressLineCompactMin = 2;
+  world.deadlineLines = lines;
+  // Lines compact after two settled entries, so compaction happens in these short runs.
+  world.lineCompactMin = 2;
   world.addNode('svc', () => ({ handlers: { work: { serviceTimeMs: { kind: 'exponential', mean: 4 }, handle: () => 'done' } } }), { workers, queueCapacity: 8 });
   const outcomes: string[] = [];
   sent.forEach((request, index) => {
@@ -46,6 +46,83 @@ function runOnce(seed: number, sent: readonly Sent[], faults: readonly Fault[], 
   }
   return world.sim.run().then((stop) => ({ outcomes, stop, hash: world.sim.trace.hash }));
 }
+
+/** One RPC a generated run's caller node makes: when, with which timeout, and maybe under a deadline. */
+interface Called {
+  atMs: number;
+  timeoutMs: number;
+  /** A deadline this many ms ahead (it may cut the timeout short), or none. */
+  deadlineInMs: number | undefined;
+}
+
+/** A fault on the caller node of a generated run. */
+interface CallerFault {
+  kind: 'pause' | 'crash' | 'partition';
+  atMs: number;
+  forMs: number;
+}
+
+/** What a run of RPCs did, for comparing the two timeout schemes. */
+function runCalls(seed: number, called: readonly Called[], faults: readonly CallerFault[], lines: boolean): unknown {
+  const world = new World(seed);
+  world.deadlineLines = lines;
+  world.lineCompactMin = 2;
+  world.addNode('svc', () => ({ handlers: { work: { serviceTimeMs: { kind: 'exponential', mean: 6 }, handle: () => 'done' } } }), { workers: 2, queueCapacity: 8 });
+  const outcomes: string[] = [];
+  world.addNode('caller', (ctx) => ({
+    onStart() {
+      for (const [index, call] of called.entries()) {
+        ctx.setTimer(call.atMs, () => {
+          const options = call.deadlineInMs === undefined ? { timeoutMs: call.timeoutMs } : { timeoutMs: call.timeoutMs, deadlineMs: ctx.deadlineIn(call.deadlineInMs) };
+          ctx.call('svc', 'work', index, options).then(
+            () => outcomes.push(`${index} ok @${world.nowMs}`),
+            (error: { code?: string }) => outcomes.push(`${index} ${error.code} @${world.nowMs}`),
+          );
+        });
+      }
+    },
+  }));
+  for (const fault of faults) {
+    world.sim.schedule(fault.atMs, () => {
+      if (fault.kind === 'pause') {
+        world.pause('caller');
+        world.sim.schedule(fault.forMs, () => world.resume('caller'));
+      } else if (fault.kind === 'crash') {
+        world.crash('caller');
+        world.sim.schedule(fault.forMs, () => world.restart('caller'));
+      } else {
+        const id = world.partition(['caller'], ['svc']);
+        world.sim.schedule(fault.forMs, () => world.heal(id));
+      }
+    });
+  }
+  return world.sim.run({ untilMs: 2000 }).then((stop) => ({ outcomes, stop, hash: world.sim.trace.hash }));
+}
+
+describe('RPC deadline lines', () => {
+  it('property: call timeouts in lines give the same outcomes, times, trace hash, event count and end as a timer per call', async () => {
+    const calledArb = fc.array(
+      fc.record({
+        atMs: fc.integer({ min: 0, max: 60 }),
+        timeoutMs: fc.constantFrom(5, 10, 20, 40),
+        deadlineInMs: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined, freq: 4 }),
+      }),
+      { minLength: 1, maxLength: 50, size: 'large' },
+    );
+    const faultArb = fc.array(
+      fc.record({ kind: fc.constantFrom('pause' as const, 'crash' as const, 'partition' as const), atMs: fc.integer({ min: 0, max: 60 }), forMs: fc.integer({ min: 1, max: 40 }) }),
+      { maxLength: 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), calledArb, faultArb, async (seed, called, faults) => {
+        const withLines = await runCalls(seed, called, faults, true);
+        const withTimers = await runCalls(seed, called, faults, false);
+        expect(withLines).toEqual(withTimers);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
 
 describe('ingress deadline lines', () => {
   it('property: timeouts in lines give the same outcomes, times, trace hash, event count and end as a timer per request', async () => {

@@ -1,23 +1,27 @@
-// Client-side timeouts of ingress requests, without one engine event per request. Requests sent
-// with the same timeout have deadlines in sending order, so they wait in a line (a ring of
-// deadline, reserved sequence number and call) and one timer stands for the line: it is set for
-// the first request not yet answered, with the sequence number that request's own timer would
-// have had, so a timeout fires exactly where it always did. An answered request is only marked;
-// the timer moves on when it comes due and finds its request answered (an engine bookkeeping
-// event, not counted), or is cancelled when no request of the line is left waiting.
+// Timeouts of requests and calls without one engine event each. Calls made with the same timeout
+// (an ingress client's, or one node's RPCs) have deadlines in the order they were made, so they
+// wait in a line (a ring of deadline, reserved sequence number and call) and one timer stands for
+// the line: it is set for the first call not yet settled, with the sequence number that call's own
+// timer would have had, so a timeout fires exactly where it always did. A settled call is only
+// marked; the timer moves on when it comes due and finds its call settled (an engine bookkeeping
+// event, not counted), or is cancelled when no call of the line is left waiting.
 import type { Simulation } from '../engine/simulation.ts';
-import type { IngressCall } from './rpc.ts';
+
+/** A call a line waits on: `settled` once it was answered or timed out. */
+export interface LineEntry {
+  readonly settled: boolean;
+}
 
 /** Initial ring size of a line; it doubles when full. */
 const INITIAL_CAPACITY = 64;
 /** Answered entries a line tolerates behind an unanswered head before it squeezes them out. */
 export const COMPACT_MIN_ANSWERED = 1024;
 
-/** The requests sent with one timeout, in sending order (and so in deadline order). */
-export class DeadlineLine {
+/** The calls made with one timeout, in the order they were made (and so in deadline order). */
+export class DeadlineLine<Entry extends LineEntry> {
   private deadlines = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
-  private calls: (IngressCall | undefined)[] = new Array<IngressCall | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private calls: (Entry | undefined)[] = new Array<Entry | undefined>(INITIAL_CAPACITY).fill(undefined);
   private head = 0;
   private size = 0;
   /** Entries not yet answered or timed out. */
@@ -27,14 +31,14 @@ export class DeadlineLine {
 
   constructor(
     private readonly sim: Simulation,
-    /** Fires a request's timeout: `call` is unanswered and its deadline has come. */
-    private readonly timeOut: (call: IngressCall) => void,
+    /** Fires a call's timeout: `call` is not settled and its deadline has come. */
+    private readonly timeOut: (call: Entry) => void,
     /** Answered entries tolerated before a compaction (tests make it small). */
     private readonly compactMinAnswered = COMPACT_MIN_ANSWERED,
   ) {}
 
   /** Adds `call`, due at `deadlineMs` with the sequence number `seq` its own timer would have had. */
-  add(call: IngressCall, deadlineMs: number, seq: number): void {
+  add(call: Entry, deadlineMs: number, seq: number): void {
     if (this.size === this.deadlines.length) this.grow();
     const index = (this.head + this.size) & (this.deadlines.length - 1);
     this.deadlines[index] = deadlineMs;
@@ -46,7 +50,7 @@ export class DeadlineLine {
     if (this.timerHandle < 0 && this.waiting === 1) this.arm();
   }
 
-  /** `call` (one of this line's, unanswered until now) was answered. */
+  /** A call of this line, waiting until now, was settled (answered). */
   answered(): void {
     if (--this.waiting > 0) {
       if (this.size - this.waiting > this.compactMinAnswered && this.size > 2 * this.waiting) this.compact();
@@ -62,7 +66,7 @@ export class DeadlineLine {
     this.timerHandle = -1;
     const call = this.calls[this.head]!;
     this.shift();
-    if (call.done) {
+    if (call.settled) {
       // Answered since the timer was set: nothing happens at this time that would not have happened.
       this.sim.discountEvent();
     } else {
@@ -82,7 +86,7 @@ export class DeadlineLine {
 
   /** Drops answered entries from the front. */
   private dropAnswered(): void {
-    while (this.size > 0 && this.calls[this.head]!.done) this.shift();
+    while (this.size > 0 && this.calls[this.head]!.settled) this.shift();
   }
 
   private shift(): void {
@@ -108,7 +112,7 @@ export class DeadlineLine {
       const from = (this.head + offset) & mask;
       const call = this.calls[from]!;
       this.calls[from] = undefined;
-      if (call.done && offset > 0) continue;
+      if (call.settled && offset > 0) continue;
       const to = (this.head + kept) & mask;
       this.deadlines[to] = this.deadlines[from]!;
       this.seqs[to] = this.seqs[from]!;
@@ -122,7 +126,7 @@ export class DeadlineLine {
     const capacity = this.deadlines.length * 2;
     const deadlines = new Float64Array(capacity);
     const seqs = new Float64Array(capacity);
-    const calls = new Array<IngressCall | undefined>(capacity).fill(undefined);
+    const calls = new Array<Entry | undefined>(capacity).fill(undefined);
     const mask = this.deadlines.length - 1;
     for (let offset = 0; offset < this.size; offset++) {
       const from = (this.head + offset) & mask;
