@@ -85,26 +85,20 @@ export class Trace {
   /** The last string or number digested, and its digest (see `digestOf`). */
   private lastDigested: unknown = NO_DATA;
   private lastDigest = 0;
-  /** The last event kind and message label, and their hashes (see `record`). */
-  private lastKind = '';
-  private lastKindKey = stringKey('');
-  private lastLabel = '';
-  private lastLabelKey = stringKey('');
+  /**
+   * The last name hashed in each role: a run of events of one kind, of messages with one label, of
+   * spans from one service and method skips the lookups (the hashes are the same as `mixName`'s).
+   */
+  private readonly lastKind = new LastName(true);
+  private readonly lastLabel = new LastName(true);
+  private readonly lastSpanService = new LastName(true);
+  private readonly lastSpanName = new LastName(true);
+  /** The last free text (a log line a service repeats, the same error), hashed as `mixString` does. */
+  private readonly lastText = new LastName(false);
   /** Node names met last and their hashes, replaced in turn (see `nodeKey`). */
   private readonly recentNodes: (string | undefined)[] = new Array<string | undefined>(RECENT_NODES).fill(undefined);
   private readonly recentNodeKeys = new Int32Array(RECENT_NODES);
   private nextRecentNode = 0;
-  /**
-   * The last span's service and name and their hashes: a run of spans from one service and method
-   * (a node serving its queue) skips the name lookups; the same hashes as `mixName`.
-   */
-  private lastSpanService = '';
-  private lastSpanServiceKey = stringKey('');
-  private lastSpanName = '';
-  private lastSpanNameKey = stringKey('');
-  /** The last free text hashed, and its hash (see `mixText`). */
-  private lastText = '';
-  private lastTextKey = stringKey('');
 
   /** Adds a sink; every later event is passed to it. */
   addSink(sink: TraceSink): void {
@@ -154,11 +148,7 @@ export class Trace {
     this.count++;
     numberView[0] = atMs;
     mixWords(this.lanes);
-    if (kind !== this.lastKind) {
-      this.lastKind = kind;
-      this.lastKindKey = nameKey(kind);
-    }
-    mixKey(this.lanes, this.lastKindKey, kind.length);
+    mixKey(this.lanes, this.lastKind.keyOf(kind), kind.length);
     mixKey(this.lanes, this.nodeKey(node), node.length);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
@@ -169,14 +159,7 @@ export class Trace {
       mixWords(this.lanes);
     }
     if (detail !== undefined) {
-      if (!detailIsName) this.mixText(detail);
-      else {
-        if (detail !== this.lastLabel) {
-          this.lastLabel = detail;
-          this.lastLabelKey = nameKey(detail);
-        }
-        mixKey(this.lanes, this.lastLabelKey, detail.length);
-      }
+      mixKey(this.lanes, detailIsName ? this.lastLabel.keyOf(detail) : this.lastText.keyOf(detail), detail.length);
     }
     if (digest !== undefined) {
       numberView[0] = digest;
@@ -203,18 +186,6 @@ export class Trace {
     this.nextRecentNode = (slot + 1) % RECENT_NODES;
     names[slot] = name;
     return (this.recentNodeKeys[slot] = nameKey(name));
-  }
-
-  /**
-   * Folds free text into the lanes, as `mixString` does. The same text as last time (a log line a
-   * service repeats, the same error) reuses its hash: comparing costs no more than hashing.
-   */
-  private mixText(text: string): void {
-    if (text !== this.lastText) {
-      this.lastText = text;
-      this.lastTextKey = stringKey(text);
-    }
-    mixKey(this.lanes, this.lastTextKey, text.length);
   }
 
   /**
@@ -262,24 +233,16 @@ export class Trace {
     numberView[0] = endMs;
     mixWords(this.lanes);
     mixKey(this.lanes, SPAN_KEY, 'span'.length); // the same as mixName('span'), without the lookup
-    if (service !== this.lastSpanService) {
-      this.lastSpanService = service;
-      this.lastSpanServiceKey = nameKey(service);
-    }
-    mixKey(this.lanes, this.lastSpanServiceKey, service.length);
+    mixKey(this.lanes, this.lastSpanService.keyOf(service), service.length);
     mixId(this.lanes, traceId);
     mixId(this.lanes, spanId);
     if (parentSpanId !== undefined) mixId(this.lanes, parentSpanId);
-    if (name !== this.lastSpanName) {
-      this.lastSpanName = name;
-      this.lastSpanNameKey = nameKey(name);
-    }
-    mixKey(this.lanes, this.lastSpanNameKey, name.length);
+    mixKey(this.lanes, this.lastSpanName.keyOf(name), name.length);
     numberView[0] = startMs;
     mixWords(this.lanes);
     if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
     else mixName(this.lanes, status);
-    if (error !== undefined) this.mixText(error);
+    if (error !== undefined) mixKey(this.lanes, this.lastText.keyOf(error), error.length);
     if (digest !== undefined) {
       numberView[0] = digest;
       mixWords(this.lanes);
@@ -365,6 +328,24 @@ function mixId(lanes: Int32Array, id: TraceIdKey): void {
     mixWords(lanes);
   } else {
     mixString(lanes, id);
+  }
+}
+
+/**
+ * The last name hashed in one role and its hash: comparing with the last one costs less than a
+ * lookup, or than hashing free text again. `cached`: a name (from the shared cache) or free text.
+ */
+class LastName {
+  private name = '';
+  private key = stringKey('');
+  constructor(private readonly cached: boolean) {}
+
+  keyOf(name: string): number {
+    if (name !== this.name) {
+      this.name = name;
+      this.key = this.cached ? nameKey(name) : stringKey(name);
+    }
+    return this.key;
   }
 }
 
