@@ -190,32 +190,63 @@ export class CircuitBreaker implements Policy {
     };
   }
 
-  /** Runs `operation` if the breaker permits it; otherwise rejects at once with a BrokenCircuitError. */
-  async execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
+  /**
+   * Runs `operation` if the breaker permits it; otherwise rejects at once with a BrokenCircuitError.
+   * It settles as `return await operation()` in an async function would, one microtask after the
+   * operation, with the call recorded first; a failure passes through without a JavaScript
+   * `throw`, which costs V8 far more than the call itself (an open breaker fails calls by the thousand).
+   */
+  execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
     this.callCount++;
     let probe = false;
     if (this.currentState !== 'closed') {
-      if (this.currentState === 'disabled') return operation(attempt);
-      // The timer normally moves open → half-open; this covers a call at the very same instant.
-      if (this.currentState === 'open' && this.ctx.now() >= this.openUntil) this.transition('half-open');
+      if (this.currentState === 'disabled') return this.passThrough(operation, attempt);
+      try {
+        // The timer normally moves open → half-open; this covers a call at the very same instant.
+        if (this.currentState === 'open' && this.ctx.now() >= this.openUntil) this.transition('half-open');
+      } catch (error) {
+        return Promise.reject(error); // a state listener threw: this call fails with it
+      }
       if (this.currentState !== 'half-open' || this.probesStarted >= this.options.halfOpenProbes) {
         this.rejectedCount++;
-        throw this.rejection();
+        return Promise.reject(this.rejection());
       }
       this.probesStarted++;
       probe = true;
     }
-    const epoch = this.epoch;
-    const startMs = this.ctx.now();
-    let value: T;
+    const call = new BreakerCall(this, this.epoch, probe, this.ctx.now());
+    let pending: Promise<T>;
     try {
-      value = await operation(attempt);
+      pending = operation(attempt);
     } catch (error) {
-      this.finish(epoch, probe, startMs, this.options.isFailure(error));
-      throw error;
+      return call.failedAtOnce(error);
     }
-    this.finish(epoch, probe, startMs, false);
-    return value;
+    return new Promise<T>((resolve, reject) => call.follow(pending, resolve, reject));
+  }
+
+  /** A disabled breaker: the operation's own promise, through an async function as before. */
+  private async passThrough<T>(operation: Operation<T>, attempt: Attempt): Promise<T> {
+    return operation(attempt);
+  }
+
+  /** @internal Records a finished call. */
+  finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
+    const endMs = this.ctx.now();
+    const slow = endMs - startMs > this.options.slowCallDurationMs;
+    if (failed) this.failureCount++;
+    else this.successCount++;
+    if (slow) this.slowCount++;
+    if (epoch !== this.epoch) return; // began before the last state change: it decides nothing now
+    if (probe) {
+      if (failed || slow) {
+        this.openDuration = Math.min(this.openDuration * this.options.backoffMultiplier, this.options.maxOpenDurationMs);
+        this.transition('open');
+      } else if (++this.probeSuccesses >= this.options.halfOpenSuccessThreshold) {
+        this.transition('closed');
+      }
+      return;
+    }
+    if (this.options.strategy.record(failed, slow, endMs)) this.transition('open');
   }
 
   /** Opens the breaker by hand until `reset()`: every call is rejected. */
@@ -236,25 +267,6 @@ export class CircuitBreaker implements Policy {
       this.options.strategy.reset();
       this.openDuration = this.options.openDurationMs;
     }
-  }
-
-  private finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
-    const endMs = this.ctx.now();
-    const slow = endMs - startMs > this.options.slowCallDurationMs;
-    if (failed) this.failureCount++;
-    else this.successCount++;
-    if (slow) this.slowCount++;
-    if (epoch !== this.epoch) return; // began before the last state change: it decides nothing now
-    if (probe) {
-      if (failed || slow) {
-        this.openDuration = Math.min(this.openDuration * this.options.backoffMultiplier, this.options.maxOpenDurationMs);
-        this.transition('open');
-      } else if (++this.probeSuccesses >= this.options.halfOpenSuccessThreshold) {
-        this.transition('closed');
-      }
-      return;
-    }
-    if (this.options.strategy.record(failed, slow, endMs)) this.transition('open');
   }
 
   private transition(to: BreakerState): void {
@@ -291,6 +303,54 @@ export class CircuitBreaker implements Policy {
           : `circuit isolated: ${guarded} rejected until reset`;
     // Stackless like every RpcError: an open breaker may reject every call of a hot path.
     return new BrokenCircuitError(message, this.ctx.name, state);
+  }
+}
+
+/**
+ * One call let through a breaker: records its outcome, then settles the caller's promise with it.
+ * Anything the recording throws (a state listener, a custom strategy or `isFailure`) fails the call
+ * instead, as it would from an async function.
+ */
+class BreakerCall {
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly epoch: number,
+    private readonly probe: boolean,
+    private readonly startMs: number,
+  ) {}
+
+  /** The operation threw before returning its promise. */
+  failedAtOnce<T>(error: unknown): Promise<T> {
+    try {
+      this.breaker.finish(this.epoch, this.probe, this.startMs, this.breaker.options.isFailure(error));
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+    return Promise.reject(error);
+  }
+
+  /** Settles through `resolve`/`reject` one microtask after `pending` (what `await pending` takes). */
+  follow<T>(pending: Promise<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
+    Promise.resolve(pending).then(
+      (value) => {
+        try {
+          this.breaker.finish(this.epoch, this.probe, this.startMs, false);
+        } catch (thrown) {
+          reject(thrown);
+          return;
+        }
+        resolve(value);
+      },
+      (error: unknown) => {
+        try {
+          this.breaker.finish(this.epoch, this.probe, this.startMs, this.breaker.options.isFailure(error));
+        } catch (thrown) {
+          reject(thrown);
+          return;
+        }
+        reject(error);
+      },
+    );
   }
 }
 
