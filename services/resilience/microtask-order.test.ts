@@ -8,6 +8,7 @@ import { RpcError } from '../../sim/engine/errors.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { FallbackPolicy } from './fallback.ts';
 import { RetryPolicy } from './retry.ts';
+import { Failed, TimeoutPolicy } from './timeout.ts';
 import { wrap } from './wrap.ts';
 import type { Operation } from './policy.ts';
 
@@ -85,6 +86,23 @@ describe('policies settle on the microtask of their async-function form', () => 
         }
       };
       expect(await settled(() => value.execute(make()))).toBe(await settled(() => reference(make())));
+    });
+
+    it(`a timeout's settle resolves with Failed when execute rejects, on the same microtask, an operation that ${name}`, async () => {
+      const policy = new TimeoutPolicy(context(), { timeoutMs: 100 });
+      // As the saga orchestrator uses each: the failure as a value, or caught from the await.
+      const asValue = async () => {
+        const outcome = await policy.settle(make());
+        return outcome instanceof Failed ? `failed ${(outcome.error as Error).message}` : `ok ${outcome}`;
+      };
+      const reference = async () => {
+        try {
+          return `ok ${await policy.execute(make())}`;
+        } catch (error) {
+          return `failed ${(error as Error).message}`;
+        }
+      };
+      expect(await settled(asValue)).toBe(await settled(reference));
     });
 
     it(`wrap(fallback, retry, breaker), an operation that ${name}`, async () => {
