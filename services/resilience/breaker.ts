@@ -3,7 +3,7 @@
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 import { ConsecutiveFailureStrategy, type BreakerStrategy } from './breaker-strategies.ts';
 
 // Reports draw breaker states from the timeline.
@@ -214,14 +214,15 @@ export class CircuitBreaker implements Policy {
       this.probesStarted++;
       probe = true;
     }
-    const call = new BreakerCall(this, this.epoch, probe, this.ctx.now());
+    const call = new BreakerCall<T>(this, this.epoch, probe, this.ctx.now());
     let pending: Promise<T>;
     try {
       pending = operation(attempt);
     } catch (error) {
       return call.failedAtOnce(error);
     }
-    return new Promise<T>((resolve, reject) => call.follow(pending, resolve, reject));
+    call.follow(pending);
+    return call.promise;
   }
 
   /** A disabled breaker: the operation's own promise, through an async function as before. */
@@ -311,46 +312,48 @@ export class CircuitBreaker implements Policy {
  * Anything the recording throws (a state listener, a custom strategy or `isFailure`) fails the call
  * instead, as it would from an async function.
  */
-class BreakerCall {
+class BreakerCall<T> extends PolicyRun<T> {
   constructor(
     private readonly breaker: CircuitBreaker,
     private readonly epoch: number,
     private readonly probe: boolean,
     private readonly startMs: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The operation threw before returning its promise. */
-  failedAtOnce<T>(error: unknown): Promise<T> {
+  failedAtOnce(error: unknown): Promise<T> {
+    this.failed(error);
+    return this.promise;
+  }
+
+  /** Settles the caller's promise one microtask after `pending` (what `await pending` takes). */
+  follow(pending: Promise<T>): void {
+    Promise.resolve(pending).then(
+      (value) => this.succeeded(value),
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  private succeeded(value: T): void {
+    try {
+      this.breaker.finish(this.epoch, this.probe, this.startMs, false);
+    } catch (thrown) {
+      this.reject(thrown);
+      return;
+    }
+    this.resolve(value);
+  }
+
+  private failed(error: unknown): void {
     try {
       this.breaker.finish(this.epoch, this.probe, this.startMs, this.breaker.options.isFailure(error));
     } catch (thrown) {
-      return Promise.reject(thrown);
+      this.reject(thrown);
+      return;
     }
-    return Promise.reject(error);
-  }
-
-  /** Settles through `resolve`/`reject` one microtask after `pending` (what `await pending` takes). */
-  follow<T>(pending: Promise<T>, resolve: (value: T) => void, reject: (error: unknown) => void): void {
-    Promise.resolve(pending).then(
-      (value) => {
-        try {
-          this.breaker.finish(this.epoch, this.probe, this.startMs, false);
-        } catch (thrown) {
-          reject(thrown);
-          return;
-        }
-        resolve(value);
-      },
-      (error: unknown) => {
-        try {
-          this.breaker.finish(this.epoch, this.probe, this.startMs, this.breaker.options.isFailure(error));
-        } catch (thrown) {
-          reject(thrown);
-          return;
-        }
-        reject(error);
-      },
-    );
+    this.reject(error);
   }
 }
 

@@ -3,7 +3,7 @@
 // or fail with an error that tells the caller what to do (an open circuit: try later).
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, errorMessage, RpcError } from '../../sim/engine/errors.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 
 /** What a fallback policy needs from its node: NodeContext satisfies it. */
 export type FallbackContext = Pick<NodeContext, 'emit'> & Partial<Pick<NodeContext, 'reportCaught'>>;
@@ -65,17 +65,16 @@ export class FallbackPolicy implements Policy {
    * would, microtask for microtask, but a failure passes through without a JavaScript `throw`.
    */
   execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const run = new FallbackRun(this, attempt, resolve, reject);
-      let pending: Promise<T>;
-      try {
-        pending = operation(attempt);
-      } catch (error) {
-        run.recover(error);
-        return;
-      }
-      Promise.resolve(pending).then(resolve, (error: unknown) => run.recover(error));
-    });
+    const run = new FallbackRun<T>(this, attempt);
+    let pending: Promise<T>;
+    try {
+      pending = operation(attempt);
+    } catch (error) {
+      run.recover(error);
+      return run.promise;
+    }
+    Promise.resolve(pending).then(run.resolve, (error: unknown) => run.recover(error));
+    return run.promise;
   }
 
   /** @internal True when `error` is one this policy replaces; then counts the use and says so. */
@@ -90,13 +89,13 @@ export class FallbackPolicy implements Policy {
 }
 
 /** One execution under a fallback policy, settling the caller's promise. */
-class FallbackRun<T> {
+class FallbackRun<T> extends PolicyRun<T> {
   constructor(
     private readonly policy: FallbackPolicy,
     private readonly attempt: Attempt,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * The operation failed: pass the error on, fail with `failWith`'s error, or answer with the

@@ -3,7 +3,7 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { Rng } from '../../sim/engine/rng.ts';
 import { ConfigError, errorMessage, isTransientRpcError, RpcError } from '../../sim/engine/errors.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 import { isBrokenCircuitError } from './breaker.ts';
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 
@@ -104,10 +104,15 @@ export class RetryPolicy implements Policy {
   execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
     const deadlineMs = attempt.deadlineMs;
     this.executions++;
-    return new Promise<T>((resolve, reject) => {
+    const run = new RetryRun(this, operation, deadlineMs);
+    try {
       this.options.budget?.recordRequest(this.ctx.now());
-      new RetryRun(this, operation, deadlineMs, resolve, reject).run(1);
-    });
+    } catch (error) {
+      run.reject(error);
+      return run.promise;
+    }
+    run.run(1);
+    return run.promise;
   }
 
   /**
@@ -153,7 +158,7 @@ export class RetryPolicy implements Policy {
 }
 
 /** One execution under a retry policy: its attempts, one after another, and the caller's promise. */
-class RetryRun<T> {
+class RetryRun<T> extends PolicyRun<T> {
   /** The last backoff, which decorrelated jitter grows from. */
   private previousDelayMs: number;
 
@@ -161,9 +166,8 @@ class RetryRun<T> {
     private readonly policy: RetryPolicy,
     private readonly operation: Operation<T>,
     private readonly deadlineMs: number | undefined,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (error: unknown) => void,
   ) {
+    super();
     this.previousDelayMs = policy.options.baseDelayMs;
   }
 

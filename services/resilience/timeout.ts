@@ -3,7 +3,7 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
 import { earliestDeadline } from '../../sim/world/rpc.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 
 /** What a timeout policy needs from its node: NodeContext satisfies it. */
 export type TimeoutContext = Pick<NodeContext, 'name' | 'deadlineIn' | 'remainingMs' | 'emit' | 'setTimer' | 'clearTimer'>;
@@ -67,21 +67,29 @@ export class TimeoutPolicy implements Policy {
       const error = new RpcError('timeout', `deadline passed ${-remainingMs}ms before the call started`, ctx.name);
       return asValue ? Promise.resolve(new Failed(error)) : Promise.reject(error);
     }
-    return new Promise<T | Failed>((resolve, reject) => {
-      const run = new TimeoutRun<T>(this, resolve, asValue ? (error) => resolve(new Failed(error)) : reject);
-      run.timer = ctx.setTimer(remainingMs, () => run.expire(remainingMs));
-      let pending: Promise<T>;
-      try {
-        pending = operation({ attempt: attempt.attempt, deadlineMs });
-      } catch (error) {
-        run.fail(error); // an operation that throws before returning its promise
-        return;
-      }
+    const run = new TimeoutRun<T>(this, asValue, remainingMs);
+    try {
+      run.timer = ctx.setTimer(remainingMs, () => run.expire());
+    } catch (error) {
+      run.reject(error);
+      return run.promise;
+    }
+    let pending: Promise<T>;
+    try {
+      pending = operation({ attempt: attempt.attempt, deadlineMs });
+    } catch (error) {
+      run.fail(error); // an operation that throws before returning its promise
+      return run.promise;
+    }
+    try {
       pending.then(
         (value) => run.succeed(value),
         (error: unknown) => run.fail(error),
       );
-    });
+    } catch (error) {
+      run.reject(error); // not a promise: as the executor that called its then would have failed
+    }
+    return run.promise;
   }
 
   /** @internal The deadline passed first: count it and say so. */
@@ -103,20 +111,23 @@ export class Failed {
 }
 
 /** One execution under a timeout: whichever of the answer and the deadline comes first settles it. */
-class TimeoutRun<T> {
+class TimeoutRun<T> extends PolicyRun<T | Failed> {
   settled = false;
   timer = -1;
 
   constructor(
     private readonly policy: TimeoutPolicy,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
+    /** Settle a failure as a Failed value (`settle`) rather than a rejection (`execute`). */
+    private readonly asValue: boolean,
+    private readonly remainingMs: number,
+  ) {
+    super();
+  }
 
-  expire(remainingMs: number): void {
+  expire(): void {
     if (this.settled) return;
     this.settled = true;
-    this.reject(this.policy.recordExpiry(remainingMs));
+    this.failWith(this.policy.recordExpiry(this.remainingMs));
   }
 
   succeed(value: T): void {
@@ -130,7 +141,12 @@ class TimeoutRun<T> {
     if (this.settled) return;
     this.settled = true;
     this.policy.stopTimer(this.timer);
-    this.reject(error);
+    this.failWith(error);
+  }
+
+  private failWith(error: unknown): void {
+    if (this.asValue) this.resolve(new Failed(error));
+    else this.reject(error);
   }
 }
 
