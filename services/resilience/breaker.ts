@@ -122,7 +122,7 @@ export type BreakerListener = (change: BreakerStateChange) => void;
  * triggers, slow calls, probe count, growing open duration, manual isolation. Every state change
  * is a `breaker.state` trace event with detail `<from>-><to>`, which reports draw as a timeline.
  *
- * The hot path (`execute` while closed) allocates nothing beyond the promises of the call itself.
+ * The hot path (`execute` while closed) allocates one record of the call besides its promises.
  */
 export class CircuitBreaker implements Policy {
   readonly name = 'breaker';
@@ -230,26 +230,6 @@ export class CircuitBreaker implements Policy {
     return operation(attempt);
   }
 
-  /** @internal Records a finished call. */
-  finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
-    const endMs = this.ctx.now();
-    const slow = endMs - startMs > this.options.slowCallDurationMs;
-    if (failed) this.failureCount++;
-    else this.successCount++;
-    if (slow) this.slowCount++;
-    if (epoch !== this.epoch) return; // began before the last state change: it decides nothing now
-    if (probe) {
-      if (failed || slow) {
-        this.openDuration = Math.min(this.openDuration * this.options.backoffMultiplier, this.options.maxOpenDurationMs);
-        this.transition('open');
-      } else if (++this.probeSuccesses >= this.options.halfOpenSuccessThreshold) {
-        this.transition('closed');
-      }
-      return;
-    }
-    if (this.options.strategy.record(failed, slow, endMs)) this.transition('open');
-  }
-
   /** Opens the breaker by hand until `reset()`: every call is rejected. */
   isolate(): void {
     if (this.currentState !== 'isolated') this.transition('isolated');
@@ -268,6 +248,26 @@ export class CircuitBreaker implements Policy {
       this.options.strategy.reset();
       this.openDuration = this.options.openDurationMs;
     }
+  }
+
+  /** @internal Records a finished call. */
+  finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
+    const endMs = this.ctx.now();
+    const slow = endMs - startMs > this.options.slowCallDurationMs;
+    if (failed) this.failureCount++;
+    else this.successCount++;
+    if (slow) this.slowCount++;
+    if (epoch !== this.epoch) return; // began before the last state change: it decides nothing now
+    if (probe) {
+      if (failed || slow) {
+        this.openDuration = Math.min(this.openDuration * this.options.backoffMultiplier, this.options.maxOpenDurationMs);
+        this.transition('open');
+      } else if (++this.probeSuccesses >= this.options.halfOpenSuccessThreshold) {
+        this.transition('closed');
+      }
+      return;
+    }
+    if (this.options.strategy.record(failed, slow, endMs)) this.transition('open');
   }
 
   private transition(to: BreakerState): void {

@@ -408,9 +408,9 @@ export class SagaOrchestrator<D> {
    */
   private async compensateStep(record: SagaRecord<D>, step: SagaStep<D>, compensation: NonNullable<SagaStep<D>['compensation']>): Promise<boolean> {
     for (let tries = 1; tries <= this.options.maxTries; tries++) {
-      this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
       let error: unknown = SUCCEEDED;
       try {
+        this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
         const outcome = await this.runStep(step, compensation, record, tries);
         if (outcome instanceof Failed) error = outcome.error;
       } catch (thrown) {
