@@ -127,9 +127,12 @@ export function brokerNode(options: BrokerOptions = {}): NodeFactory {
 /** One incarnation of the broker: the durable log it reopened plus fresh volatile state. */
 class Broker {
   private readonly log: BrokerLog;
+  /** Every membership, in creation order (the order sweeps visit them in). */
   private readonly memberships = new Map<string, Membership>();
-  /** (topic, group, partition) keys whose delivery loop is running. */
-  private readonly pumps = new Set<string>();
+  /** The same memberships by topic, then group: found without building a key string per delivery. */
+  private readonly membershipIndex = new Map<string, Map<string, Membership>>();
+  /** The cursors (one per topic, group and partition) whose delivery loop is running. */
+  private readonly pumps = new Set<Cursor>();
   private readonly sweepIntervalMs: number;
 
   constructor(
@@ -222,6 +225,12 @@ class Broker {
       }
       membership = { topic: subscription.topic, group: subscription.group, members: new Map(), owners: topic.partitions.map(() => undefined) };
       this.memberships.set(key, membership);
+      let byGroup = this.membershipIndex.get(subscription.topic);
+      if (byGroup === undefined) {
+        byGroup = new Map();
+        this.membershipIndex.set(subscription.topic, byGroup);
+      }
+      byGroup.set(subscription.group, membership);
     }
     return membership;
   }
@@ -267,25 +276,24 @@ class Broker {
 
   /** Starts the delivery loop of a (topic, group, partition) if it is idle and has work. */
   private kick(topicName: string, group: string, partition: number): void {
-    const key = `${groupKey(topicName, group)}\u0000${partition}`;
-    if (this.pumps.has(key)) return;
     const topic = this.topic(topicName);
     const cursor = topic.groups.get(group)![partition]!;
+    if (this.pumps.has(cursor)) return;
     if (cursor.offset >= endOffset(topic.partitions[partition]!)) return;
     if (this.owner(topicName, group, partition) === undefined) return;
-    this.pumps.add(key);
-    this.ctx.spawn(() => this.pump(topicName, group, partition, key));
+    this.pumps.add(cursor);
+    this.ctx.spawn(() => this.pump(topicName, group, partition, cursor));
   }
 
   private owner(topicName: string, group: string, partition: number): string | undefined {
-    return this.memberships.get(groupKey(topicName, group))?.owners[partition];
+    return this.membershipIndex.get(topicName)?.get(group)?.owners[partition];
   }
 
   /**
    * Delivers one partition's messages to one group, one at a time, until the group has caught up
    * or has no member. The cursor is durable, so a restarted broker resumes at the first unacked message.
    */
-  private async pump(topicName: string, group: string, partition: number, key: string): Promise<void> {
+  private async pump(topicName: string, group: string, partition: number, pumped: Cursor): Promise<void> {
     try {
       for (;;) {
         const topic = this.topic(topicName);
@@ -308,8 +316,8 @@ class Broker {
           attempt: cursor.attempts,
           publishedAtMs: message.publishedAtMs,
           payload: message.payload,
-          ...(message.deadLetter ? { deadLetter: message.deadLetter } : {}),
         };
+        if (message.deadLetter) delivery.deadLetter = message.deadLetter;
         const where = `${topicName}/${partition}@${offset} group=${group} id=${message.id}`;
         this.ctx.emit(cursor.attempts === 1 ? 'bus.deliver' : 'bus.redeliver', `${where} attempt=${cursor.attempts}`, member);
         const failure = await this.deliver(member, delivery, message.traceId);
@@ -327,7 +335,7 @@ class Broker {
           cursor.attempts--;
           this.ctx.emit('bus.deliver-failed', `${where} code=${failure.code}`, member);
           if (failure.code === 'refused' || failure.code === 'not-found') {
-            this.removeMember(this.memberships.get(groupKey(topicName, group))!, member, failure.code);
+            this.removeMember(this.membershipIndex.get(topicName)!.get(group)!, member, failure.code);
           } else {
             await this.ctx.sleep(this.options.redeliveryDelayMs);
           }
@@ -342,14 +350,15 @@ class Broker {
         await this.ctx.sleep(this.options.redeliveryDelayMs);
       }
     } finally {
-      this.pumps.delete(key);
+      this.pumps.delete(pumped);
     }
   }
 
   /** One delivery call; resolves with undefined on ack, or the error that nacked it. */
   private async deliver(member: string, delivery: Delivery, traceId: string | undefined): Promise<RpcError | undefined> {
     try {
-      await this.ctx.call(member, BUS_METHODS.deliver, delivery, { timeoutMs: this.options.ackTimeoutMs, ...(traceId ? { traceId } : {}) });
+      const timeoutMs = this.options.ackTimeoutMs;
+      await this.ctx.call(member, BUS_METHODS.deliver, delivery, traceId ? { timeoutMs, traceId } : { timeoutMs });
       return undefined;
     } catch (error) {
       return error instanceof RpcError ? error : new RpcError('application', errorMessage(error));

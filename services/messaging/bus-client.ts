@@ -89,10 +89,9 @@ export function busClient(ctx: NodeContext, options: BusClientOptions): BusClien
     if (publishOptions.traceId !== undefined) request.traceId = publishOptions.traceId;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await ctx.call<PublishAck>(settings.broker, BUS_METHODS.publish, request, {
-          timeoutMs: settings.publishTimeoutMs,
-          ...(publishOptions.traceId !== undefined ? { traceId: publishOptions.traceId } : {}),
-        });
+        const timeoutMs = settings.publishTimeoutMs;
+        const traceId = publishOptions.traceId;
+        return await ctx.call<PublishAck>(settings.broker, BUS_METHODS.publish, request, traceId !== undefined ? { timeoutMs, traceId } : { timeoutMs });
       } catch (error) {
         if (attempt >= settings.publishAttempts || !isTransientRpcError(error)) throw error;
         ctx.emit('bus.publish-retry', `${topic} id=${request.id} attempt=${attempt + 1} after=${(error as RpcError).code}`, settings.broker);

@@ -3,7 +3,7 @@
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError, RpcError } from '../../sim/engine/errors.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 import { ConsecutiveFailureStrategy, type BreakerStrategy } from './breaker-strategies.ts';
 
 // Reports draw breaker states from the timeline.
@@ -122,7 +122,7 @@ export type BreakerListener = (change: BreakerStateChange) => void;
  * triggers, slow calls, probe count, growing open duration, manual isolation. Every state change
  * is a `breaker.state` trace event with detail `<from>-><to>`, which reports draw as a timeline.
  *
- * The hot path (`execute` while closed) allocates nothing beyond the promises of the call itself.
+ * The hot path (`execute` while closed) allocates one record of the call besides its promises.
  */
 export class CircuitBreaker implements Policy {
   readonly name = 'breaker';
@@ -190,32 +190,44 @@ export class CircuitBreaker implements Policy {
     };
   }
 
-  /** Runs `operation` if the breaker permits it; otherwise rejects at once with a BrokenCircuitError. */
-  async execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
+  /**
+   * Runs `operation` if the breaker permits it; otherwise rejects at once with a BrokenCircuitError.
+   * It settles as `return await operation()` in an async function would, one microtask after the
+   * operation, with the call recorded first; a failure passes through without a JavaScript
+   * `throw`, which costs V8 far more than the call itself (an open breaker fails calls by the thousand).
+   */
+  execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
     this.callCount++;
     let probe = false;
     if (this.currentState !== 'closed') {
-      if (this.currentState === 'disabled') return operation(attempt);
-      // The timer normally moves open → half-open; this covers a call at the very same instant.
-      if (this.currentState === 'open' && this.ctx.now() >= this.openUntil) this.transition('half-open');
+      if (this.currentState === 'disabled') return this.passThrough(operation, attempt);
+      try {
+        // The timer normally moves open → half-open; this covers a call at the very same instant.
+        if (this.currentState === 'open' && this.ctx.now() >= this.openUntil) this.transition('half-open');
+      } catch (error) {
+        return Promise.reject(error); // a state listener threw: this call fails with it
+      }
       if (this.currentState !== 'half-open' || this.probesStarted >= this.options.halfOpenProbes) {
         this.rejectedCount++;
-        throw this.rejection();
+        return Promise.reject(this.rejection());
       }
       this.probesStarted++;
       probe = true;
     }
-    const epoch = this.epoch;
-    const startMs = this.ctx.now();
-    let value: T;
+    const call = new BreakerCall<T>(this, this.epoch, probe, this.ctx.now());
+    let pending: Promise<T>;
     try {
-      value = await operation(attempt);
+      pending = operation(attempt);
     } catch (error) {
-      this.finish(epoch, probe, startMs, this.options.isFailure(error));
-      throw error;
+      return call.failedAtOnce(error);
     }
-    this.finish(epoch, probe, startMs, false);
-    return value;
+    call.follow(pending);
+    return call.promise;
+  }
+
+  /** A disabled breaker: the operation's own promise, through an async function as before. */
+  private async passThrough<T>(operation: Operation<T>, attempt: Attempt): Promise<T> {
+    return operation(attempt);
   }
 
   /** Opens the breaker by hand until `reset()`: every call is rejected. */
@@ -238,7 +250,8 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  private finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
+  /** @internal Records a finished call. */
+  finish(epoch: number, probe: boolean, startMs: number, failed: boolean): void {
     const endMs = this.ctx.now();
     const slow = endMs - startMs > this.options.slowCallDurationMs;
     if (failed) this.failureCount++;
@@ -291,6 +304,56 @@ export class CircuitBreaker implements Policy {
           : `circuit isolated: ${guarded} rejected until reset`;
     // Stackless like every RpcError: an open breaker may reject every call of a hot path.
     return new BrokenCircuitError(message, this.ctx.name, state);
+  }
+}
+
+/**
+ * One call let through a breaker: records its outcome, then settles the caller's promise with it.
+ * Anything the recording throws (a state listener, a custom strategy or `isFailure`) fails the call
+ * instead, as it would from an async function.
+ */
+class BreakerCall<T> extends PolicyRun<T> {
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly epoch: number,
+    private readonly probe: boolean,
+    private readonly startMs: number,
+  ) {
+    super();
+  }
+
+  /** The operation threw before returning its promise. */
+  failedAtOnce(error: unknown): Promise<T> {
+    this.failed(error);
+    return this.promise;
+  }
+
+  /** Settles the caller's promise one microtask after `pending` (what `await pending` takes). */
+  follow(pending: Promise<T>): void {
+    Promise.resolve(pending).then(
+      (value) => this.succeeded(value),
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  private succeeded(value: T): void {
+    try {
+      this.breaker.finish(this.epoch, this.probe, this.startMs, false);
+    } catch (thrown) {
+      this.reject(thrown);
+      return;
+    }
+    this.resolve(value);
+  }
+
+  private failed(error: unknown): void {
+    try {
+      this.breaker.finish(this.epoch, this.probe, this.startMs, this.breaker.options.isFailure(error));
+    } catch (thrown) {
+      this.reject(thrown);
+      return;
+    }
+    this.reject(error);
   }
 }
 

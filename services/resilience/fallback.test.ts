@@ -57,10 +57,31 @@ describe('FallbackPolicy', () => {
     expect(t.used).toEqual(['0 unavailable']);
   });
 
-  it('needs exactly one of value and fallback', () => {
+  it('fails with the error failWith returns for a handled failure, counted and emitted as a use', async () => {
+    const t = setup();
+    const seen: string[] = [];
+    const policy = new FallbackPolicy(t.ctx, {
+      shouldHandle: (error) => isRpcError(error, 'unavailable'),
+      failWith: (error: unknown, attempt: Attempt) => {
+        seen.push(`${(error as RpcError).code} #${attempt.attempt}`);
+        return new RpcError('overloaded', 'try later');
+      },
+    });
+    await expect(policy.execute(failWith('unavailable'), { attempt: 3, deadlineMs: undefined })).rejects.toMatchObject({ code: 'overloaded', message: 'try later' });
+    await expect(policy.execute(failWith('bad-request'))).rejects.toMatchObject({ code: 'bad-request' });
+    expect(await policy.execute(async () => 7)).toBe(7);
+    expect(seen).toEqual(['unavailable #3']);
+    expect(t.used).toEqual(['0 unavailable']);
+    expect(policy.used).toBe(1);
+  });
+
+  it('needs exactly one of value, fallback and failWith', () => {
     const t = setup();
     expect(() => new FallbackPolicy(t.ctx, {})).toThrow(ConfigError);
     expect(() => new FallbackPolicy(t.ctx, { value: 1, fallback: () => 2 })).toThrow(ConfigError);
+    expect(() => new FallbackPolicy(t.ctx, { value: 1, failWith: () => new Error('x') })).toThrow(ConfigError);
+    expect(() => new FallbackPolicy(t.ctx, { fallback: () => 2, failWith: () => new Error('x') })).toThrow(ConfigError);
     expect(() => new FallbackPolicy(t.ctx, { value: undefined })).not.toThrow();
+    expect(() => new FallbackPolicy(t.ctx, { failWith: () => new Error('x') })).not.toThrow();
   });
 });

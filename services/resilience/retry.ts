@@ -3,7 +3,7 @@
 import type { NodeContext } from '../../sim/world/context.ts';
 import type { Rng } from '../../sim/engine/rng.ts';
 import { ConfigError, errorMessage, isTransientRpcError, RpcError } from '../../sim/engine/errors.ts';
-import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from './policy.ts';
+import { FIRST_ATTEMPT, PolicyRun, type Attempt, type Operation, type Policy } from './policy.ts';
 import { isBrokenCircuitError } from './breaker.ts';
 import { registerTimelineKinds } from '../../sim/harness/timeline.ts';
 
@@ -95,37 +95,54 @@ export class RetryPolicy implements Policy {
     return { executions: this.executions, retries: this.retries, budgetExhausted: this.budgetExhausted, deadlineReached: this.deadlineReached };
   }
 
-  /** Runs `operation` as attempt 1, 2…; resolves with the first success or rejects with the last error. */
-  async execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
-    const { ctx, options } = this;
+  /**
+   * Runs `operation` as attempt 1, 2…; resolves with the first success or rejects with the last
+   * error. It settles as the loop `try { return await operation() } catch { …; await sleep() }` of
+   * an async function would, microtask for microtask, but a failure it gives up on passes through
+   * without a JavaScript `throw` (see CircuitBreaker.execute).
+   */
+  execute<T>(operation: Operation<T>, attempt: Attempt = FIRST_ATTEMPT): Promise<T> {
     const deadlineMs = attempt.deadlineMs;
     this.executions++;
-    options.budget?.recordRequest(ctx.now());
-    let previousDelayMs = options.baseDelayMs;
-    for (let number = 1; ; number++) {
-      try {
-        return await operation({ attempt: number, deadlineMs });
-      } catch (error) {
-        if (!options.isRetryable(error) || number >= options.maxAttempts) throw error;
-        const delayMs = this.backoffMs(number, previousDelayMs);
-        previousDelayMs = delayMs;
-        const nowMs = ctx.now();
-        // Compared as time left, not against the skewable node clock: deadlines are true time.
-        if (deadlineMs !== undefined && delayMs >= ctx.remainingMs(deadlineMs)) {
-          this.deadlineReached++;
-          ctx.emit('retry.deadline', `attempt ${number + 1} would start after ${delayMs}ms, only ${ctx.remainingMs(deadlineMs)}ms left`);
-          throw error;
-        }
-        if (options.budget && !options.budget.tryWithdraw(nowMs)) {
-          this.budgetExhausted++;
-          ctx.emit('retry.budget-exhausted', `attempt ${number + 1} refused: ${describeError(error)}`);
-          throw error;
-        }
-        this.retries++;
-        ctx.emit('retry.attempt', `attempt ${number + 1} in ${delayMs}ms after ${describeError(error)}`);
-        await ctx.sleep(delayMs);
-      }
+    const run = new RetryRun(this, operation, deadlineMs);
+    try {
+      this.options.budget?.recordRequest(this.ctx.now());
+    } catch (error) {
+      run.reject(error);
+      return run.promise;
     }
+    run.run(1);
+    return run.promise;
+  }
+
+  /**
+   * @internal After attempt `number` failed with `error`: the delay before the next attempt, or
+   * undefined to give up (and the reason is counted and emitted here).
+   */
+  nextDelayMs(error: unknown, number: number, previousDelayMs: number, deadlineMs: number | undefined): number | undefined {
+    const { ctx, options } = this;
+    if (!options.isRetryable(error) || number >= options.maxAttempts) return undefined;
+    const delayMs = this.backoffMs(number, previousDelayMs);
+    const nowMs = ctx.now();
+    // Compared as time left, not against the skewable node clock: deadlines are true time.
+    if (deadlineMs !== undefined && delayMs >= ctx.remainingMs(deadlineMs)) {
+      this.deadlineReached++;
+      ctx.emit('retry.deadline', `attempt ${number + 1} would start after ${delayMs}ms, only ${ctx.remainingMs(deadlineMs)}ms left`);
+      return undefined;
+    }
+    if (options.budget && !options.budget.tryWithdraw(nowMs)) {
+      this.budgetExhausted++;
+      ctx.emit('retry.budget-exhausted', `attempt ${number + 1} refused: ${describeError(error)}`);
+      return undefined;
+    }
+    this.retries++;
+    ctx.emit('retry.attempt', `attempt ${number + 1} in ${delayMs}ms after ${describeError(error)}`);
+    return delayMs;
+  }
+
+  /** @internal The node's sleep, for the wait between attempts. */
+  sleep(delayMs: number): Promise<void> {
+    return this.ctx.sleep(delayMs);
   }
 
   /** The backoff before retry number `retry` (1 = first retry), drawing jitter from the retry's own stream. */
@@ -137,6 +154,51 @@ export class RetryPolicy implements Policy {
     if (jitter === 'full') return rng.uniform(0, exponentialMs);
     if (jitter === 'equal') return exponentialMs / 2 + rng.uniform(0, exponentialMs / 2);
     return exponentialMs;
+  }
+}
+
+/** One execution under a retry policy: its attempts, one after another, and the caller's promise. */
+class RetryRun<T> extends PolicyRun<T> {
+  /** The last backoff, which decorrelated jitter grows from. */
+  private previousDelayMs: number;
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly operation: Operation<T>,
+    private readonly deadlineMs: number | undefined,
+  ) {
+    super();
+    this.previousDelayMs = policy.options.baseDelayMs;
+  }
+
+  /** Starts attempt `number`; settles the caller one microtask after its answer, as `await` would. */
+  run(number: number): void {
+    let pending: Promise<T>;
+    try {
+      pending = this.operation({ attempt: number, deadlineMs: this.deadlineMs });
+    } catch (error) {
+      this.failed(error, number);
+      return;
+    }
+    Promise.resolve(pending).then(this.resolve, (error: unknown) => this.failed(error, number));
+  }
+
+  /** Attempt `number` failed: give up with its error, or sleep and start the next one. */
+  private failed(error: unknown, number: number): void {
+    let slept: Promise<void>;
+    try {
+      const delayMs = this.policy.nextDelayMs(error, number, this.previousDelayMs, this.deadlineMs);
+      if (delayMs === undefined) {
+        this.reject(error);
+        return;
+      }
+      this.previousDelayMs = delayMs;
+      slept = this.policy.sleep(delayMs);
+    } catch (thrown) {
+      this.reject(thrown); // a custom isRetryable threw: the execution fails with its error
+      return;
+    }
+    Promise.resolve(slept).then(() => this.run(number + 1), this.reject);
   }
 }
 

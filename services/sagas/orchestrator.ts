@@ -7,7 +7,7 @@ import type { NodeContext } from '../../sim/world/context.ts';
 import type { Rng } from '../../sim/engine/rng.ts';
 import { ConfigError, RpcError, SimulatedError, errorMessage, isRpcError, registerErrorCode } from '../../sim/engine/errors.ts';
 import type { Database } from '../data/database.ts';
-import { TimeoutPolicy } from '../resilience/timeout.ts';
+import { Failed, TimeoutPolicy } from '../resilience/timeout.ts';
 
 // Compensations and finished sagas show on the timeline; a saga given up on is a liveness failure.
 registerTimelineKinds('saga.start', 'saga.step', 'saga.compensate', 'saga.compensate-retry', 'saga.done', 'saga.failed', 'saga.deferred', 'saga.resume', 'saga.gave-up');
@@ -176,6 +176,9 @@ export function isDefiniteStepFailure(error: unknown): boolean {
   return error instanceof SagaStepDeclined;
 }
 
+/** A step's error when it succeeded (a step may fail with any value, undefined included). */
+const SUCCEEDED: unique symbol = Symbol('succeeded');
+
 interface Active {
   waiters: ((outcome: SagaOutcome) => void)[];
 }
@@ -343,9 +346,16 @@ export class SagaOrchestrator<D> {
         // The step in progress may have taken effect in an earlier try: compensate it too.
         return this.beginCompensation(record, step, `saga timed out after ${this.options.sagaTimeoutMs}ms`, false, record.done);
       }
+      // A failed step resolves as a value: awaiting a rejection would throw, which V8 makes costly.
+      // Awaited here, not in a helper, so the saga goes on at the microtask it always did.
+      let error: unknown = SUCCEEDED;
       try {
-        await this.runStep(step, step.action, record, deferrals + 1);
-      } catch (error) {
+        const outcome = await this.runStep(step, step.action, record, deferrals + 1);
+        if (outcome instanceof Failed) error = outcome.error;
+      } catch (thrown) {
+        error = thrown;
+      }
+      if (error !== SUCCEEDED) {
         // Compensating must not hide a bug in the step.
         this.ctx.reportCaught(error, `saga step ${step.name}`);
         if (error instanceof SagaStepDeferred) {
@@ -398,20 +408,23 @@ export class SagaOrchestrator<D> {
    */
   private async compensateStep(record: SagaRecord<D>, step: SagaStep<D>, compensation: NonNullable<SagaStep<D>['compensation']>): Promise<boolean> {
     for (let tries = 1; tries <= this.options.maxTries; tries++) {
+      let error: unknown = SUCCEEDED;
       try {
         this.ctx.emit('saga.compensate', `${record.id} ${step.name}`);
-        await this.runStep(step, compensation, record, tries);
-        return true;
-      } catch (error) {
-        this.ctx.reportCaught(error, `saga compensation ${step.name}`);
-        if (error instanceof SagaStepDeclined) return true;
-        this.ctx.emit('saga.compensate-retry', `${record.id} ${step.name}: ${describeError(error)}`);
-        if (tries === this.options.maxTries) {
-          this.giveUp(record.id, `compensation of ${step.name} failed ${tries} times, last: ${describeError(error)}`);
-          return false;
-        }
-        await this.ctx.sleep(this.backoffMs(this.options.retryDelayMs, tries));
+        const outcome = await this.runStep(step, compensation, record, tries);
+        if (outcome instanceof Failed) error = outcome.error;
+      } catch (thrown) {
+        error = thrown;
       }
+      if (error === SUCCEEDED) return true;
+      this.ctx.reportCaught(error, `saga compensation ${step.name}`);
+      if (error instanceof SagaStepDeclined) return true;
+      this.ctx.emit('saga.compensate-retry', `${record.id} ${step.name}: ${describeError(error)}`);
+      if (tries === this.options.maxTries) {
+        this.giveUp(record.id, `compensation of ${step.name} failed ${tries} times, last: ${describeError(error)}`);
+        return false;
+      }
+      await this.ctx.sleep(this.backoffMs(this.options.retryDelayMs, tries));
     }
     return false;
   }
@@ -427,7 +440,7 @@ export class SagaOrchestrator<D> {
     return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom, version: record.version + 1 });
   }
 
-  /** Runs an action or compensation under the step's time limit. */
+  /** Runs an action or compensation under the step's time limit; a failure resolves as a Failed value. */
   private runStep(step: SagaStep<D>, run: (data: D, context: SagaStepContext) => Promise<unknown>, record: SagaRecord<D>, attempt: number): Promise<unknown> {
     const timeoutMs = step.timeoutMs ?? this.options.stepTimeoutMs;
     let policy = this.timeouts.get(timeoutMs);
@@ -435,7 +448,7 @@ export class SagaOrchestrator<D> {
       policy = new TimeoutPolicy(this.ctx, { timeoutMs });
       this.timeouts.set(timeoutMs, policy);
     }
-    return policy.execute((inner) => run(record.data, { sagaId: record.id, step: step.name, attempt, deadlineMs: inner.deadlineMs! }));
+    return policy.settle((inner) => run(record.data, { sagaId: record.id, step: step.name, attempt, deadlineMs: inner.deadlineMs! }));
   }
 
   /**

@@ -226,9 +226,7 @@ function breakerPolicy(ctx: NodeContext, service: StepService, options: Resolved
   return wrap(
     fallback(ctx, {
       shouldHandle: isBrokenCircuitError,
-      fallback: () => {
-        throw new SagaStepDeferred(`${service} circuit open`);
-      },
+      failWith: () => new SagaStepDeferred(`${service} circuit open`),
     }),
     retry(ctx, {
       maxAttempts: 2,

@@ -34,147 +34,121 @@ const enum Tag {
   TooDeep,
 }
 
-// The walk's state: the running hash and the values left to read. Module-level, because a digest
-// never re-enters itself and a walk object costs a property load per mix.
-let hash = SEED;
+// The running hash is passed in and returned by every step, so it stays in a register; only the
+// count of values left to read is module state (a digest never re-enters itself).
 let budget = 0;
 
-function mix(word: number): void {
-  hash = Math.imul(hash ^ word, FNV_PRIME);
+/** One FNV-1a step: the hash after mixing in one 32-bit word. */
+function mix(hash: number, word: number): number {
+  return Math.imul(hash ^ word, FNV_PRIME);
 }
 
-function mixString(text: string): void {
+function mixString(hash: number, text: string): number {
   const length = Math.min(text.length, MAX_STRING_CHARS);
-  mix(text.length);
+  hash = mix(hash, text.length);
   let index = 0;
-  for (; index + 1 < length; index += 2) mix(text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16));
-  if (index < length) mix(text.charCodeAt(index));
+  for (; index + 1 < length; index += 2) hash = mix(hash, text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16));
+  if (index < length) hash = mix(hash, text.charCodeAt(index));
+  return hash;
 }
 
 /** A number: its tag, then its two 32-bit words. */
-function mixNumber(value: number): void {
+function mixNumber(hash: number, value: number): number {
   numberView[0] = value;
-  mix(Tag.Number);
-  mix(numberWords[0]!);
-  mix(numberWords[1]!);
+  return mix(mix(mix(hash, Tag.Number), numberWords[0]!), numberWords[1]!);
 }
 
 /** `visit`, with strings and numbers (most fields and items) handled inline, budget included. */
-function visitItem(item: unknown, depth: number): void {
-  if (typeof item === 'string') {
-    if (budget-- > 0) {
-      mix(Tag.String);
-      mixString(item);
-    }
-  } else if (typeof item === 'number') {
-    if (budget-- > 0) mixNumber(item);
-  } else visit(item, depth);
+function visitItem(hash: number, item: unknown, depth: number): number {
+  if (typeof item === 'string') return budget-- > 0 ? mixString(mix(hash, Tag.String), item) : hash;
+  if (typeof item === 'number') return budget-- > 0 ? mixNumber(hash, item) : hash;
+  return visit(hash, item, depth);
 }
 
-function visit(value: unknown, depth: number): void {
-  if (budget-- <= 0) return;
+function visit(hash: number, value: unknown, depth: number): number {
+  if (budget-- <= 0) return hash;
   switch (typeof value) {
     case 'number':
-      mixNumber(value);
-      return;
+      return mixNumber(hash, value);
     case 'string':
-      mix(Tag.String);
-      mixString(value);
-      return;
+      return mixString(mix(hash, Tag.String), value);
     case 'boolean':
-      mix(value ? Tag.True : Tag.False);
-      return;
+      return mix(hash, value ? Tag.True : Tag.False);
     case 'undefined':
-      mix(Tag.Undefined);
-      return;
+      return mix(hash, Tag.Undefined);
     case 'bigint':
-      mix(Tag.BigInt);
-      mixString(value.toString(16));
-      return;
+      return mixString(mix(hash, Tag.BigInt), value.toString(16));
     case 'symbol':
-      mix(Tag.Symbol);
-      mixString(value.description ?? '');
-      return;
+      return mixString(mix(hash, Tag.Symbol), value.description ?? '');
     case 'function':
-      mix(Tag.Function);
-      mixString(value.name);
-      return;
+      return mixString(mix(hash, Tag.Function), value.name);
   }
-  if (value === null) return mix(Tag.Null);
-  if (depth >= MAX_DEPTH) return mix(Tag.TooDeep);
-  visitObject(value as object, depth + 1);
+  if (value === null) return mix(hash, Tag.Null);
+  if (depth >= MAX_DEPTH) return mix(hash, Tag.TooDeep);
+  return visitObject(hash, value as object, depth + 1);
 }
 
-function visitObject(value: object, depth: number): void {
+function visitObject(hash: number, value: object, depth: number): number {
   const prototype = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return visitEntries(value as Record<string, unknown>, depth, true);
+  if (prototype === Object.prototype || prototype === null) return visitPlainEntries(hash, value as Record<string, unknown>, depth);
   if (Array.isArray(value)) {
-    mix(Tag.Array);
-    mix(value.length);
-    for (let index = 0; index < value.length && budget > 0; index++) visitItem(value[index], depth);
-    return;
+    hash = mix(mix(hash, Tag.Array), value.length);
+    for (let index = 0; index < value.length && budget > 0; index++) hash = visitItem(hash, value[index], depth);
+    return hash;
   }
   if (value instanceof Map) {
-    mix(Tag.Map);
-    mix(value.size);
+    hash = mix(mix(hash, Tag.Map), value.size);
     for (const [key, entry] of value) {
-      if (budget <= 0) return;
-      visit(key, depth);
-      visit(entry, depth);
+      if (budget <= 0) return hash;
+      hash = visit(visit(hash, key, depth), entry, depth);
     }
-    return;
+    return hash;
   }
   if (value instanceof Set) {
-    mix(Tag.Set);
-    mix(value.size);
+    hash = mix(mix(hash, Tag.Set), value.size);
     for (const entry of value) {
-      if (budget <= 0) return;
-      visit(entry, depth);
+      if (budget <= 0) return hash;
+      hash = visit(hash, entry, depth);
     }
-    return;
+    return hash;
   }
-  if (value instanceof Date) {
-    mix(Tag.Date);
-    visit(value.getTime(), depth);
-    return;
-  }
+  if (value instanceof Date) return visit(mix(hash, Tag.Date), value.getTime(), depth);
   if (ArrayBuffer.isView(value)) {
     const bytes = new Uint8Array(value.buffer, value.byteOffset, Math.min(value.byteLength, MAX_STRING_CHARS));
-    mix(Tag.Bytes);
-    mix(value.byteLength);
-    for (let index = 0; index < bytes.length; index++) mix(bytes[index]!);
-    return;
+    hash = mix(mix(hash, Tag.Bytes), value.byteLength);
+    for (let index = 0; index < bytes.length; index++) hash = mix(hash, bytes[index]!);
+    return hash;
   }
   // A class instance: its own enumerable fields, as for a plain object; an Error's message too.
-  if (value instanceof Error) mixString(value.message);
-  visitEntries(value as Record<string, unknown>, depth, false);
+  if (value instanceof Error) hash = mixString(hash, value.message);
+  return visitOwnEntries(hash, value as Record<string, unknown>, depth);
 }
 
 /**
- * Own enumerable keys in insertion order (what would be serialised) and their values. A plain
- * object is walked with for-in, twice (count, then entries), which allocates no key array; it has
- * no enumerable inherited keys, so it sees what `Object.keys` would.
+ * A plain object's own enumerable keys in insertion order (what would be serialised) and their
+ * values, walked with for-in twice (count, then entries), which allocates no key array; a plain
+ * object has no enumerable inherited keys, so it sees what `Object.keys` would.
  */
-function visitEntries(value: Record<string, unknown>, depth: number, plain: boolean): void {
-  mix(Tag.Object);
-  if (plain) {
-    let count = 0;
-    for (const _key in value) count++;
-    mix(count);
-    for (const key in value) {
-      if (budget <= 0) return;
-      mixString(key);
-      visitItem(value[key], depth);
-    }
-    return;
+function visitPlainEntries(hash: number, value: Record<string, unknown>, depth: number): number {
+  let count = 0;
+  for (const _key in value) count++;
+  hash = mix(mix(hash, Tag.Object), count);
+  for (const key in value) {
+    if (budget <= 0) return hash;
+    hash = visitItem(mixString(hash, key), value[key], depth);
   }
+  return hash;
+}
+
+/** A class instance's own enumerable keys in insertion order and their values. */
+function visitOwnEntries(hash: number, value: Record<string, unknown>, depth: number): number {
   const keys = Object.keys(value);
-  mix(keys.length);
+  hash = mix(mix(hash, Tag.Object), keys.length);
   for (let index = 0; index < keys.length && budget > 0; index++) {
     const key = keys[index]!;
-    mixString(key);
-    visit(value[key], depth);
+    hash = visit(mixString(hash, key), value[key], depth);
   }
+  return hash;
 }
 
 /**
@@ -183,8 +157,6 @@ function visitEntries(value: Record<string, unknown>, depth: number, plain: bool
  * 1024 values, 12 levels and 4096 characters per string are read.
  */
 export function digestValue(value: unknown): number {
-  hash = SEED;
   budget = MAX_VALUES;
-  visit(value, 0);
-  return hash >>> 0;
+  return visit(SEED, value, 0) >>> 0;
 }
