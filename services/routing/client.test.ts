@@ -6,7 +6,7 @@ import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from '../res
 import { registryNode } from './discovery.ts';
 import { registered } from './registration.ts';
 import { DiscoveryClient } from './discovery-client.ts';
-import { serviceCaller, serviceClient, type ServiceCallOptions, type ServiceClient } from './client.ts';
+import { serviceCaller, serviceClient, settleAfter, type ServiceCallOptions, type ServiceClient } from './client.ts';
 import type { BalancerKind } from './balancer.ts';
 
 /** Test-only policy: up to `attempts` tries, keeping the outer deadline; records each attempt. */
@@ -234,4 +234,51 @@ describe('service caller', () => {
     expect(answers).toEqual(['orders-1', 'payments-1', 'orders-2', 'payments-1', 'orders-1']);
     expect(policiesMade).toEqual(['orders', 'payments']);
   });
+});
+
+describe('settleAfter', () => {
+  /** Runs `form` on a promise that settles after `delay` microtasks, beside a chain logging each microtask. */
+  async function order(form: (answer: Promise<string>, onSettle: () => void) => Promise<string>, delay: number, fails: boolean): Promise<string[]> {
+    const log: string[] = [];
+    let tick = 0;
+    const source = (async () => {
+      for (let step = 0; step < delay; step++) await undefined;
+      if (fails) throw new Error('no');
+      return 'yes';
+    })();
+    const ticking = (async () => {
+      for (; tick < 12; tick++) {
+        log.push(`tick ${tick}`);
+        await undefined;
+      }
+    })();
+    await form(source, () => log.push('settled')).then(
+      (value) => log.push(`answer ${value}`),
+      (error: unknown) => log.push(`failure ${(error as Error).message}`),
+    );
+    await ticking;
+    return log;
+  }
+
+  const thenForm = <T>(answer: Promise<T>, onSettle: () => void): Promise<T> =>
+    answer.then(
+      (value) => {
+        onSettle();
+        return value;
+      },
+      (error: unknown) => {
+        onSettle();
+        throw error;
+      },
+    );
+
+  for (const delay of [0, 1, 3]) {
+    for (const fails of [false, true]) {
+      it(`runs onSettle and settles on the same microtasks as the .then form (${fails ? 'fails' : 'answers'} after ${delay})`, async () => {
+        const expected = await order(thenForm, delay, fails);
+        expect(expected).toContain(fails ? 'failure no' : 'answer yes');
+        expect(await order(settleAfter, delay, fails)).toEqual(expected);
+      });
+    }
+  }
 });
