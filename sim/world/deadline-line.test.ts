@@ -22,8 +22,8 @@ interface Fault {
 function runOnce(seed: number, sent: readonly Sent[], faults: readonly Fault[], workers: number, lines: boolean): unknown {
   const world = new World(seed);
   world.deadlineLines = lines;
-  // Lines compact after two settled entries, so compaction happens in these short runs.
-  world.lineCompactMin = 2;
+  // Lines compact as soon as settled entries outnumber waiting ones, so compaction happens in these short runs.
+  world.lineCompactMin = 0;
   world.addNode('svc', () => ({ handlers: { work: { serviceTimeMs: { kind: 'exponential', mean: 4 }, handle: () => 'done' } } }), { workers, queueCapacity: 8 });
   const outcomes: string[] = [];
   sent.forEach((request, index) => {
@@ -66,7 +66,7 @@ interface CallerFault {
 function runCalls(seed: number, called: readonly Called[], faults: readonly CallerFault[], lines: boolean): unknown {
   const world = new World(seed);
   world.deadlineLines = lines;
-  world.lineCompactMin = 2;
+  world.lineCompactMin = 0;
   world.addNode('svc', () => ({ handlers: { work: { serviceTimeMs: { kind: 'exponential', mean: 6 }, handle: () => 'done' } } }), { workers: 2, queueCapacity: 8 });
   const outcomes: string[] = [];
   world.addNode('caller', (ctx) => ({

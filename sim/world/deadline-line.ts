@@ -14,26 +14,28 @@ export interface LineEntry {
 
 /** Initial ring size of a line; it doubles when full. */
 const INITIAL_CAPACITY = 64;
-/** Answered entries a line tolerates behind an unanswered head before it squeezes them out. */
+/** Settled entries a line tolerates behind an unsettled one before it squeezes them out. */
 export const COMPACT_MIN_ANSWERED = 1024;
 
 /** The calls made with one timeout, in the order they were made (and so in deadline order). */
 export class DeadlineLine<Entry extends LineEntry> {
+  // The ring of calls not yet taken by the timer, oldest first.
   private deadlines = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
   private calls: (Entry | undefined)[] = new Array<Entry | undefined>(INITIAL_CAPACITY).fill(undefined);
   private head = 0;
   private size = 0;
-  /** Entries not yet answered or timed out. */
+  /** Calls of the line not yet settled, the timer's included. */
   private waiting = 0;
-  /** The line's timer, -1 when none is set. */
+  /** The call the timer is set for (taken off the ring), and the timer; -1 when none is set. */
+  private timedCall: Entry | undefined = undefined;
   private timerHandle = -1;
 
   constructor(
     private readonly sim: Simulation,
     /** Fires a call's timeout: `call` is not settled and its deadline has come. */
     private readonly timeOut: (call: Entry) => void,
-    /** Answered entries tolerated before a compaction (tests make it small). */
+    /** Settled entries tolerated before a compaction (tests make it small). */
     private readonly compactMinAnswered = COMPACT_MIN_ANSWERED,
   ) {}
 
@@ -46,46 +48,50 @@ export class DeadlineLine<Entry extends LineEntry> {
     this.calls[index] = call;
     this.size++;
     this.waiting++;
-    // With nothing else waiting, every earlier entry is answered (the line was emptied): this is the head.
+    // With nothing else waiting, every call before it is settled: the timer is for this one.
     if (this.timerHandle < 0 && this.waiting === 1) this.arm();
   }
 
   /** A call of this line, waiting until now, was settled (answered). */
   answered(): void {
-    if (--this.waiting > 0) {
-      if (this.size - this.waiting > this.compactMinAnswered && this.size > 2 * this.waiting) this.compact();
+    if (--this.waiting === 0) {
+      if (this.timerHandle >= 0) this.sim.cancel(this.timerHandle);
+      this.timerHandle = -1;
+      this.timedCall = undefined;
+      this.clear();
       return;
     }
-    if (this.timerHandle >= 0) this.sim.cancel(this.timerHandle);
-    this.timerHandle = -1;
-    this.clear();
+    // Calls mostly settle in the order they were made: settled ones leave the front at once.
+    this.dropSettled();
+    if (this.size - this.waiting > this.compactMinAnswered && this.size > 2 * this.waiting) this.compact();
   }
 
-  /** The timer came due at the head's deadline. */
+  /** The timer came due at its call's deadline. */
   private readonly onTimer = (): void => {
+    const call = this.timedCall!;
     this.timerHandle = -1;
-    const call = this.calls[this.head]!;
-    this.shift();
+    this.timedCall = undefined;
     if (call.settled) {
-      // Answered since the timer was set: nothing happens at this time that would not have happened.
+      // Settled since the timer was set: nothing happens at this time that would not have happened.
       this.sim.discountEvent();
     } else {
       this.waiting--;
       this.timeOut(call);
     }
-    this.dropAnswered();
     if (this.timerHandle < 0 && this.waiting > 0) this.arm();
     if (this.waiting === 0) this.clear();
   };
 
-  /** Sets the timer for the head, which is unanswered. */
+  /** Sets the timer for the oldest unsettled call, taking it off the ring. */
   private arm(): void {
-    this.dropAnswered();
+    this.dropSettled();
+    this.timedCall = this.calls[this.head]!;
     this.timerHandle = this.sim.atReserved(this.deadlines[this.head]!, this.seqs[this.head]!, this.onTimer);
+    this.shift();
   }
 
-  /** Drops answered entries from the front. */
-  private dropAnswered(): void {
+  /** Drops settled calls from the front of the ring. */
+  private dropSettled(): void {
     while (this.size > 0 && this.calls[this.head]!.settled) this.shift();
   }
 
@@ -95,16 +101,13 @@ export class DeadlineLine<Entry extends LineEntry> {
     this.size--;
   }
 
-  /** Forgets every entry (all answered). */
+  /** Forgets every entry of the ring (all settled). */
   private clear(): void {
     while (this.size > 0) this.shift();
     this.head = 0;
   }
 
-  /**
-   * Squeezes answered entries out, keeping the order. The head stays whatever it is: the timer is
-   * set for it, and finds it there when it comes due.
-   */
+  /** Squeezes settled calls out of the ring, keeping the order (they pile up behind a slow one). */
   private compact(): void {
     const mask = this.deadlines.length - 1;
     let kept = 0;
@@ -112,7 +115,7 @@ export class DeadlineLine<Entry extends LineEntry> {
       const from = (this.head + offset) & mask;
       const call = this.calls[from]!;
       this.calls[from] = undefined;
-      if (call.settled && offset > 0) continue;
+      if (call.settled) continue;
       const to = (this.head + kept) & mask;
       this.deadlines[to] = this.deadlines[from]!;
       this.seqs[to] = this.seqs[from]!;
