@@ -416,8 +416,11 @@ export class Database {
 
   /** @internal The committed value of a row (undefined if absent), not copied. */
   committedValue(table: string, key: string): unknown {
-    const entry = this.overlay.get(table)?.get(key);
-    if (entry !== undefined) return entry.value === DELETED ? undefined : entry.value;
+    // Under sync 'always' the overlay stays empty: skip its lookup.
+    if (this.overlay.size > 0) {
+      const entry = this.overlay.get(table)?.get(key);
+      if (entry !== undefined) return entry.value === DELETED ? undefined : entry.value;
+    }
     return this.image.tables.get(table)?.get(key);
   }
 
@@ -596,6 +599,13 @@ class DatabaseTransaction implements Transaction {
     this.buffer(table, key, copyRow(value));
   }
 
+  /** The write of `putOwned`: `value` is stored as it is, not copied. */
+  putOwned(table: string, key: string, value: object): void {
+    this.assertOpen();
+    if (value === undefined) throw new ConfigError(`put ${table}/${key}: value is undefined; use delete to remove a row`);
+    this.buffer(table, key, value);
+  }
+
   delete(table: string, key: string): void {
     this.assertOpen();
     this.buffer(table, key, DELETED);
@@ -615,6 +625,20 @@ class DatabaseTransaction implements Transaction {
   private assertOpen(): void {
     if (!this.open) throw new ConfigError(`transaction lsn ${this.lsn} on '${this.db.name}' is over: use tx only inside its transaction body`);
   }
+}
+
+/**
+ * Buffers a write in `tx` like `tx.put`, but stores `value` itself instead of a copy: for a
+ * procedure's own rows, where copying is pure cost. Every object in `value` must be either built
+ * for this one write (a fresh literal, a `copyRow` copy) or taken from a row read with `getFrozen`
+ * (frozen, so sharing it is safe). The caller hands `value` over and never changes it afterwards:
+ * that would change the row behind the transaction's back. Anything else (a caller's arguments,
+ * objects kept elsewhere) goes through `tx.put`, which copies. Another Transaction implementation
+ * gets a plain `put`.
+ */
+export function putOwned(tx: Transaction, table: string, key: string, value: object): void {
+  if (tx instanceof DatabaseTransaction) tx.putOwned(table, key, value);
+  else tx.put(table, key, value);
 }
 
 function applyToImage(image: DurableImage, table: string, key: string, value: Stored): void {
