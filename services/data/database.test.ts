@@ -286,6 +286,24 @@ describe('Database transactions', () => {
     expect(h.db().peek('orders', 'o1')).toEqual({ status: 'paid', items: [{ sku: 'a' }] });
   });
 
+  it('getShared reads the stored row itself, neither copied nor frozen, at the cost of a get', async () => {
+    const h = harness({ ...FREE, readMs: 2 });
+    const seen: Record<string, unknown> = {};
+    h.run(0, async (db) => {
+      await db.put('t', 'k', { n: 1, inner: { m: 2 } });
+      seen.first = await db.getShared('t', 'k');
+      seen.atMs = h.live.ctx!.now();
+      seen.second = await db.getShared('t', 'k');
+      seen.missing = await db.getShared('t', 'none');
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(seen.first).toEqual({ n: 1, inner: { m: 2 } });
+    expect(seen.second).toBe(seen.first);
+    expect(Object.isFrozen(seen.first)).toBe(false);
+    expect(seen.atMs).toBe(2);
+    expect(seen.missing).toBeUndefined();
+  });
+
   it('putOwned on another Transaction implementation is a plain put', () => {
     const puts: unknown[][] = [];
     const fake = { put: (...args: unknown[]) => void puts.push(args) } as unknown as Transaction;

@@ -313,7 +313,9 @@ export class Database {
    */
   async transaction<T>(body: (tx: Transaction) => Promise<T> | T): Promise<T> {
     this.assertCurrent();
-    await this.acquire();
+    // A free lock is taken at once, without a turn of the microtask queue.
+    const waiting = this.acquire();
+    if (waiting !== undefined) await waiting;
     const tx = new DatabaseTransaction(this, this.committed + 1);
     try {
       let result: T;
@@ -349,6 +351,18 @@ export class Database {
     this.assertCurrent();
     await this.spend(this.options.readMs);
     return frozenOut(this.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
+  /**
+   * @internal Like `get`, at the same cost and in the same steps, but the stored row itself: not
+   * copied and not frozen. Only for this package's own readers, which never change what they read
+   * and hand out only copies of it (the outbox relay); rows are replaced on write, never changed in
+   * place, so what it returns stays as read.
+   */
+  async getShared<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    this.assertCurrent();
+    await this.spend(this.options.readMs);
+    return this.committedValue(table, key) as Readonly<T> | undefined;
   }
 
   /** Scans committed rows outside any transaction; costs `readMs`. */
@@ -630,8 +644,9 @@ class DatabaseTransaction implements Transaction {
 /**
  * Buffers a write in `tx` like `tx.put`, but stores `value` itself instead of a copy: for a
  * procedure's own rows, where copying is pure cost. Every object in `value` must be either built
- * for this one write (a fresh literal, a `copyRow` copy) or taken from a row read with `getFrozen`
- * (frozen, so sharing it is safe). The caller hands `value` over and never changes it afterwards:
+ * for this one write (a fresh literal, a `copyRow` copy) or taken from a stored row: read with
+ * `getFrozen` (frozen, so sharing it is safe) or by this package's own readers (`getShared`; the
+ * database never changes a stored row in place). The caller hands `value` over and never changes it afterwards:
  * that would change the row behind the transaction's back. Anything else (a caller's arguments,
  * objects kept elsewhere) goes through `tx.put`, which copies. Another Transaction implementation
  * gets a plain `put`.

@@ -153,8 +153,9 @@ export class OutboxRelay {
     this.ctx.emit('outbox.relay-start', `${table} from ${cursor}`);
     while (!this.stopped) {
       const changesBefore = this.changes;
-      // Frozen, not copied: the sent mark below shares its parts; the publish gets a copy of the event.
-      const message = await db.getFrozen<OutboxMessage>(table, seqKey(cursor));
+      // The stored row itself, neither copied nor frozen: the publish gets a copy of the event, and
+      // the sent mark below replaces the row with one that shares its (never changed) parts.
+      const message = await db.getShared<OutboxMessage>(table, seqKey(cursor));
       if (message === undefined || message.lsn > db.syncedLsn) {
         // Nothing publishable: sleep until a commit or a sync, unless one happened during the read.
         if (this.changes === changesBefore) await new Promise<void>((resolve) => (this.wake = resolve));
