@@ -489,17 +489,16 @@ export class Database {
     const written = tx.writes!;
     for (const [table, writes] of written) {
       const keys = this.sortedKeys.get(table);
-      for (const [key, value] of writes) {
-        if (keys !== undefined) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
-        if (always) applyToImage(this.image, table, key, value);
-        else {
-          let overlayTable = this.overlay.get(table);
-          if (overlayTable === undefined) {
-            overlayTable = new Map();
-            this.overlay.set(table, overlayTable);
-          }
-          overlayTable.set(key, { value, lsn });
+      // Each key's previous value is read before any of this commit's writes lands (keys are unique).
+      if (keys !== undefined) for (const [key, value] of writes) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
+      if (always) applyToImage(this.image, table, writes);
+      else {
+        let overlayTable = this.overlay.get(table);
+        if (overlayTable === undefined) {
+          overlayTable = new Map();
+          this.overlay.set(table, overlayTable);
         }
+        for (const [key, value] of writes) overlayTable.set(key, { value, lsn });
       }
     }
     this.committed = lsn;
@@ -528,7 +527,7 @@ export class Database {
   private flush(batch: number): void {
     const sets = this.tail.splice(0, batch);
     for (const set of sets) {
-      for (const [table, writes] of set.writes) for (const [key, value] of writes) applyToImage(this.image, table, key, value);
+      for (const [table, writes] of set.writes) applyToImage(this.image, table, writes);
     }
     const syncedLsn = sets[sets.length - 1].lsn;
     this.image.syncedLsn = syncedLsn;
@@ -656,16 +655,19 @@ export function putOwned(tx: Transaction, table: string, key: string, value: obj
   else tx.put(table, key, value);
 }
 
-function applyToImage(image: DurableImage, table: string, key: string, value: Stored): void {
+/** Writes one table's rows of a write set to disk, in order (the table and its journals looked up once). */
+function applyToImage(image: DurableImage, table: string, writes: ReadonlyMap<string, Stored>): void {
   let rows = image.tables.get(table);
   if (rows === undefined) {
     rows = new Map();
     image.tables.set(table, rows);
   }
-  if (value === DELETED) rows.delete(key);
-  else rows.set(key, value);
   const journals = image.journals?.get(table);
-  if (journals !== undefined) for (const journal of journals) record(journal, key);
+  for (const [key, value] of writes) {
+    if (value === DELETED) rows.delete(key);
+    else rows.set(key, value);
+    if (journals !== undefined) for (const journal of journals) record(journal, key);
+  }
 }
 
 /** Most keys a journal holds between two reads; past it, it only says that its reader must read the table whole. */
@@ -774,11 +776,22 @@ function updateSortedKeys(keys: string[], key: string, existed: boolean, exists:
  * which this falls back to for anything else, such as a Map or a Date).
  */
 export function copyRow<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyRow) as T;
+  return typeof value !== 'object' || value === null ? value : (copyObject(value) as T);
+}
+
+/** `copyRow` of an object; the primitives in it are taken inline, without a call each. */
+function copyObject(value: object): unknown {
+  if (Array.isArray(value)) return value.map(copyItem);
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
   const copy: Record<string, unknown> = {};
-  for (const key in value) copy[key] = copyRow((value as Record<string, unknown>)[key]);
-  return copy as T;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    copy[key] = typeof item !== 'object' || item === null ? item : copyObject(item);
+  }
+  return copy;
+}
+
+function copyItem(item: unknown): unknown {
+  return typeof item !== 'object' || item === null ? item : copyObject(item);
 }

@@ -190,9 +190,18 @@ class ProcedureCall implements ProcedureContext {
       this.tx = undefined;
       return answer;
     }
-    return answer.finally(() => {
-      this.tx = undefined;
-    });
+    // What `answer.finally(() => (this.tx = undefined))` does, in the same microtask turns (the
+    // settled promise returned is adopted two turns later, as finally's is), with fewer objects.
+    return answer.then(
+      (result: unknown) => {
+        this.tx = undefined;
+        return Promise.resolve(result);
+      },
+      (error: unknown) => {
+        this.tx = undefined;
+        return Promise.reject(error);
+      },
+    );
   }
 
   /** Runs the after-commit effects, in the order they were registered. */
