@@ -169,6 +169,42 @@ describe('database node', () => {
     expect(log).toEqual(['committed 10']);
   });
 
+  it('runs after-commit effects and trace events in the order registered, after the commit, and none on a rollback', async () => {
+    const world = new World(1);
+    const registry = new DatabaseRegistry();
+    const seen: string[] = [];
+    world.sim.trace.addSink((event) => {
+      if (event.kind === 'db.commit' || event.kind.startsWith('test.')) seen.push(`${event.kind} ${event.detail ?? '-'}`);
+    });
+    world.addNode('svc', (ctx) => {
+      const database = openProcedureDatabase(ctx, {
+        registry,
+        database: 'svc',
+        procedures: {
+          step: (tx, args: { fail: boolean }, context) => {
+            tx.put('t', 'k', 1);
+            context.emit('test.first' as never, 'a');
+            context.afterCommit(() => seen.push('effect'));
+            context.emit('test.second' as never);
+            if (args.fail) throw new Error('undo');
+            return 'ok';
+          },
+        },
+      });
+      return {
+        handlers: {
+          go: async () => {
+            await database.runner.run('step', { fail: true }).catch(() => undefined);
+            await database.runner.run('step', { fail: false });
+          },
+        },
+      };
+    });
+    world.sim.at(1, () => void world.call('svc', 'go'));
+    await world.sim.run({ untilMs: 10 });
+    expect(seen).toEqual(['db.commit svc lsn=1 rows=1', 'test.first a', 'effect', 'test.second -']);
+  });
+
   it('refuses a publish made after the procedure settled, whether it returned or threw', async () => {
     const world = new World(1);
     const registry = new DatabaseRegistry();

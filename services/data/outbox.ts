@@ -155,7 +155,8 @@ export class OutboxRelay {
       const changesBefore = this.changes;
       // The stored row itself, neither copied nor frozen: the publish gets a copy of the event, and
       // the sent mark below replaces the row with one that shares its (never changed) parts.
-      const message = await db.getShared<OutboxMessage>(table, seqKey(cursor));
+      const key = seqKey(cursor);
+      const message = await db.getShared<OutboxMessage>(table, key);
       if (message === undefined || message.lsn > db.syncedLsn) {
         // Nothing publishable: sleep until a commit or a sync, unless one happened during the read.
         if (this.changes === changesBefore) await new Promise<void>((resolve) => (this.wake = resolve));
@@ -175,7 +176,7 @@ export class OutboxRelay {
         // Assign, not `{ ...message, sentAtMs }`: a spread object gaining a field leaves V8's fast path.
         const sentRow: OutboxMessage = Object.assign({}, message);
         sentRow.sentAtMs = db.clockMs();
-        putOwned(tx, table, seqKey(sent), sentRow);
+        putOwned(tx, table, key, sentRow);
         putOwned(tx, positionsTable, 'cursor', { nextToSend: sent + 1 } satisfies CursorRow);
         const expired = sent - this.outbox.retainSent;
         if (expired >= 1) tx.delete(table, seqKey(expired));
