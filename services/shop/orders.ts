@@ -103,7 +103,11 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     for (const row of await tx.scan<SagaRow>(TABLES.sagas, options)) {
       if (row.value.owner !== args.owner) continue;
       const order = await tx.get<OrderRow>(TABLES.orders, row.key);
-      if (order !== undefined) records.push({ ...row.value, data: detailsOf(order) });
+      if (order === undefined) continue;
+      // The scan's row is a copy of our own: give it its data in place (a spread gaining a field is slow).
+      const record = row.value as SagaRecord<OrderDetails>;
+      record.data = detailsOf(order);
+      records.push(record);
     }
     return records;
   };
