@@ -23,9 +23,14 @@ export interface OrderTopics {
 /** A saga log row: the record without its data (the order row holds the details). */
 export type SagaRow = Omit<SagaRecord<OrderDetails>, 'data'>;
 
+/**
+ * A copy of a saga record without its data: a row of its own for `putOwned` (what `tx.put` of the
+ * record minus `data` would store, built in one pass).
+ */
 function sagaRow(record: SagaRecord<OrderDetails> | SagaRow): SagaRow {
-  const { data: _data, ...row } = record as SagaRecord<OrderDetails>;
-  return row;
+  const row: Record<string, unknown> = {};
+  for (const key in record) if (key !== 'data') row[key] = copyRow((record as unknown as Record<string, unknown>)[key]);
+  return row as unknown as SagaRow;
 }
 
 /** Pending index row: when the order was created (orders clock). */
@@ -62,7 +67,7 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
       return saga !== undefined ? { ...saga, data: detailsOf(order) } : endedRecord(order);
     }
     putOwned(tx, TABLES.orders, record.id, newOrderRow(record.data, context.nowMs()));
-    tx.put(TABLES.sagas, record.id, sagaRow(record));
+    putOwned(tx, TABLES.sagas, record.id, sagaRow(record));
     context.afterCommit(() => observer.orderCreated(record.id));
     context.emit('order.created', record.id);
     return record;
@@ -80,7 +85,7 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     if (stored.version !== record.version - 1) throw new SagaLogConflict(`saga ${record.id} is at v${stored.version}, not v${record.version - 1}`);
     if (record.state !== 'completed' && record.state !== 'compensated') {
       // The orchestrator's log sends rows without data already: store them as they come.
-      tx.put(TABLES.sagas, record.id, 'data' in record ? sagaRow(record) : record);
+      putOwned(tx, TABLES.sagas, record.id, sagaRow(record));
       return true;
     }
     tx.delete(TABLES.sagas, record.id);
