@@ -5,7 +5,7 @@ import { World } from '../../sim/world/world.ts';
 import type { NodeContext } from '../../sim/world/context.ts';
 import { ConfigError } from '../../sim/engine/errors.ts';
 import type { TraceEvent } from '../../sim/engine/trace.ts';
-import { DatabaseRegistry, watchDiskTable, type Database, type DatabaseOptions, type DiskJournal } from './database.ts';
+import { DatabaseRegistry, putOwned, watchDiskTable, type Database, type DatabaseOptions, type DiskJournal, type Transaction } from './database.ts';
 
 const FREE: DatabaseOptions = { readMs: 0, writeMs: 0, commitMs: 0, syncMs: 0 };
 
@@ -247,6 +247,69 @@ describe('Database transactions', () => {
     expect(withDate.since.getTime()).toBe(5);
     withDate.since.setTime(6);
     expect(h.db().peek<{ since: Date }>('accounts', 'u2')!.since.getTime()).toBe(5);
+  });
+
+  it('putOwned stores the row itself, rolls back like put, and may share frozen parts of a row read with getFrozen', async () => {
+    const h = harness(FREE);
+    const seen: Record<string, unknown> = {};
+    const owned = { balance: 5 };
+    h.run(0, async (db) => {
+      await db.put('orders', 'o1', { status: 'new', items: [{ sku: 'a' }] });
+      await db.transaction((tx) => putOwned(tx, 'accounts', 'u1', owned));
+      seen.stored = await db.getFrozen('accounts', 'u1');
+      await db
+        .transaction((tx) => {
+          putOwned(tx, 'accounts', 'u2', { balance: 1 });
+          throw new Error('undo');
+        })
+        .catch(() => undefined);
+      await db.transaction(async (tx) => {
+        const order = (await tx.getFrozen<{ status: string; items: { sku: string }[] }>('orders', 'o1'))!;
+        putOwned(tx, 'orders', 'o1', { ...order, status: 'paid' });
+        seen.items = order.items;
+      });
+      seen.copy = await db.get('orders', 'o1');
+      seen.frozen = await db.getFrozen('orders', 'o1');
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(seen.stored).toBe(owned);
+    expect(h.db().peek('accounts', 'u2')).toBeUndefined();
+    expect(h.trace.filter((e) => e.kind === 'db.commit').map((e) => e.detail)).toEqual(['orders lsn=1 rows=1', 'orders lsn=2 rows=1', 'orders lsn=3 rows=1']);
+    // The new row shares the old row's frozen items: still immutable, and get still copies them.
+    const frozen = seen.frozen as { status: string; items: { sku: string }[] };
+    expect(frozen).toEqual({ status: 'paid', items: [{ sku: 'a' }] });
+    expect(frozen.items).toBe(seen.items);
+    expect(() => frozen.items.push({ sku: 'b' })).toThrow(TypeError);
+    const copy = seen.copy as { status: string; items: { sku: string }[] };
+    copy.items.push({ sku: 'b' });
+    expect(copy.items).not.toBe(seen.items);
+    expect(h.db().peek('orders', 'o1')).toEqual({ status: 'paid', items: [{ sku: 'a' }] });
+  });
+
+  it('getShared reads the stored row itself, neither copied nor frozen, at the cost of a get', async () => {
+    const h = harness({ ...FREE, readMs: 2 });
+    const seen: Record<string, unknown> = {};
+    h.run(0, async (db) => {
+      await db.put('t', 'k', { n: 1, inner: { m: 2 } });
+      seen.first = await db.getShared('t', 'k');
+      seen.atMs = h.live.ctx!.now();
+      seen.second = await db.getShared('t', 'k');
+      seen.missing = await db.getShared('t', 'none');
+    });
+    await h.world.sim.run({ untilMs: 10 });
+    expect(seen.first).toEqual({ n: 1, inner: { m: 2 } });
+    expect(seen.second).toBe(seen.first);
+    expect(Object.isFrozen(seen.first)).toBe(false);
+    expect(seen.atMs).toBe(2);
+    expect(seen.missing).toBeUndefined();
+  });
+
+  it('putOwned on another Transaction implementation is a plain put', () => {
+    const puts: unknown[][] = [];
+    const fake = { put: (...args: unknown[]) => void puts.push(args) } as unknown as Transaction;
+    const row = { n: 1 };
+    putOwned(fake, 't', 'k', row);
+    expect(puts).toEqual([['t', 'k', row]]);
   });
 
   it('a journal that nobody reads stops listing keys past its bound and says it overflowed', async () => {

@@ -313,7 +313,9 @@ export class Database {
    */
   async transaction<T>(body: (tx: Transaction) => Promise<T> | T): Promise<T> {
     this.assertCurrent();
-    await this.acquire();
+    // A free lock is taken at once, without a turn of the microtask queue.
+    const waiting = this.acquire();
+    if (waiting !== undefined) await waiting;
     const tx = new DatabaseTransaction(this, this.committed + 1);
     try {
       let result: T;
@@ -349,6 +351,18 @@ export class Database {
     this.assertCurrent();
     await this.spend(this.options.readMs);
     return frozenOut(this.committedValue(table, key)) as Readonly<T> | undefined;
+  }
+
+  /**
+   * @internal Like `get`, at the same cost and in the same steps, but the stored row itself: not
+   * copied and not frozen. Only for this package's own readers, which never change what they read
+   * and hand out only copies of it (the outbox relay); rows are replaced on write, never changed in
+   * place, so what it returns stays as read.
+   */
+  async getShared<T = unknown>(table: string, key: string): Promise<Readonly<T> | undefined> {
+    this.assertCurrent();
+    await this.spend(this.options.readMs);
+    return this.committedValue(table, key) as Readonly<T> | undefined;
   }
 
   /** Scans committed rows outside any transaction; costs `readMs`. */
@@ -416,8 +430,11 @@ export class Database {
 
   /** @internal The committed value of a row (undefined if absent), not copied. */
   committedValue(table: string, key: string): unknown {
-    const entry = this.overlay.get(table)?.get(key);
-    if (entry !== undefined) return entry.value === DELETED ? undefined : entry.value;
+    // Under sync 'always' the overlay stays empty: skip its lookup.
+    if (this.overlay.size > 0) {
+      const entry = this.overlay.get(table)?.get(key);
+      if (entry !== undefined) return entry.value === DELETED ? undefined : entry.value;
+    }
     return this.image.tables.get(table)?.get(key);
   }
 
@@ -472,17 +489,16 @@ export class Database {
     const written = tx.writes!;
     for (const [table, writes] of written) {
       const keys = this.sortedKeys.get(table);
-      for (const [key, value] of writes) {
-        if (keys !== undefined) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
-        if (always) applyToImage(this.image, table, key, value);
-        else {
-          let overlayTable = this.overlay.get(table);
-          if (overlayTable === undefined) {
-            overlayTable = new Map();
-            this.overlay.set(table, overlayTable);
-          }
-          overlayTable.set(key, { value, lsn });
+      // Each key's previous value is read before any of this commit's writes lands (keys are unique).
+      if (keys !== undefined) for (const [key, value] of writes) updateSortedKeys(keys, key, this.committedValue(table, key) !== undefined, value !== DELETED);
+      if (always) applyToImage(this.image, table, writes);
+      else {
+        let overlayTable = this.overlay.get(table);
+        if (overlayTable === undefined) {
+          overlayTable = new Map();
+          this.overlay.set(table, overlayTable);
         }
+        for (const [key, value] of writes) overlayTable.set(key, { value, lsn });
       }
     }
     this.committed = lsn;
@@ -511,7 +527,7 @@ export class Database {
   private flush(batch: number): void {
     const sets = this.tail.splice(0, batch);
     for (const set of sets) {
-      for (const [table, writes] of set.writes) for (const [key, value] of writes) applyToImage(this.image, table, key, value);
+      for (const [table, writes] of set.writes) applyToImage(this.image, table, writes);
     }
     const syncedLsn = sets[sets.length - 1].lsn;
     this.image.syncedLsn = syncedLsn;
@@ -596,6 +612,13 @@ class DatabaseTransaction implements Transaction {
     this.buffer(table, key, copyRow(value));
   }
 
+  /** The write of `putOwned`: `value` is stored as it is, not copied. */
+  putOwned(table: string, key: string, value: object): void {
+    this.assertOpen();
+    if (value === undefined) throw new ConfigError(`put ${table}/${key}: value is undefined; use delete to remove a row`);
+    this.buffer(table, key, value);
+  }
+
   delete(table: string, key: string): void {
     this.assertOpen();
     this.buffer(table, key, DELETED);
@@ -617,16 +640,34 @@ class DatabaseTransaction implements Transaction {
   }
 }
 
-function applyToImage(image: DurableImage, table: string, key: string, value: Stored): void {
+/**
+ * Buffers a write in `tx` like `tx.put`, but stores `value` itself instead of a copy: for a
+ * procedure's own rows, where copying is pure cost. Every object in `value` must be either built
+ * for this one write (a fresh literal, a `copyRow` copy) or taken from a stored row: read with
+ * `getFrozen` (frozen, so sharing it is safe) or by this package's own readers (`getShared`; the
+ * database never changes a stored row in place). The caller hands `value` over and never changes it afterwards:
+ * that would change the row behind the transaction's back. Anything else (a caller's arguments,
+ * objects kept elsewhere) goes through `tx.put`, which copies. Another Transaction implementation
+ * gets a plain `put`.
+ */
+export function putOwned(tx: Transaction, table: string, key: string, value: object): void {
+  if (tx instanceof DatabaseTransaction) tx.putOwned(table, key, value);
+  else tx.put(table, key, value);
+}
+
+/** Writes one table's rows of a write set to disk, in order (the table and its journals looked up once). */
+function applyToImage(image: DurableImage, table: string, writes: ReadonlyMap<string, Stored>): void {
   let rows = image.tables.get(table);
   if (rows === undefined) {
     rows = new Map();
     image.tables.set(table, rows);
   }
-  if (value === DELETED) rows.delete(key);
-  else rows.set(key, value);
   const journals = image.journals?.get(table);
-  if (journals !== undefined) for (const journal of journals) record(journal, key);
+  for (const [key, value] of writes) {
+    if (value === DELETED) rows.delete(key);
+    else rows.set(key, value);
+    if (journals !== undefined) for (const journal of journals) record(journal, key);
+  }
 }
 
 /** Most keys a journal holds between two reads; past it, it only says that its reader must read the table whole. */
@@ -735,11 +776,22 @@ function updateSortedKeys(keys: string[], key: string, existed: boolean, exists:
  * which this falls back to for anything else, such as a Map or a Date).
  */
 export function copyRow<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyRow) as T;
+  return typeof value !== 'object' || value === null ? value : (copyObject(value) as T);
+}
+
+/** `copyRow` of an object; the primitives in it are taken inline, without a call each. */
+function copyObject(value: object): unknown {
+  if (Array.isArray(value)) return value.map(copyItem);
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
   const copy: Record<string, unknown> = {};
-  for (const key in value) copy[key] = copyRow((value as Record<string, unknown>)[key]);
-  return copy as T;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    copy[key] = typeof item !== 'object' || item === null ? item : copyObject(item);
+  }
+  return copy;
+}
+
+function copyItem(item: unknown): unknown {
+  return typeof item !== 'object' || item === null ? item : copyObject(item);
 }

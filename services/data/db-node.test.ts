@@ -169,6 +169,85 @@ describe('database node', () => {
     expect(log).toEqual(['committed 10']);
   });
 
+  it('runs after-commit effects and trace events in the order registered, after the commit, and none on a rollback', async () => {
+    const world = new World(1);
+    const registry = new DatabaseRegistry();
+    const seen: string[] = [];
+    world.sim.trace.addSink((event) => {
+      if (event.kind === 'db.commit' || event.kind.startsWith('test.')) seen.push(`${event.kind} ${event.detail ?? '-'}`);
+    });
+    world.addNode('svc', (ctx) => {
+      const database = openProcedureDatabase(ctx, {
+        registry,
+        database: 'svc',
+        procedures: {
+          step: (tx, args: { fail: boolean }, context) => {
+            tx.put('t', 'k', 1);
+            context.emit('test.first' as never, 'a');
+            context.afterCommit(() => seen.push('effect'));
+            context.emit('test.second' as never);
+            if (args.fail) throw new Error('undo');
+            return 'ok';
+          },
+        },
+      });
+      return {
+        handlers: {
+          go: async () => {
+            await database.runner.run('step', { fail: true }).catch(() => undefined);
+            await database.runner.run('step', { fail: false });
+          },
+        },
+      };
+    });
+    world.sim.at(1, () => void world.call('svc', 'go'));
+    await world.sim.run({ untilMs: 10 });
+    expect(seen).toEqual(['db.commit svc lsn=1 rows=1', 'test.first a', 'effect', 'test.second -']);
+  });
+
+  it('refuses a publish made after the procedure settled, whether it returned or threw', async () => {
+    const world = new World(1);
+    const registry = new DatabaseRegistry();
+    const late: unknown[] = [];
+    const answers: unknown[] = [];
+    world.addNode('svc', (ctx) => {
+      const publishLater = (context: { publish(topic: string, key: string, event: unknown): Promise<void> }): void =>
+        ctx.spawn(async () => {
+          await ctx.sleep(1);
+          await context.publish('news', 'k', { hello: 1 }).catch((caught: unknown) => void late.push(caught));
+        });
+      const database = openProcedureDatabase(ctx, {
+        registry,
+        database: 'svc',
+        outboxBroker: 'broker',
+        procedures: {
+          returns: async (_tx, _args, context) => {
+            publishLater(context);
+            return 'done';
+          },
+          throws: async (_tx, _args, context) => {
+            publishLater(context);
+            throw new Error('failed');
+          },
+        },
+      });
+      return {
+        handlers: {
+          go: async () => {
+            for (const name of ['returns', 'throws']) answers.push(await database.runner.run(name).catch((caught: unknown) => String(caught)));
+          },
+        },
+      };
+    });
+    world.sim.at(1, () => void world.call('svc', 'go'));
+    await world.sim.run({ untilMs: 10 });
+    expect(answers).toEqual(['done', 'Error: failed']);
+    expect(late.map(String)).toEqual([
+      'ConfigError: procedure returns published news after it returned: await publish inside the procedure',
+      'ConfigError: procedure throws published news after it returned: await publish inside the procedure',
+    ]);
+  });
+
   it('rejects a procedure that publishes without an outbox', async () => {
     const world = new World(1);
     const registry = new DatabaseRegistry();

@@ -151,9 +151,16 @@ export function openProcedureDatabase(ctx: NodeContext, options: ProcedureDataba
   return { db, runner, ready, execute };
 }
 
+/** Marks a trace event among a call's after-commit effects. */
+const EMIT: unique symbol = Symbol('emit');
+
 /** One procedure call's context: a class, so a call allocates one object and no closures (a hot path). */
 class ProcedureCall implements ProcedureContext {
-  private effects: (() => void)[] | undefined;
+  /**
+   * After-commit work in registration order: an effect, or a trace event as three entries (EMIT,
+   * its kind, its detail), so an `emit` costs no closure.
+   */
+  private effects: unknown[] | undefined;
   private tx: Transaction | undefined;
 
   constructor(
@@ -179,7 +186,7 @@ class ProcedureCall implements ProcedureContext {
   }
 
   emit(kind: TraceKind, detail?: string): void {
-    this.afterCommit(() => this.ctx.emit(kind, detail));
+    (this.effects ??= []).push(EMIT, kind, detail);
   }
 
   /** Runs the procedure in `tx`; `publish` works until it settles. */
@@ -190,15 +197,31 @@ class ProcedureCall implements ProcedureContext {
       this.tx = undefined;
       return answer;
     }
-    return answer.finally(() => {
-      this.tx = undefined;
-    });
+    // What `answer.finally(() => (this.tx = undefined))` does, in the same microtask turns (the
+    // settled promise returned is adopted two turns later, as finally's is), with fewer objects.
+    return answer.then(
+      (result: unknown) => {
+        this.tx = undefined;
+        return Promise.resolve(result);
+      },
+      (error: unknown) => {
+        this.tx = undefined;
+        return Promise.reject(error);
+      },
+    );
   }
 
   /** Runs the after-commit effects, in the order they were registered. */
   committed(): void {
     const effects = this.effects;
-    if (effects !== undefined) for (const effect of effects) effect();
+    if (effects === undefined) return;
+    for (let index = 0; index < effects.length; index++) {
+      const effect = effects[index];
+      if (effect === EMIT) {
+        this.ctx.emit(effects[index + 1] as TraceKind, effects[index + 2] as string | undefined);
+        index += 2;
+      } else (effect as () => void)();
+    }
   }
 }
 

@@ -74,6 +74,34 @@ describe('Outbox', () => {
     expect(live.relay!.stats).toEqual({ published: 2, publishFailures: 0 });
   });
 
+  it('keeps the stored row apart from the event given to add and from the event it publishes', async () => {
+    const log: Published[] = [];
+    const world = new World(1);
+    const registry = new DatabaseRegistry();
+    let outbox: Outbox | undefined;
+    let node: NodeContext | undefined;
+    world.addNode('orders', (ctx) => {
+      node = ctx;
+      const db = registry.openDatabase(ctx, 'orders', FREE);
+      outbox = new Outbox(db);
+      startOutboxRelay(ctx, outbox, { publish: recordingPublish(log)(ctx) });
+      return {};
+    });
+    const written = { orderId: 'o1', items: [{ sku: 'a' }] };
+    world.sim.at(1, () =>
+      node!.spawn(async () => {
+        await outbox!.db.transaction((tx) => outbox!.add(tx, 'order.placed', 'o1', written));
+        written.items.push({ sku: 'changed by the writer' });
+      }),
+    );
+    await world.sim.run({ untilMs: 10 });
+    expect(log).toHaveLength(1);
+    // A consumer may change what it was given: neither change reaches the stored row.
+    const delivered = log[0].event as { items: { sku: string }[] };
+    delivered.items.push({ sku: 'changed by a consumer' });
+    expect(outbox!.peek(1)).toMatchObject({ event: { orderId: 'o1', items: [{ sku: 'a' }] }, sentAtMs: 1 });
+  });
+
   it('publishes nothing for a transaction that rolled back, and reuses no id', async () => {
     const log: Published[] = [];
     const { world, place } = ordersWorld(FREE, recordingPublish(log));

@@ -1,6 +1,7 @@
 // Inventory: stock per product and one reservation per order. Reserve is all-or-nothing and
 // idempotent by order id; a release before the reservation leaves a tombstone that refuses it.
 // Trace events (after commit): inventory.reserved, inventory.rejected, inventory.released.
+import { copyRow, putOwned } from '../data/database.ts';
 import type { Procedure, Procedures } from '../data/db-node.ts';
 import { TABLES, type OrderItem, type ReservationRow, type ReservationStatus, type StepAnswer, type StockRow } from './model.ts';
 import type { ShopObserver } from './observer.ts';
@@ -29,14 +30,14 @@ export function inventoryProcedures(observer: ShopObserver): Procedures {
     for (const [productId, quantity] of wanted) {
       const row = await tx.getFrozen<StockRow>(TABLES.stock, productId);
       if (row === undefined || row.available < quantity) {
-        tx.put(TABLES.reservations, args.orderId, { items: args.items, status: 'REJECTED' } satisfies ReservationRow);
+        putOwned(tx, TABLES.reservations, args.orderId, { items: copyRow(args.items), status: 'REJECTED' } satisfies ReservationRow);
         context.emit('inventory.rejected', `${args.orderId} out of stock: ${productId}`);
         return { status: 'REJECTED', duplicate: false, changed: true, reason: `out of stock: ${productId}` };
       }
       stock.set(productId, row);
     }
-    for (const [productId, quantity] of wanted) tx.put(TABLES.stock, productId, { available: stock.get(productId)!.available - quantity } satisfies StockRow);
-    tx.put(TABLES.reservations, args.orderId, { items: args.items, status: 'RESERVED' } satisfies ReservationRow);
+    for (const [productId, quantity] of wanted) putOwned(tx, TABLES.stock, productId, { available: stock.get(productId)!.available - quantity } satisfies StockRow);
+    putOwned(tx, TABLES.reservations, args.orderId, { items: copyRow(args.items), status: 'RESERVED' } satisfies ReservationRow);
     context.emit('inventory.reserved', args.orderId);
     return { status: 'RESERVED', duplicate: false, changed: true };
   };
@@ -44,16 +45,16 @@ export function inventoryProcedures(observer: ShopObserver): Procedures {
   const release: Procedure<ReleaseArgs, StepAnswer<ReservationStatus>> = async (tx, args, context) => {
     const existing = await tx.getFrozen<ReservationRow>(TABLES.reservations, args.orderId);
     if (existing === undefined) {
-      tx.put(TABLES.reservations, args.orderId, { items: [], status: 'RELEASED' } satisfies ReservationRow);
+      putOwned(tx, TABLES.reservations, args.orderId, { items: [], status: 'RELEASED' } satisfies ReservationRow);
       context.emit('inventory.released', `${args.orderId} (before any reservation)`);
       return { status: 'RELEASED', duplicate: false, changed: true };
     }
     if (existing.status !== 'RESERVED') return { status: existing.status, duplicate: true, changed: false };
     for (const [productId, quantity] of totals(existing.items)) {
       const row = await tx.getFrozen<StockRow>(TABLES.stock, productId);
-      tx.put(TABLES.stock, productId, { available: (row?.available ?? 0) + quantity } satisfies StockRow);
+      putOwned(tx, TABLES.stock, productId, { available: (row?.available ?? 0) + quantity } satisfies StockRow);
     }
-    tx.put(TABLES.reservations, args.orderId, { ...existing, status: 'RELEASED' } satisfies ReservationRow);
+    putOwned(tx, TABLES.reservations, args.orderId, { ...existing, status: 'RELEASED' } satisfies ReservationRow);
     context.afterCommit(() => observer.compensation('release'));
     context.emit('inventory.released', args.orderId);
     return { status: 'RELEASED', duplicate: false, changed: true };

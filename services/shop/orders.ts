@@ -3,6 +3,7 @@
 // (kept in the orders database), the choreography initiator's place/finish/expire, and reads.
 // Trace events (after commit): order.created, order.final, order.expired.
 import { RpcError } from '../../sim/engine/errors.ts';
+import { copyRow, putOwned } from '../data/database.ts';
 import type { Procedure, Procedures } from '../data/db-node.ts';
 import { SagaLogConflict, type SagaRecord } from '../sagas/orchestrator.ts';
 import { TABLES, isFinalStatus, type OrderDetails, type OrderReceipt, type OrderRow } from './model.ts';
@@ -22,9 +23,14 @@ export interface OrderTopics {
 /** A saga log row: the record without its data (the order row holds the details). */
 export type SagaRow = Omit<SagaRecord<OrderDetails>, 'data'>;
 
+/**
+ * A copy of a saga record without its data: a row of its own for `putOwned` (what `tx.put` of the
+ * record minus `data` would store, built in one pass).
+ */
 function sagaRow(record: SagaRecord<OrderDetails> | SagaRow): SagaRow {
-  const { data: _data, ...row } = record as SagaRecord<OrderDetails>;
-  return row;
+  const row: Record<string, unknown> = {};
+  for (const key in record) if (key !== 'data') row[key] = copyRow((record as unknown as Record<string, unknown>)[key]);
+  return row as unknown as SagaRow;
 }
 
 /** Pending index row: when the order was created (orders clock). */
@@ -60,8 +66,8 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
       const saga = await tx.get<SagaRow>(TABLES.sagas, record.id);
       return saga !== undefined ? { ...saga, data: detailsOf(order) } : endedRecord(order);
     }
-    tx.put(TABLES.orders, record.id, { ...record.data, status: 'PENDING', createdAtMs: context.nowMs() } satisfies OrderRow);
-    tx.put(TABLES.sagas, record.id, sagaRow(record));
+    putOwned(tx, TABLES.orders, record.id, newOrderRow(record.data, context.nowMs()));
+    putOwned(tx, TABLES.sagas, record.id, sagaRow(record));
     context.afterCommit(() => observer.orderCreated(record.id));
     context.emit('order.created', record.id);
     return record;
@@ -79,16 +85,16 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     if (stored.version !== record.version - 1) throw new SagaLogConflict(`saga ${record.id} is at v${stored.version}, not v${record.version - 1}`);
     if (record.state !== 'completed' && record.state !== 'compensated') {
       // The orchestrator's log sends rows without data already: store them as they come.
-      tx.put(TABLES.sagas, record.id, 'data' in record ? sagaRow(record) : record);
+      putOwned(tx, TABLES.sagas, record.id, sagaRow(record));
       return true;
     }
     tx.delete(TABLES.sagas, record.id);
     const order = await tx.getFrozen<OrderRow>(TABLES.orders, record.id);
     if (order !== undefined && !isFinalStatus(order.status)) {
       const status = record.state === 'completed' ? 'CONFIRMED' : 'CANCELLED';
-      const final: OrderRow = { ...order, status, finalAtMs: context.nowMs() };
+      const final = finalOrderRow(order, status, context.nowMs());
       if (status === 'CANCELLED' && record.failure !== undefined) final.reason = record.failure;
-      tx.put(TABLES.orders, record.id, final);
+      putOwned(tx, TABLES.orders, record.id, final);
       context.afterCommit(() => observer.orderFinal(record.id, status));
       context.emit('order.final', `${record.id} ${status}`);
     }
@@ -102,7 +108,11 @@ function sagaLogProcedures(observer: ShopObserver): Procedures {
     for (const row of await tx.scan<SagaRow>(TABLES.sagas, options)) {
       if (row.value.owner !== args.owner) continue;
       const order = await tx.get<OrderRow>(TABLES.orders, row.key);
-      if (order !== undefined) records.push({ ...row.value, data: detailsOf(order) });
+      if (order === undefined) continue;
+      // The scan's row is a copy of our own: give it its data in place (a spread gaining a field is slow).
+      const record = row.value as SagaRecord<OrderDetails>;
+      record.data = detailsOf(order);
+      records.push(record);
     }
     return records;
   };
@@ -117,8 +127,8 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
     const existing = await tx.get<OrderRow>(TABLES.orders, order.orderId);
     if (existing !== undefined) return receiptOf(existing);
     const createdAtMs = context.nowMs();
-    tx.put(TABLES.orders, order.orderId, { ...order, status: 'PENDING', createdAtMs } satisfies OrderRow);
-    tx.put(TABLES.pendingOrders, order.orderId, { createdAtMs } satisfies PendingRow);
+    putOwned(tx, TABLES.orders, order.orderId, newOrderRow(order, createdAtMs));
+    putOwned(tx, TABLES.pendingOrders, order.orderId, { createdAtMs } satisfies PendingRow);
     await context.publish(requireTopics(topics).created, order.orderId, order);
     context.afterCommit(() => observer.orderCreated(order.orderId));
     context.emit('order.created', order.orderId);
@@ -131,9 +141,9 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
     if (isFinalStatus(order.status)) return receiptOf(order);
     // An aborting order ignores a late success: the abort's compensations are already under way.
     if (args.status === 'CONFIRMED' && order.status === 'ABORTING') return receiptOf(order);
-    const final: OrderRow = { ...order, status: args.status, finalAtMs: context.nowMs() };
+    const final = finalOrderRow(order, args.status, context.nowMs());
     if (args.reason !== undefined) final.reason = args.reason;
-    tx.put(TABLES.orders, args.orderId, final);
+    putOwned(tx, TABLES.orders, args.orderId, final);
     tx.delete(TABLES.pendingOrders, args.orderId);
     context.afterCommit(() => observer.orderFinal(args.orderId, args.status));
     context.emit('order.final', `${args.orderId} ${args.status}`);
@@ -147,7 +157,7 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
       if (row.value.createdAtMs > cutoffMs) continue;
       const order = await tx.getFrozen<OrderRow>(TABLES.orders, row.key);
       if (order === undefined || order.status !== 'PENDING') continue;
-      tx.put(TABLES.orders, row.key, { ...order, status: 'ABORTING' } satisfies OrderRow);
+      putOwned(tx, TABLES.orders, row.key, { ...order, status: 'ABORTING' } satisfies OrderRow);
       await context.publish(requireTopics(topics).expired, row.key, detailsOf(order));
       context.emit('order.expired', row.key);
       aborted++;
@@ -156,6 +166,25 @@ function choreographyProcedures(observer: ShopObserver, topics: OrderTopics | un
   };
 
   return { 'orders.place': place, 'orders.finish': finish, 'orders.expire': expire };
+}
+
+// Rows are built by copying and then adding fields, not by `{ ...row, field }`: in Node 20 a
+// spread object that gains a field it lacked costs about 1 µs per field (V8 leaves the fast path).
+
+/** A new PENDING order row: a copy of the caller's details (a row of its own, for `putOwned`). */
+function newOrderRow(details: OrderDetails, createdAtMs: number): OrderRow {
+  const row = copyRow(details) as OrderRow;
+  row.status = 'PENDING';
+  row.createdAtMs = createdAtMs;
+  return row;
+}
+
+/** The final row of a stored order (read with getFrozen): its fields, shared, and the new ones. */
+function finalOrderRow(order: Readonly<OrderRow>, status: 'CONFIRMED' | 'CANCELLED', finalAtMs: number): OrderRow {
+  const final: OrderRow = Object.assign({}, order);
+  final.status = status;
+  final.finalAtMs = finalAtMs;
+  return final;
 }
 
 /** The receipt of a stored order. */
