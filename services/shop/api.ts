@@ -61,7 +61,11 @@ export function ordersHttp(runner: ProcedureRunner, catalogue: ShopCatalogue, pl
     if (payload.method === 'POST' && payload.path === '/') return place(orderDetailsOf(payload, catalogue), request);
     if (payload.method === 'GET' && payload.path.length > 1) {
       const order = await runner.run<OrderRow>('orders.get', { orderId: payload.path.slice(1) }, { parent: request });
-      return { ...receiptOf(order), amount: order.amount, items: order.items };
+      // The receipt is a fresh object: it gains the fields itself (a spread that gains fields is slow in V8).
+      const answer: OrderReceipt & Partial<Pick<OrderRow, 'amount' | 'items'>> = receiptOf(order);
+      answer.amount = order.amount;
+      answer.items = order.items;
+      return answer;
     }
     throw new RpcError('not-found', `no orders route for ${payload.method} ${payload.path}`);
   };
