@@ -13,7 +13,7 @@ export interface LineEntry {
 }
 
 /** Initial ring size of a line; it doubles when full. */
-const INITIAL_CAPACITY = 64;
+const INITIAL_CAPACITY = 16;
 /** Settled entries a line tolerates behind an unsettled one before it squeezes them out. */
 export const COMPACT_MIN_ANSWERED = 1024;
 
