@@ -2,6 +2,7 @@
 // bucket comes near. Most of them are timeouts that are cancelled long before they are due (an RPC's
 // deadline, a client's timeout): they then never enter the heap, so pushing and cancelling one is
 // O(1) and the heap the loop walks on every pop stays small.
+import { heapPop, heapPush } from './min-heap.ts';
 
 /** Width of a bucket, virtual ms. */
 const BUCKET_MS = 16;
@@ -41,10 +42,11 @@ export class FarEvents {
   /** The bucket added to last: timeouts are made in time order, so most adds hit it. */
   private lastBucket: FarBucket | undefined = undefined;
 
-  /** Start of the earliest bucket, virtual ms (Infinity when none): nothing held is earlier. */
-  get nextBucketMs(): number {
-    return this.bucketOrder.length > 0 ? this.bucketOrder[0]! * BUCKET_MS : Infinity;
-  }
+  /**
+   * Start of the earliest bucket, virtual ms (Infinity when none): nothing held is earlier. A field
+   * kept with the order's top, so the queue reads one number per pop.
+   */
+  nextBucketMs = Infinity;
 
   /** True when `slot` waits here (not in the heap). */
   holds(slot: number): boolean {
@@ -74,7 +76,8 @@ export class FarEvents {
       if (bucket === undefined) {
         bucket = new FarBucket(index);
         this.buckets.set(index, bucket);
-        pushIndex(this.bucketOrder, index);
+        heapPush(this.bucketOrder, index, lower);
+        this.noteTop();
       }
       this.lastBucket = bucket;
     }
@@ -99,7 +102,7 @@ export class FarEvents {
 
   /** Removes the earliest bucket and returns its slots (the caller puts them in the heap or frees them). */
   takeEarliest(): number[] {
-    const bucket = this.buckets.get(popIndex(this.bucketOrder))!;
+    const bucket = this.buckets.get(heapPop(this.bucketOrder, lower))!;
     this.remove(bucket);
     this.dropStaleTop();
     return bucket.slots;
@@ -137,12 +140,18 @@ export class FarEvents {
   /** Pops indexes of buckets that are gone off the top of the order. */
   private dropStaleTop(): void {
     const order = this.bucketOrder;
-    while (order.length > 0 && !this.buckets.has(order[0]!)) popIndex(order);
+    while (order.length > 0 && !this.buckets.has(order[0]!)) heapPop(order, lower);
+    this.noteTop();
   }
 
   private rebuildOrder(): void {
     this.bucketOrder.length = 0;
-    for (const index of this.buckets.keys()) pushIndex(this.bucketOrder, index);
+    for (const index of this.buckets.keys()) heapPush(this.bucketOrder, index, lower);
+    this.noteTop();
+  }
+
+  private noteTop(): void {
+    this.nextBucketMs = this.bucketOrder.length > 0 ? this.bucketOrder[0]! * BUCKET_MS : Infinity;
   }
 
   private grow(slot: number): void {
@@ -157,31 +166,7 @@ export class FarEvents {
   }
 }
 
-function pushIndex(heap: number[], value: number): void {
-  let index = heap.length;
-  heap.push(value);
-  while (index > 0) {
-    const parent = (index - 1) >> 1;
-    if (heap[parent]! <= value) break;
-    heap[index] = heap[parent]!;
-    index = parent;
-  }
-  heap[index] = value;
-}
-
-function popIndex(heap: number[]): number {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length === 0) return top;
-  let index = 0;
-  for (;;) {
-    let child = 2 * index + 1;
-    if (child >= heap.length) break;
-    if (child + 1 < heap.length && heap[child + 1]! < heap[child]!) child++;
-    if (last <= heap[child]!) break;
-    heap[index] = heap[child]!;
-    index = child;
-  }
-  heap[index] = last;
-  return top;
+/** Bucket indexes come out lowest first. */
+function lower(a: number, b: number): boolean {
+  return a < b;
 }

@@ -42,8 +42,6 @@ export class EventQueue {
   private readonly far = new FarEvents();
   /** Cancelled events among the far ones; swept away when they are most of them. */
   private farCancelled = 0;
-  /** Start of the earliest far bucket (Infinity when none), kept here so a pop reads one field. */
-  private farNextMs = Infinity;
 
   /** Time of the event returned by the last `popSlot`. */
   poppedTimeMs = 0;
@@ -81,7 +79,6 @@ export class EventQueue {
     if (!daemon) this.liveCount++;
     if (timeMs - this.poppedTimeMs >= FAR_MS) {
       this.far.add(slot, timeMs, seq);
-      if (timeMs < this.farNextMs) this.farNextMs = this.far.nextBucketMs;
       return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
     }
     if (this.heapSize === this.heapTimes.length) this.growHeap();
@@ -178,7 +175,6 @@ export class EventQueue {
       this.release(slot);
     }
     for (const slot of this.far.sweep(() => false)) this.release(slot);
-    this.farNextMs = Infinity;
     this.liveCount = 0;
     this.cancelledCount = 0;
     this.farCancelled = 0;
@@ -191,7 +187,7 @@ export class EventQueue {
   private surfaceTop(): void {
     this.dropCancelledTop();
     // One compare per pop while no far bucket is due: the far path stays out of the hot one.
-    if (this.farNextMs <= (this.heapSize > 0 ? this.heapTimes[0]! : Infinity) && this.far.count > 0) this.admitFar();
+    if (this.far.nextBucketMs <= (this.heapSize > 0 ? this.heapTimes[0]! : Infinity) && this.far.count > 0) this.admitFar();
   }
 
   /** Moves every far bucket due by the heap's top into the heap (see `surfaceTop`). */
@@ -210,9 +206,8 @@ export class EventQueue {
         this.heapSlots[index] = slot;
         this.siftUp(index);
       }
-      this.farNextMs = this.far.nextBucketMs;
       this.dropCancelledTop();
-      if (this.far.count === 0 || this.farNextMs > (this.heapSize > 0 ? this.heapTimes[0]! : Infinity)) return;
+      if (this.far.count === 0 || this.far.nextBucketMs > (this.heapSize > 0 ? this.heapTimes[0]! : Infinity)) return;
     }
   }
 
@@ -224,7 +219,6 @@ export class EventQueue {
     this.farCancelled++;
     const dead = this.far.cancel(slot);
     if (dead !== undefined) {
-      this.farNextMs = this.far.nextBucketMs;
       for (let index = 0; index < dead.length; index++) this.release(dead[index]!);
       this.farCancelled -= dead.length;
     } else if (this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) {
@@ -235,7 +229,6 @@ export class EventQueue {
   /** Frees the slots of every cancelled far event. */
   private sweepFar(): void {
     for (const slot of this.far.sweep((kept) => (this.slotWords[kept]! & LIVE) !== 0)) this.release(slot);
-    this.farNextMs = this.far.nextBucketMs;
     this.farCancelled = 0;
   }
 

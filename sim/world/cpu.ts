@@ -1,6 +1,7 @@
 // A node's CPU as a processor-sharing server: `cores` cores shared equally by the CPU bursts running
 // on it (requests' `cpu(ms)`, handler service times, background work). One "next completion" event
 // is kept on the clock and rescheduled on every arrival and departure.
+import { heapPop, heapPush } from '../engine/min-heap.ts';
 
 /** How the CPU puts its one completion event on the clock (a node's scheduler in a world). */
 export interface CpuClock {
@@ -68,7 +69,7 @@ export class ProcessorSharingCpu {
     if (!(workMs >= 0)) throw new RangeError(`cpu work must be >= 0 ms, got ${workMs}`);
     if (this.heap.length >= MAX_BURSTS) throw new RangeError(`more than ${MAX_BURSTS} CPU bursts at once: a runaway loop of cpu() calls?`);
     this.advance();
-    this.push({ finishTag: this.attainedMs + workMs, seq: this.nextSeq++, done });
+    heapPush(this.heap, { finishTag: this.attainedMs + workMs, seq: this.nextSeq++, done }, before);
     this.reschedule();
   }
 
@@ -131,41 +132,9 @@ export class ProcessorSharingCpu {
     this.advance();
     const reached = this.attainedMs + TAG_EPSILON * Math.max(1, this.attainedMs);
     const finished: Burst[] = [];
-    while (this.heap.length > 0 && this.heap[0]!.finishTag <= reached) finished.push(this.pop());
+    while (this.heap.length > 0 && this.heap[0]!.finishTag <= reached) finished.push(heapPop(this.heap, before));
     this.reschedule();
     for (const burst of finished) burst.done();
-  }
-
-  private push(burst: Burst): void {
-    const heap = this.heap;
-    let index = heap.length;
-    heap.push(burst);
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!before(burst, heap[parent]!)) break;
-      heap[index] = heap[parent]!;
-      index = parent;
-    }
-    heap[index] = burst;
-  }
-
-  private pop(): Burst {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length === 0) return top;
-    let index = 0;
-    for (;;) {
-      const left = 2 * index + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
-      heap[index] = heap[child]!;
-      index = child;
-    }
-    heap[index] = last;
-    return top;
   }
 }
 
