@@ -7,7 +7,7 @@ import type { Simulation } from '../engine/simulation.ts';
 import type { CallOptions, RpcCall } from './rpc.ts';
 import { callError, timeoutWithinDeadline } from './rpc.ts';
 import { EngineInvariantError, RpcError, errorMessage, isDeliberateError } from '../engine/errors.ts';
-import { DeadlineLine } from './deadline-line.ts';
+import { DeadlineLines, type DeadlineLine } from './deadline-line.ts';
 
 /**
  * What a context needs from its node. `SimNode` implements it; the context depends on this
@@ -293,26 +293,14 @@ export class NodeContext {
     else call.reject!(callError(response));
   }
 
-  /** Lines of this context's call timeouts by timeout; made at the first call. */
-  private callLines: Map<number, DeadlineLine<RpcCall>> | undefined = undefined;
-  /** The line used last, and its timeout: a node's calls mostly share one timeout. */
-  private lastCallTimeoutMs = NaN;
-  private lastCallLine: DeadlineLine<RpcCall> | undefined = undefined;
+  /** Lines of this context's call timeouts by timeout (deadline-line.ts), made when first needed. */
+  private callLines: DeadlineLines<RpcCall> | undefined = undefined;
 
   /** The line for calls with this timeout; undefined when this timeout gets a timer per call. */
   private callLine(timeoutMs: number): DeadlineLine<RpcCall> | undefined {
-    if (timeoutMs === this.lastCallTimeoutMs) return this.lastCallLine;
-    if (!this.host.deadlineLines || !(timeoutMs < Infinity)) return undefined;
-    const lines = (this.callLines ??= new Map());
-    let line = lines.get(timeoutMs);
-    if (line === undefined) {
-      if (lines.size >= MAX_CALL_LINES) return undefined;
-      line = new DeadlineLine<RpcCall>(this.node.host.sim, lineTimerFired, this.host.lineCompactMin);
-      lines.set(timeoutMs, line);
-    }
-    this.lastCallTimeoutMs = timeoutMs;
-    this.lastCallLine = line;
-    return line;
+    if (!this.host.deadlineLines) return undefined;
+    this.callLines ??= new DeadlineLines<RpcCall>(this.node.host.sim, lineTimerFired, MAX_CALL_LINES, this.host.lineCompactMin);
+    return this.callLines.lineFor(timeoutMs);
   }
 
   /** @internal The call's timer fired before an answer. */

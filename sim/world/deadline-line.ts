@@ -143,3 +143,38 @@ export class DeadlineLine<Entry extends LineEntry> {
     this.head = 0;
   }
 }
+
+/** One caller's lines, one per timeout, made as each timeout is first used. */
+export class DeadlineLines<Entry extends LineEntry> {
+  private readonly lines = new Map<number, DeadlineLine<Entry>>();
+  /** The line used last, and its timeout: a caller's calls mostly share one timeout. */
+  private lastTimeoutMs = NaN;
+  private lastLine: DeadlineLine<Entry> | undefined = undefined;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly timeOut: (call: Entry) => void,
+    /** Most distinct timeouts given a line; calls with any other timeout get their own timer. */
+    private readonly maxLines: number,
+    private readonly compactMinAnswered = COMPACT_MIN_ANSWERED,
+  ) {}
+
+  /**
+   * The line for calls with this timeout; undefined when they get their own timer instead: past
+   * `maxLines` distinct timeouts, or for a timeout that is not a finite number >= 0 (the timer path
+   * rejects it as it always did).
+   */
+  lineFor(timeoutMs: number): DeadlineLine<Entry> | undefined {
+    if (timeoutMs === this.lastTimeoutMs) return this.lastLine;
+    if (!(timeoutMs >= 0 && timeoutMs < Infinity)) return undefined;
+    let line = this.lines.get(timeoutMs);
+    if (line === undefined) {
+      if (this.lines.size >= this.maxLines) return undefined;
+      line = new DeadlineLine(this.sim, this.timeOut, this.compactMinAnswered);
+      this.lines.set(timeoutMs, line);
+    }
+    this.lastTimeoutMs = timeoutMs;
+    this.lastLine = line;
+    return line;
+  }
+}

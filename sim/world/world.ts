@@ -9,7 +9,7 @@ import { ConfigError, EngineInvariantError, RpcError, errorMessage } from '../en
 import { ServiceErrorLog, suggestion } from './service-errors.ts';
 import type { CallOutcome, MessageBody, RpcCall } from './rpc.ts';
 import { IngressCall, outcomeError, type IngressCallback } from './rpc.ts';
-import { COMPACT_MIN_ANSWERED, DeadlineLine } from './deadline-line.ts';
+import { COMPACT_MIN_ANSWERED, DeadlineLines, type DeadlineLine } from './deadline-line.ts';
 export type { IngressCallback } from './rpc.ts';
 import { ClientContext, type ClientObserver, type ClientScript } from './client.ts';
 import { CallInjections } from './call-injection.ts';
@@ -301,30 +301,18 @@ export class World implements ContextHost {
     ingress.onDone(outcomeOf(answered), ingress.tag);
   };
 
-  /** Lines of ingress timeouts by timeout (see deadline-line.ts); a few distinct timeouts are usual. */
-  private readonly ingressLines = new Map<number, DeadlineLine<IngressCall>>();
   /** @internal Timeouts wait in lines (true); false gives each call its own timer, which tests compare with. */
   deadlineLines = true;
   /** @internal Settled entries a line tolerates before it compacts (tests make it small). */
   lineCompactMin = COMPACT_MIN_ANSWERED;
-  /** The line used last, and its timeout: traffic mostly has one timeout. */
-  private lastLineTimeoutMs = NaN;
-  private lastLine: DeadlineLine<IngressCall> | undefined = undefined;
+  /** Lines of ingress timeouts by timeout (see deadline-line.ts), made at the first request. */
+  private ingressLines: DeadlineLines<IngressCall> | undefined = undefined;
 
   /** The line for requests with this timeout; undefined for a timeout that gets its own timer. */
   private deadlineLine(timeoutMs: number): DeadlineLine<IngressCall> | undefined {
-    if (timeoutMs === this.lastLineTimeoutMs) return this.lastLine;
     if (!this.deadlineLines) return undefined;
-    let line = this.ingressLines.get(timeoutMs);
-    if (line !== undefined) {
-      this.lastLineTimeoutMs = timeoutMs;
-      this.lastLine = line;
-    }
-    // A bad timeout takes the timer path, which rejects it as it always did.
-    if (line !== undefined || !(timeoutMs >= 0 && timeoutMs < Infinity) || this.ingressLines.size >= MAX_DEADLINE_LINES) return line;
-    line = new DeadlineLine(this.sim, timeOutIngress, this.lineCompactMin);
-    this.ingressLines.set(timeoutMs, line);
-    return line;
+    this.ingressLines ??= new DeadlineLines(this.sim, timeOutIngress, MAX_INGRESS_LINES, this.lineCompactMin);
+    return this.ingressLines.lineFor(timeoutMs);
   }
 
   /** Workload traffic to an unknown node or method: the scenario's bug, recorded as one. */
@@ -578,7 +566,7 @@ function timeOutIngress(ingress: IngressCall): void {
 }
 
 /** Distinct ingress timeouts that get a line each; requests with any other timeout get their own timer. */
-const MAX_DEADLINE_LINES = 64;
+const MAX_INGRESS_LINES = 64;
 
 /** The ingress answer as a value (one object per workload request, as the callback keeps it). */
 function outcomeOf(request: Request): CallOutcome {
