@@ -3,6 +3,7 @@
 // deadline, a client's timeout): they then never enter the heap, so pushing and cancelling one is
 // O(1) and the heap the loop walks on every pop stays small.
 import { heapPop, heapPush } from './min-heap.ts';
+import { grownToFit } from './typed-arrays.ts';
 
 /** Width of a bucket, virtual ms. */
 const BUCKET_MS = 16;
@@ -155,14 +156,8 @@ export class FarEvents {
   }
 
   private grow(slot: number): void {
-    let capacity = this.times.length;
-    while (capacity <= slot) capacity *= 2;
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    this.times = times;
-    const seqs = new Float64Array(capacity);
-    seqs.set(this.seqs);
-    this.seqs = seqs;
+    this.times = grownToFit(this.times, slot + 1);
+    this.seqs = grownToFit(this.seqs, slot + 1);
   }
 }
 

@@ -2,6 +2,7 @@
 // Typed arrays keep the heap out of the garbage collector's way at 1e5–1e6 pending events.
 
 import { FarEvents } from './far-events.ts';
+import { grownToFit } from './typed-arrays.ts';
 
 /** Callback fired by the queue; `arg` is passed through so hot paths need no closure per event. */
 export type EventCallback = (arg: unknown) => void;
@@ -238,9 +239,8 @@ export class EventQueue {
       throw new RangeError(`more than ${MAX_PENDING_EVENTS} pending events: the queue limit was reached`);
     }
     if (slot === this.slotWords.length) {
-      const capacity = slot * 2;
-      this.slotWords = grown(this.slotWords, new Uint32Array(capacity));
-      this.freeSlots = grown(this.freeSlots, new Int32Array(capacity));
+      this.slotWords = grownToFit(this.slotWords, slot + 1);
+      this.freeSlots = grownToFit(this.freeSlots, slot + 1);
     }
     this.payloads.push(undefined, undefined);
     return slot;
@@ -337,10 +337,10 @@ export class EventQueue {
   }
 
   private growHeap(): void {
-    const capacity = this.heapTimes.length * 2;
-    this.heapTimes = grown(this.heapTimes, new Float64Array(capacity));
-    this.heapSeqs = grown(this.heapSeqs, new Float64Array(capacity));
-    this.heapSlots = grown(this.heapSlots, new Int32Array(capacity));
+    const needed = this.heapTimes.length + 1;
+    this.heapTimes = grownToFit(this.heapTimes, needed);
+    this.heapSeqs = grownToFit(this.heapSeqs, needed);
+    this.heapSlots = grownToFit(this.heapSlots, needed);
   }
 }
 
@@ -370,8 +370,3 @@ const DAEMON = 2;
 const FLAG_BITS = 2;
 /** Generations wrap within 30 bits so `generation << FLAG_BITS` stays a 32-bit word. */
 const GENERATION_MASK = (1 << 26) - 1;
-
-function grown<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
-}

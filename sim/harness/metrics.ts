@@ -2,6 +2,7 @@
 // and per-endpoint outcome counts. Memory stays bounded however many requests are recorded.
 
 import { build, type Histogram } from 'hdr-histogram-js';
+import { grownToFit } from '../engine/typed-arrays.ts';
 
 /** Microseconds per virtual millisecond: histograms record integer µs so fractional ms survive. */
 const US_PER_MS = 1000;
@@ -144,11 +145,7 @@ export class LatencyHistogram {
 
   /** Grows the staging array (by doubling) so `index` fits. */
   private growStage(index: number): void {
-    let length = this.stage.length;
-    while (length <= index) length *= 2;
-    const grown = new Float64Array(length);
-    grown.set(this.stage);
-    this.stage = grown;
+    this.stage = grownToFit(this.stage, index + 1);
   }
 
   /** Moves staged counts into the HDR histogram; must precede every read of `hdr`. */
