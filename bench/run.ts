@@ -185,10 +185,20 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-const json = process.argv.includes('--json');
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const args = process.argv.slice(2);
+const unknownArg = args.find((arg) => arg !== '--json' && !/^--only=./.test(arg));
+if (unknownArg !== undefined) {
+  process.stderr.write(`npm run bench: unknown argument '${unknownArg}': use --json and/or --only=NAME (a case or figure name, or part of one)\n`);
+  process.exit(2);
+}
+const json = args.includes('--json');
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const asked = (benchCase: BenchCase): boolean => only !== undefined && [benchCase.name, ...benchCase.figures.map((figure) => figure.name)].some((name) => name.includes(only));
 const selected = cases.filter((benchCase) => existsSync(join(here, 'cases', benchCase.file)) && (only === undefined ? !benchCase.onlyWhenAsked : asked(benchCase)));
+if (only !== undefined && selected.length === 0) {
+  process.stderr.write(`npm run bench: --only=${only} names no case or figure: use one of ${cases.map((benchCase) => benchCase.name).join(', ')}\n`);
+  process.exit(2);
+}
 
 const figures: Record<string, number> = {};
 const details: Record<string, { runs?: number[]; unit: string; target?: string; met?: boolean; skipped?: string }> = {};
