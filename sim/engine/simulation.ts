@@ -141,20 +141,20 @@ export class Simulation {
   }
 
   /**
-   * Takes the next event sequence number now, for an event scheduled later with `atReserved`; it
+   * @internal Takes the next event sequence number now, for an event scheduled later with `atReserved`; it
    * then fires exactly where an event scheduled now would (ties at its time included).
    */
   reserveSeq(): number {
     return this.queue.reserveSeq();
   }
 
-  /** Fires `callback(arg)` at `timeMs` with a sequence number taken by `reserveSeq` (see there). */
+  /** @internal Fires `callback(arg)` at `timeMs` with a sequence number taken by `reserveSeq` (see there). */
   atReserved(timeMs: number, seq: number, callback: EventCallback, arg?: unknown): number {
     return this.queue.pushReserved(timeMs, seq, callback, arg);
   }
 
   /**
-   * The event in progress did engine bookkeeping only (a timer kept instead of cancelled found
+   * @internal The event in progress did engine bookkeeping only (a timer kept instead of cancelled found
    * nothing to do): it is not counted in `events` or against a run's event budget, so a run counts
    * the events it would have had the timer been cancelled.
    */
