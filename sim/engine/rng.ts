@@ -44,8 +44,12 @@ export class Rng {
   readonly seed: string;
   /** Human label for error messages: the stream name given, or `seed <seed>`; forks append `/<name>`. */
   readonly streamName: string;
-  /** xor4096's raw step: one signed 32-bit word per call. */
-  private readonly step: () => number;
+  /** xor4096's 128 words of xor-shift state (seedrandom keeps them in a plain array and steps them in a closure). */
+  private readonly words: Int32Array;
+  /** xor4096's index of the word last written. */
+  private wordIndex: number;
+  /** xor4096's Weyl sequence. */
+  private weyl: number;
   /** Second standard-normal deviate from the last Box–Muller pair, valid when `hasSpareNormal`. */
   private spareNormal = 0;
   private hasSpareNormal = false;
@@ -66,7 +70,28 @@ export class Rng {
     this.seed = String(seed);
     this.streamName = streamName ?? `seed ${this.seed}`;
     // Always seed with a string: xor4096 treats int32 numbers differently from strings, and we want 42 ≡ '42'.
-    this.step = seedrandom.xor4096(this.seed).int32;
+    // seedrandom seeds the generator; the steps are taken here, on its state, without its closure layers.
+    const state = seedrandom.xor4096(this.seed, { state: true }).state() as unknown as { X: number[]; i: number; w: number };
+    this.words = Int32Array.from(state.X);
+    this.wordIndex = state.i;
+    this.weyl = state.w;
+  }
+
+  /** One xor4096 step: the signed 32-bit word seedrandom's `xor4096(seed).int32()` would return next. */
+  private step(): number {
+    const words = this.words;
+    const weyl = (this.weyl = (this.weyl + 0x61c88647) | 0);
+    let v = words[(this.wordIndex + 34) & 127]!;
+    const index = (this.wordIndex + 1) & 127;
+    let t = words[index]!;
+    v ^= v << 13;
+    t ^= t << 17;
+    v ^= v >>> 15;
+    t ^= t >>> 12;
+    v = v ^ t;
+    words[index] = v;
+    this.wordIndex = index;
+    return (v + (weyl ^ (weyl >>> 16))) | 0;
   }
 
   /**
@@ -84,11 +109,10 @@ export class Rng {
    * seedrandom's `xor4096(seed).double()`, but without its extra call layers. Consumes two xor4096 steps.
    */
   next(): number {
-    const step = this.step;
     let u: number;
     do {
       // Top 21 bits, then 32 bits: evaluated left to right, exactly as xor4096.double() does.
-      u = ((step() >>> 11) * TWO_POW_32 + (step() >>> 0)) * TWO_POW_MINUS_53;
+      u = ((this.step() >>> 11) * TWO_POW_32 + (this.step() >>> 0)) * TWO_POW_MINUS_53;
     } while (u === 0);
     return u;
   }
