@@ -5,10 +5,13 @@
 import { heapPop, heapPush } from './min-heap.ts';
 import { grownToFit } from './typed-arrays.ts';
 
-/** Width of a bucket, virtual ms. */
-const BUCKET_MS = 16;
-/** Stale bucket indexes (of buckets already gone) tolerated in the order before it is rebuilt. */
-const STALE_ORDER_MIN = 32;
+/** Bucket constants, as a const enum: literals, not a module-context load and hole check per use. */
+const enum Buckets {
+  /** Width of a bucket, virtual ms. */
+  WidthMs = 16,
+  /** Stale bucket indexes (of buckets already gone) tolerated in the order before it is rebuilt. */
+  StaleOrderMin = 32,
+}
 
 /** The far events of one bucket, and how many of them are not cancelled. */
 class FarBucket {
@@ -18,7 +21,7 @@ class FarBucket {
 }
 
 /**
- * Far events by bucket (`floor(timeMs / BUCKET_MS)`), each remembered with the time and sequence
+ * Far events by bucket (`floor(timeMs / Buckets.WidthMs)`), each remembered with the time and sequence
  * number it was pushed with, so it enters the heap later with exactly the key it would have had.
  * The queue moves a bucket into the heap before it pops anything at or after the bucket's start.
  *
@@ -70,7 +73,7 @@ export class FarEvents {
     this.times[slot] = timeMs;
     this.seqs[slot] = seq;
     this.count++;
-    const index = Math.floor(timeMs / BUCKET_MS);
+    const index = Math.floor(timeMs / Buckets.WidthMs);
     let bucket = this.lastBucket;
     if (bucket === undefined || bucket.index !== index) {
       bucket = this.buckets.get(index);
@@ -97,7 +100,7 @@ export class FarEvents {
     if (--bucket.live > 0) return undefined;
     this.remove(bucket);
     if (this.bucketOrder[0] === bucket.index) this.dropStaleTop();
-    else if (this.bucketOrder.length - this.buckets.size > STALE_ORDER_MIN && this.bucketOrder.length > 2 * this.buckets.size) this.rebuildOrder();
+    else if (this.bucketOrder.length - this.buckets.size > Buckets.StaleOrderMin && this.bucketOrder.length > 2 * this.buckets.size) this.rebuildOrder();
     return bucket.slots;
   }
 
@@ -152,7 +155,7 @@ export class FarEvents {
   }
 
   private noteTop(): void {
-    this.nextBucketMs = this.bucketOrder.length > 0 ? this.bucketOrder[0]! * BUCKET_MS : Infinity;
+    this.nextBucketMs = this.bucketOrder.length > 0 ? this.bucketOrder[0]! * Buckets.WidthMs : Infinity;
   }
 
   private grow(slot: number): void {

@@ -8,8 +8,7 @@ import { grownToFit } from './typed-arrays.ts';
 export type EventCallback = (arg: unknown) => void;
 
 /** Most events that may be pending at once; a handle packs a slot below this bound. */
-export const MAX_PENDING_EVENTS = 1 << 26;
-const GENERATION_FACTOR = MAX_PENDING_EVENTS;
+export const MAX_PENDING_EVENTS: number = Packing.GenerationFactor;
 const INITIAL_CAPACITY = 1024;
 
 /**
@@ -18,7 +17,7 @@ const INITIAL_CAPACITY = 1024;
  *
  * Each event lives in a slot (callback + argument); the heap holds (time, seq, slot). A handle is
  * `generation * 2^26 + slot`, so a stale handle can never cancel a later event reusing the slot.
- * An event due `FAR_MS` or more after the last popped time waits outside the heap (far-events.ts)
+ * An event due `Thresholds.FarMs` or more after the last popped time waits outside the heap (far-events.ts)
  * and enters it, with the key it was pushed with, before anything at or after its bucket pops.
  */
 export class EventQueue {
@@ -30,7 +29,7 @@ export class EventQueue {
   // Slot bookkeeping on typed arrays: the JS arrays hold only what must be a JS value.
   // Callback and argument of slot i sit side by side at [2i] and [2i+1]: one cache line per pop.
   private payloads: unknown[] = [];
-  // Generation in the high bits, LIVE and DAEMON flags in the low two: one word per slot.
+  // Generation in the high bits, the live and daemon flags in the low two: one word per slot.
   private slotWords = new Uint32Array(INITIAL_CAPACITY);
   private freeSlots = new Int32Array(INITIAL_CAPACITY);
   private freeCount = 0;
@@ -75,12 +74,12 @@ export class EventQueue {
     const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.newSlot();
     this.payloads[2 * slot] = callback;
     this.payloads[2 * slot + 1] = arg;
-    const word = this.slotWords[slot]! | (daemon ? LIVE | DAEMON : LIVE);
+    const word = this.slotWords[slot]! | (daemon ? Packing.Live | Packing.Daemon : Packing.Live);
     this.slotWords[slot] = word;
     if (!daemon) this.liveCount++;
-    if (timeMs - this.poppedTimeMs >= FAR_MS) {
+    if (timeMs - this.poppedTimeMs >= Thresholds.FarMs) {
       this.far.add(slot, timeMs, seq);
-      return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
+      return (word >>> Packing.FlagBits) * Packing.GenerationFactor + slot;
     }
     if (this.heapSize === this.heapTimes.length) this.growHeap();
     // The new entry is written at the end and sifted up from there: no double crosses a call
@@ -90,7 +89,7 @@ export class EventQueue {
     this.heapSeqs[index] = seq;
     this.heapSlots[index] = slot;
     this.siftUp(index);
-    return (word >>> FLAG_BITS) * GENERATION_FACTOR + slot;
+    return (word >>> Packing.FlagBits) * Packing.GenerationFactor + slot;
   }
 
   /**
@@ -115,21 +114,21 @@ export class EventQueue {
   /** Cancels a pending event; returns false when it already fired or was cancelled. */
   cancel(handle: number): boolean {
     // Handles pass 2^31 once a slot has been reused a few times: a float modulus would be a C call.
-    const generation = Math.floor(handle / GENERATION_FACTOR);
-    const slot = handle - generation * GENERATION_FACTOR;
+    const generation = Math.floor(handle / Packing.GenerationFactor);
+    const slot = handle - generation * Packing.GenerationFactor;
     if (slot >= this.slotCount) return false;
     const word = this.slotWords[slot]!;
-    if (word >>> FLAG_BITS !== generation || (word & LIVE) === 0) return false;
-    this.slotWords[slot] = word & ~LIVE;
+    if (word >>> Packing.FlagBits !== generation || (word & Packing.Live) === 0) return false;
+    this.slotWords[slot] = word & ~Packing.Live;
     this.payloads[2 * slot] = undefined;
     this.payloads[2 * slot + 1] = undefined;
-    if ((word & DAEMON) === 0) this.liveCount--;
+    if ((word & Packing.Daemon) === 0) this.liveCount--;
     if (this.far.holds(slot)) {
       this.cancelFar(slot);
       return true;
     }
     // Timeouts that are cancelled long before they are due would otherwise pile up in the heap.
-    if (++this.cancelledCount > COMPACT_MIN_CANCELLED && this.cancelledCount * 2 > this.heapSize) this.compact();
+    if (++this.cancelledCount > Thresholds.CompactMinCancelled && this.cancelledCount * 2 > this.heapSize) this.compact();
     return true;
   }
 
@@ -145,7 +144,7 @@ export class EventQueue {
     this.poppedTimeMs = this.heapTimes[0]!;
     this.poppedSeq = this.heapSeqs[0]!;
     this.removeTop();
-    if ((this.slotWords[slot]! & DAEMON) === 0) this.liveCount--;
+    if ((this.slotWords[slot]! & Packing.Daemon) === 0) this.liveCount--;
     return slot;
   }
 
@@ -163,8 +162,8 @@ export class EventQueue {
   release(slot: number): void {
     this.payloads[2 * slot] = undefined;
     this.payloads[2 * slot + 1] = undefined;
-    const generation = ((this.slotWords[slot]! >>> FLAG_BITS) + 1) & GENERATION_MASK;
-    this.slotWords[slot] = generation << FLAG_BITS;
+    const generation = ((this.slotWords[slot]! >>> Packing.FlagBits) + 1) & Packing.GenerationMask;
+    this.slotWords[slot] = generation << Packing.FlagBits;
     this.freeSlots[this.freeCount++] = slot;
   }
 
@@ -195,7 +194,7 @@ export class EventQueue {
   private admitFar(): void {
     for (;;) {
       for (const slot of this.far.takeEarliest()) {
-        if ((this.slotWords[slot]! & LIVE) === 0) {
+        if ((this.slotWords[slot]! & Packing.Live) === 0) {
           this.release(slot);
           this.farCancelled--;
           continue;
@@ -222,14 +221,14 @@ export class EventQueue {
     if (dead !== undefined) {
       for (let index = 0; index < dead.length; index++) this.release(dead[index]!);
       this.farCancelled -= dead.length;
-    } else if (this.farCancelled > COMPACT_MIN_CANCELLED && this.farCancelled * 2 > this.far.count) {
+    } else if (this.farCancelled > Thresholds.CompactMinCancelled && this.farCancelled * 2 > this.far.count) {
       this.sweepFar();
     }
   }
 
   /** Frees the slots of every cancelled far event. */
   private sweepFar(): void {
-    for (const slot of this.far.sweep((kept) => (this.slotWords[kept]! & LIVE) !== 0)) this.release(slot);
+    for (const slot of this.far.sweep((kept) => (this.slotWords[kept]! & Packing.Live) !== 0)) this.release(slot);
     this.farCancelled = 0;
   }
 
@@ -247,7 +246,7 @@ export class EventQueue {
   }
 
   private dropCancelledTop(): void {
-    while (this.heapSize > 0 && (this.slotWords[this.heapSlots[0]!]! & LIVE) === 0) {
+    while (this.heapSize > 0 && (this.slotWords[this.heapSlots[0]!]! & Packing.Live) === 0) {
       const slot = this.heapSlots[0]!;
       this.removeTop();
       this.release(slot);
@@ -263,7 +262,7 @@ export class EventQueue {
     let kept = 0;
     for (let index = 0; index < this.heapSize; index++) {
       const slot = slots[index]!;
-      if ((this.slotWords[slot]! & LIVE) === 0) {
+      if ((this.slotWords[slot]! & Packing.Live) === 0) {
         this.release(slot);
         continue;
       }
@@ -357,16 +356,28 @@ function badReservedKey(timeMs: number, seq: number, poppedTimeMs: number, poppe
   throw new RangeError(`a reserved event (${timeMs} ms, #${seq}) must come after the last fired one (${poppedTimeMs} ms, #${poppedSeq}) and use a reserved number`);
 }
 
-/**
- * Events due this far after the last popped time, virtual ms, wait outside the heap: client and RPC
- * timeouts (hundreds of ms) do, and are mostly cancelled there; latencies and service times (a few
- * ms) go straight into the heap.
- */
-const FAR_MS = 64;
+/** The queue's thresholds, as a const enum (literals: see Packing). */
+const enum Thresholds {
+  /**
+   * Events due this far after the last popped time, virtual ms, wait outside the heap: client and
+   * RPC timeouts (hundreds of ms) do, and are mostly cancelled there; latencies and service times
+   * (a few ms) go straight into the heap.
+   */
+  FarMs = 64,
+  /** Cancelled events tolerated before a compaction is considered. */
+  CompactMinCancelled = 32,
+}
 
-const COMPACT_MIN_CANCELLED = 32;
-const LIVE = 1;
-const DAEMON = 2;
-const FLAG_BITS = 2;
-/** Generations wrap within 30 bits so `generation << FLAG_BITS` stays a 32-bit word. */
-const GENERATION_MASK = (1 << 26) - 1;
+/**
+ * How a slot's word and a handle are packed. A const enum compiles to literals, where a module
+ * `const` costs a load from the module's context and a hole check at every use (several per event).
+ */
+const enum Packing {
+  Live = 1,
+  Daemon = 2,
+  FlagBits = 2,
+  /** Generations wrap within 30 bits so `generation << FlagBits` stays a 32-bit word. */
+  GenerationMask = (1 << 26) - 1,
+  /** A handle is generation × this + slot: also the most pending events (MAX_PENDING_EVENTS). */
+  GenerationFactor = 1 << 26,
+}

@@ -23,10 +23,13 @@ import { ConfigError } from './errors.ts';
 /** Re-exported: configuration errors thrown by validation here. */
 export { ConfigError };
 
-/** 2^32, to widen an unsigned 32-bit word. */
-const TWO_POW_32 = 4294967296;
-/** 2^-53: scales a 53-bit integer into [0, 1) exactly. */
-const TWO_POW_MINUS_53 = 1.1102230246251565e-16;
+/** Scales for `next`, as a const enum: literals, not a module-context load and hole check per draw. */
+const enum Scale {
+  /** 2^32, to widen an unsigned 32-bit word. */
+  TwoPow32 = 4294967296,
+  /** 2^-53: scales a 53-bit integer into [0, 1) exactly. */
+  TwoPowMinus53 = 1.1102230246251565e-16,
+}
 const TWO_PI = 2 * Math.PI;
 
 /** Escapes `\` and `/` in a fork name so that fork('a/b') and fork('a').fork('b') get different seeds. */
@@ -112,7 +115,7 @@ export class Rng {
     let u: number;
     do {
       // Top 21 bits, then 32 bits: evaluated left to right, exactly as xor4096.double() does.
-      u = ((this.step() >>> 11) * TWO_POW_32 + (this.step() >>> 0)) * TWO_POW_MINUS_53;
+      u = ((this.step() >>> 11) * Scale.TwoPow32 + (this.step() >>> 0)) * Scale.TwoPowMinus53;
     } while (u === 0);
     return u;
   }
