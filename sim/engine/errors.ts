@@ -176,13 +176,26 @@ function sameKindInAnyCopy(this: abstract new (...args: never[]) => unknown, val
   // A Proxy may throw from its traps: such a value is of no dsim kind (it is a bug's value).
   try {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[Symbol.for(`dsim.error.${this.name}`)] === true;
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brandOf(this)] === true;
   } catch {
     return false;
   }
 }
 
+/** Each class's brand, found once: a failed check (a saga step's deferral, say) runs on hot paths. */
+const brands = new WeakMap<object, symbol>();
+
+/** The symbol that marks instances of `kind` in every copy of dsim (`dsim.error.<class name>`). */
+function brandOf(kind: abstract new (...args: never[]) => unknown): symbol {
+  let brand = brands.get(kind);
+  if (brand === undefined) {
+    brand = Symbol.for(`dsim.error.${kind.name}`);
+    brands.set(kind, brand);
+  }
+  return brand;
+}
+
 for (const kind of [ConfigError, NondeterminismError, EngineInvariantError, SimulatedError, RpcError, ServiceError]) {
-  Object.defineProperty(kind.prototype, Symbol.for(`dsim.error.${kind.name}`), { value: true });
+  Object.defineProperty(kind.prototype, brandOf(kind), { value: true });
   Object.defineProperty(kind, Symbol.hasInstance, { value: sameKindInAnyCopy });
 }
