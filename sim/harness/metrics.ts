@@ -53,6 +53,9 @@ export interface LatencySummary {
   count: number;
 }
 
+/** The percentiles a summary reports, ascending (one scan of the stage finds them all). */
+const SUMMARY_PERCENTILES: readonly number[] = [50, 90, 99, 99.9];
+
 /** The all-zero summary reported when nothing has been recorded. */
 function emptySummary(): LatencySummary {
   return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
@@ -104,14 +107,11 @@ function hdrIndexLowUs(index: number): number {
  * identical to recording into HDR directly (checked by a property test).
  */
 export class LatencyHistogram {
-  // Float64 counts (bitBucketSize 64): the 32-bit variant wraps silently past 2^32 per bucket,
-  // which merging many long runs could reach. Pure JS build: the WASM one needs async init.
-  private readonly hdr: Histogram = build({
-    useWebAssembly: false,
-    bitBucketSize: 64,
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-  });
+  /**
+   * The library's histogram, built on first use (see `library`): a run whose latencies all stage
+   * and whose queries read the stage never pays for building one.
+   */
+  private hdr: Histogram | undefined = undefined;
   /** Counts not yet moved into `hdr`, by HDR index; grows by doubling to the highest index seen. */
   private stage = new Float64Array(STAGE_INITIAL_LENGTH);
   /** Highest staged index + 1, so a flush scans only the used prefix. */
@@ -136,7 +136,7 @@ export class LatencyHistogram {
       this.stage[index]++;
       if (index >= this.stageUsed) this.stageUsed = index + 1;
     } else {
-      this.hdr.recordValue(us);
+      this.library().recordValue(us);
     }
     this.countValue++;
     this.sumUs += us;
@@ -148,17 +148,36 @@ export class LatencyHistogram {
     this.stage = grownToFit(this.stage, index + 1);
   }
 
-  /** Moves staged counts into the HDR histogram; must precede every read of `hdr`. */
-  private flush(): void {
+  /** The library's histogram, built now if it was not yet. */
+  private library(): Histogram {
+    // Float64 counts (bitBucketSize 64): the 32-bit variant wraps silently past 2^32 per bucket,
+    // which merging many long runs could reach. Pure JS build: the WASM one needs async init.
+    return (this.hdr ??= build({
+      useWebAssembly: false,
+      bitBucketSize: 64,
+      numberOfSignificantValueDigits: 3,
+      autoResize: true,
+    }));
+  }
+
+  /** True while the library's histogram holds nothing (not built, or empty): the stage holds every count. */
+  private get allStaged(): boolean {
+    return this.hdr === undefined || this.hdr.totalCount === 0;
+  }
+
+  /** Moves staged counts into the HDR histogram and returns it; must precede every read of `hdr`. */
+  private flush(): Histogram {
+    const hdr = this.library();
     const stage = this.stage;
     for (let index = 0; index < this.stageUsed; index++) {
       const n = stage[index];
       if (n !== 0) {
-        this.hdr.recordValueWithCount(hdrIndexLowUs(index), n);
+        hdr.recordValueWithCount(hdrIndexLowUs(index), n);
         stage[index] = 0;
       }
     }
     this.stageUsed = 0;
+    return hdr;
   }
 
   /** Number of latencies recorded (including merged ones). */
@@ -174,46 +193,77 @@ export class LatencyHistogram {
   percentile(p: number): number {
     checkPercentile(p);
     if (this.countValue === 0) return 0;
-    let valueUs: number;
     // While `hdr` is empty (no latency too large to stage, nothing flushed), the stage holds every count.
-    if (this.hdr.totalCount === 0) {
-      valueUs = this.stagedValueAtPercentile(p);
-    } else {
-      this.flush();
-      valueUs = this.hdr.getValueAtPercentile(p);
-    }
-    // HDR reports the top of the matching bucket, which can exceed anything actually seen.
+    const valueUs = this.allStaged ? this.stagedValuesAtPercentiles([p])[0]! : this.flush().getValueAtPercentile(p);
+    return this.clampedMs(valueUs);
+  }
+
+  /** A percentile's µs value in ms, clamped to the largest latency seen: HDR reports the top of the matching bucket, which can exceed it. */
+  private clampedMs(valueUs: number): number {
     return Math.min(valueUs, Math.round(this.maxMs * US_PER_MS)) / US_PER_MS;
   }
 
   /**
-   * HDR's `getValueAtPercentile`, read from the staging array (the same counts in the same index
-   * layout) without moving them into the library's histogram: the same count rule (rounded up,
-   * guarded by one ulp) and the same bucket edge (the highest value of the bucket; the lowest for p 0).
+   * HDR's `getValueAtPercentile` of each of `percentiles`, read from the staging array (the same
+   * counts in the same index layout) without moving them into the library's histogram: the same
+   * count rule (rounded up, guarded by one ulp) and the same bucket edge (the highest value of the
+   * bucket; the lowest for p 0). One pass serves ascending percentiles (a summary's four).
    */
-  private stagedValueAtPercentile(p: number): number {
-    const fpCount = (Math.min(p, 100) / 100) * this.countValue;
-    const countAtPercentile = Math.max(Math.ceil(fpCount - 2 ** (Math.floor(Math.log2(fpCount)) - 52)), 1);
+  private stagedValuesAtPercentiles(percentiles: readonly number[]): number[] {
     const stage = this.stage;
+    const values: number[] = [];
+    // The scan resumes where the previous percentile's ended while the counts sought grow.
+    let index = 0;
     let total = 0;
-    for (let index = 0; index < this.stageUsed; index++) {
-      total += stage[index]!;
-      if (total >= countAtPercentile) {
-        const lowUs = hdrIndexLowUs(index);
-        return p === 0 ? lowUs : lowUs + hdrIndexWidthUs(index) - 1;
+    let previousCount = Infinity;
+    for (const p of percentiles) {
+      const fpCount = (Math.min(p, 100) / 100) * this.countValue;
+      const countAtPercentile = Math.max(Math.ceil(fpCount - 2 ** (Math.floor(Math.log2(fpCount)) - 52)), 1);
+      if (countAtPercentile < previousCount) {
+        index = 0;
+        total = 0;
       }
+      previousCount = countAtPercentile;
+      let valueUs = 0;
+      for (; index < this.stageUsed; index++) {
+        total += stage[index]!;
+        if (total >= countAtPercentile) {
+          const lowUs = hdrIndexLowUs(index);
+          valueUs = p === 0 ? lowUs : lowUs + hdrIndexWidthUs(index) - 1;
+          // Not consumed: the next percentile may end in this same index.
+          total -= stage[index]!;
+          break;
+        }
+      }
+      values.push(valueUs);
     }
-    return 0;
+    return values;
   }
 
   /** Standard digest of the distribution; all zero when empty. */
   summary(): LatencySummary {
     if (this.countValue === 0) return emptySummary();
+    let p50: number;
+    let p90: number;
+    let p99: number;
+    let p999: number;
+    if (this.allStaged) {
+      const valuesUs = this.stagedValuesAtPercentiles(SUMMARY_PERCENTILES);
+      p50 = this.clampedMs(valuesUs[0]!);
+      p90 = this.clampedMs(valuesUs[1]!);
+      p99 = this.clampedMs(valuesUs[2]!);
+      p999 = this.clampedMs(valuesUs[3]!);
+    } else {
+      p50 = this.percentile(50);
+      p90 = this.percentile(90);
+      p99 = this.percentile(99);
+      p999 = this.percentile(99.9);
+    }
     return {
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p99: this.percentile(99),
-      p999: this.percentile(99.9),
+      p50,
+      p90,
+      p99,
+      p999,
       max: roundToUs(this.maxMs),
       mean: Math.round(this.sumUs / this.countValue) / US_PER_MS,
       count: this.countValue,
@@ -224,15 +274,14 @@ export class LatencyHistogram {
   merge(other: LatencyHistogram): void {
     if (other === this) throw new RangeError('cannot merge a LatencyHistogram into itself');
     if (other.countValue === 0) return;
-    if (other.hdr.totalCount === 0 && this.hdr.totalCount === 0) {
+    if (other.allStaged && this.allStaged) {
       // Both still staged: add the counts index by index (HDR's add, without the library).
       if (other.stageUsed > this.stage.length) this.growStage(other.stageUsed - 1);
       for (let index = 0; index < other.stageUsed; index++) this.stage[index] += other.stage[index]!;
       if (other.stageUsed > this.stageUsed) this.stageUsed = other.stageUsed;
     } else {
-      other.flush();
-      this.flush();
-      this.hdr.add(other.hdr);
+      const otherHdr = other.flush();
+      this.flush().add(otherHdr);
     }
     this.countValue += other.countValue;
     this.sumUs += other.sumUs;
@@ -536,6 +585,11 @@ export class EndpointStats {
       const code = errorCode ?? UNKNOWN_ERROR_CODE;
       entry.errors.set(code, (entry.errors.get(code) ?? 0) + 1);
     }
+  }
+
+  /** The endpoint names, in the order they were first recorded (without building their summaries). */
+  names(): string[] {
+    return [...this.byEndpoint.keys()];
   }
 
   /** One summary per endpoint, in the order endpoints were first recorded. */

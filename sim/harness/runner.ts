@@ -130,7 +130,7 @@ export async function runVariant(definition: Scenario, plan: RunPlan, observers:
   const grouped = new Set(service.errors.filter((group) => group.bug).map((group) => group.message));
   checks.failures = checks.failures.filter((failure) => !(failure.check === 'simulator' && grouped.has(failure.message)));
   checks.failures.push(...serviceFailures(world, service, definition.tolerateServiceErrors ?? false));
-  const endpointNames = metrics.endpoints.endpoints().map((entry) => entry.endpoint);
+  const endpointNames = metrics.endpoints.names();
   checks.failures.push(...slos.evaluate(world.nowMs, endpointNames, plan.maxRequests === undefined));
   const result = collectResult(variant.name, plan, world, metrics, checks, consistency, timeline.entries);
   result.errors = service.errors;
