@@ -60,6 +60,51 @@ function mixString(hash: number, text: string): number {
   return hash;
 }
 
+// Object keys and short string values recur (every payload of a kind has the same keys, most of
+// the same values), and reading a string's characters is the costliest part of a digest. So the
+// character words of the string last seen in each memo slot are kept: when the same string comes
+// back to its slot (one comparison, by pointer for interned keys), its words are mixed from the
+// memo without reading a character. The hash is the same as `mixString`'s either way.
+const enum Memo {
+  Slots = 128,
+  /** Words kept per slot: strings of up to twice as many characters are memoised. */
+  WordsPerSlot = 16,
+  MaxChars = 32,
+}
+
+/** The string each slot holds the words of (a few short strings in all; undefined: empty slot). */
+const memoTexts: (string | undefined)[] = new Array<string | undefined>(Memo.Slots).fill(undefined);
+const memoWords = new Int32Array(Memo.Slots * Memo.WordsPerSlot);
+
+/** `mixString(hash, text)`, through memo slot `slot` (0 to Memo.Slots - 1). */
+function mixStringMemo(hash: number, text: string, slot: number): number {
+  const length = text.length;
+  if (text === memoTexts[slot]) {
+    hash = mix(hash, length);
+    const words = memoWords;
+    const start = slot * Memo.WordsPerSlot;
+    const end = start + ((length + 1) >> 1);
+    for (let index = start; index < end; index++) hash = mix(hash, words[index]!);
+    return hash;
+  }
+  if (length > Memo.MaxChars) return mixString(hash, text);
+  memoTexts[slot] = text;
+  hash = mix(hash, length);
+  let at = slot * Memo.WordsPerSlot;
+  let index = 0;
+  for (; index + 1 < length; index += 2) {
+    const word = text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16);
+    memoWords[at++] = word;
+    hash = mix(hash, word);
+  }
+  if (index < length) {
+    const word = text.charCodeAt(index);
+    memoWords[at] = word;
+    hash = mix(hash, word);
+  }
+  return hash;
+}
+
 /** A number: its tag, then its two 32-bit words. */
 function mixNumber(hash: number, value: number): number {
   numberView[0] = value;
@@ -143,9 +188,17 @@ function visitPlainEntries(hash: number, value: Record<string, unknown>, depth: 
   let count = 0;
   for (const _key in value) count++;
   hash = mix(mix(hash, Tag.Object), count);
+  // Slots by key count and position, so objects of different shapes mostly keep to their own:
+  // the key in an even slot, a string value in the odd one after it.
+  let slot = (count << 4) & (Memo.Slots - 1);
   for (const key in value) {
     if (budget <= 0) return hash;
-    hash = visitItem(mixString(hash, key), value[key], depth);
+    hash = mixStringMemo(hash, key, slot);
+    const item = value[key];
+    // As visitItem does for a string, through the memo.
+    if (typeof item === 'string') hash = budget-- > 0 ? mixStringMemo(mix(hash, Tag.String), item, slot + 1) : hash;
+    else hash = visitItem(hash, item, depth);
+    slot = (slot + 2) & (Memo.Slots - 1);
   }
   return hash;
 }
