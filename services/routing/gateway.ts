@@ -237,17 +237,42 @@ class GatewayInstance {
     return { route, principal, clientId };
   }
 
-  /** Calls the route's service and transforms its answer; a failure is logged with its code and rethrown. */
-  private async forward(incoming: GatewayRequest, { route, principal, clientId }: Admitted, request: Request): Promise<unknown> {
-    const forwarded: ForwardedRequest = { method: incoming.method, path: relativePath(route, incoming.path), body: incoming.body, principal, clientId };
-    const target = route.spec.transformRequest ? route.spec.transformRequest(incoming, forwarded) : { method: route.rpcMethod, payload: forwarded };
-    let value: unknown;
+  /**
+   * Calls the route's service and transforms its answer; a failure is logged with its code and
+   * passed on. It settles as the async function `return transform(await call(…))` would: one
+   * reaction after the call's promise, or rejected at once when building the call throws.
+   */
+  private forward(incoming: GatewayRequest, { route, principal, clientId }: Admitted, request: Request): Promise<unknown> {
+    let answer: Promise<unknown>;
     try {
-      value = await this.clients.get(route)!.call(target.method, target.payload, { parent: request, key: clientId });
+      const forwarded: ForwardedRequest = { method: incoming.method, path: relativePath(route, incoming.path), body: incoming.body, principal, clientId };
+      const target = route.spec.transformRequest ? route.spec.transformRequest(incoming, forwarded) : { method: route.rpcMethod, payload: forwarded };
+      answer = this.callRoute(incoming, route, target, clientId, request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Promise.resolve is what `await` applies first: a native promise is used as it is.
+    return Promise.resolve(answer).then(
+      (value) => this.transformResponse(value, incoming, route),
+      (error: unknown) => {
+        this.log(incoming, route, isRpcError(error) ? error.code : 'application');
+        throw error;
+      },
+    );
+  }
+
+  /** The route's client call; a synchronous failure is logged with its code and rethrown. */
+  private callRoute(incoming: GatewayRequest, route: CompiledRoute, target: ForwardTarget, clientId: string, request: Request): Promise<unknown> {
+    try {
+      return this.clients.get(route)!.call(target.method, target.payload, { parent: request, key: clientId });
     } catch (error) {
       this.log(incoming, route, isRpcError(error) ? error.code : 'application');
       throw error;
     }
+  }
+
+  /** The route's response transformation, then the gateway's. */
+  private transformResponse(value: unknown, incoming: GatewayRequest, route: CompiledRoute): unknown {
     const response = route.spec.transformResponse ? route.spec.transformResponse(value, incoming) : value;
     return this.options.transformResponse ? this.options.transformResponse(response, incoming) : response;
   }

@@ -63,6 +63,22 @@ describe('digestValue', () => {
     const wide = { items: Array.from({ length: 2000 }, (_, index) => ({ index, name: `item ${index}`, error: new RangeError(`bad ${index}`) })) };
     expect(digestValue(wide)).toBe(referenceDigest(wide));
   });
+
+  it('equals the reference when strings come back to their memo slots changed, equal or long', () => {
+    // Same shapes in turn, so the same key and value slots see: the same string, an equal one built
+    // anew, one of the same length that differs, two-byte text, and strings around the memo's bound.
+    const texts = ['GET', 'PUT', 'GET', ['G', 'E', 'T'].join(''), 'ünï', 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(31) + 'y', '', 'a'];
+    for (let round = 0; round < 3; round++) {
+      for (const [index, text] of texts.entries()) {
+        const shapes = [
+          { method: text, path: `/${index}`, body: undefined },
+          { [text]: text, other: index },
+          { method: text, path: `/${index}`, body: { [text]: [text, { nested: text }] } },
+        ];
+        for (const value of shapes) expect(digestValue(value)).toBe(referenceDigest(value));
+      }
+    }
+  });
 });
 
 // ---- the reference: digest.ts's first walk, kept verbatim as the specification of every digest ----
