@@ -96,7 +96,7 @@ export class Trace {
    * The last name hashed in each role: a run of events of one kind, of messages with one label, of
    * spans from one service and method skips the lookups (the hashes are the same as `mixName`'s).
    */
-  private readonly lastKind = new LastName(true);
+  private readonly lastKinds = new LastTwoNames();
   private readonly lastLabel = new LastName(true);
   private readonly lastSpanService = new LastName(true);
   private readonly lastSpanName = new LastName(true);
@@ -155,7 +155,7 @@ export class Trace {
     this.count++;
     numberView[0] = atMs;
     mixWords(this.lanes);
-    mixKey(this.lanes, this.lastKind.keyOf(kind), kind.length);
+    mixKey(this.lanes, this.lastKinds.keyOf(kind), kind.length);
     mixKey(this.lanes, this.nodeKey(node), node.length);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
@@ -352,6 +352,28 @@ class LastName {
       this.name = name;
       this.key = this.cached ? nameKey(name) : stringKey(name);
     }
+    return this.key;
+  }
+}
+
+/**
+ * The last two names hashed in one role, for event kinds: a request path alternates between two
+ * (a delivery and what the service records), which a single memo would miss every time.
+ */
+class LastTwoNames {
+  private name = '';
+  private key = stringKey('');
+  private previousName = '';
+  private previousKey = stringKey('');
+
+  keyOf(name: string): number {
+    if (name === this.name) return this.key;
+    const previousName = this.previousName;
+    const previousKey = this.previousKey;
+    this.previousName = this.name;
+    this.previousKey = this.key;
+    this.name = name;
+    this.key = name === previousName ? previousKey : nameKey(name);
     return this.key;
   }
 }
