@@ -243,27 +243,14 @@ export class LatencyHistogram {
   /** Standard digest of the distribution; all zero when empty. */
   summary(): LatencySummary {
     if (this.countValue === 0) return emptySummary();
-    let p50: number;
-    let p90: number;
-    let p99: number;
-    let p999: number;
-    if (this.allStaged) {
-      const valuesUs = this.stagedValuesAtPercentiles(SUMMARY_PERCENTILES);
-      p50 = this.clampedMs(valuesUs[0]!);
-      p90 = this.clampedMs(valuesUs[1]!);
-      p99 = this.clampedMs(valuesUs[2]!);
-      p999 = this.clampedMs(valuesUs[3]!);
-    } else {
-      p50 = this.percentile(50);
-      p90 = this.percentile(90);
-      p99 = this.percentile(99);
-      p999 = this.percentile(99.9);
-    }
+    const [p50, p90, p99, p999] = this.allStaged
+      ? this.stagedValuesAtPercentiles(SUMMARY_PERCENTILES).map((valueUs) => this.clampedMs(valueUs))
+      : SUMMARY_PERCENTILES.map((p) => this.percentile(p));
     return {
-      p50,
-      p90,
-      p99,
-      p999,
+      p50: p50!,
+      p90: p90!,
+      p99: p99!,
+      p999: p999!,
       max: roundToUs(this.maxMs),
       mean: Math.round(this.sumUs / this.countValue) / US_PER_MS,
       count: this.countValue,
