@@ -12,6 +12,7 @@ import { ProcessorSharingCpu } from './cpu.ts';
 import { WIRE_SIZE, estimateSizeBytes } from './payload-size.ts';
 import { replyHoldMs, type CallInjections } from './call-injection.ts';
 import type { DeadlineLine } from './deadline-line.ts';
+import { Fifo } from './fifo.ts';
 
 /**
  * Handles one request; may be async. What it returns is the response. A deliberate failure
@@ -300,7 +301,8 @@ export class SimNode {
   readonly rng: Rng;
 
   busyWorkers = 0;
-  readonly waiting: Request[] = [];
+  /** Admitted requests waiting for a worker, oldest first. */
+  readonly waiting = new Fifo<Request>();
   /** The newest running request; the list links through `Request.olderRunning`. */
   private newestRunning: Request | undefined = undefined;
   /** False while the service could not be built (crash-on-start, a factory that threw): it has no handlers. */
@@ -410,7 +412,7 @@ export class SimNode {
     this.generation++;
     this.busyWorkers = 0;
     this.newestRunning = undefined;
-    this.waiting.length = 0;
+    this.waiting.clear();
     this.cpu?.reset();
     this.deferred = [];
     this.backlog = [];
