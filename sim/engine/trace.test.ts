@@ -1,6 +1,7 @@
 // Tests for sim/engine/trace.ts: the rolling trace hash (stable, sensitive to every field and to order),
 // sinks and filtered sinks, spans, and event descriptions.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Trace, describeEvent, type Span, type TraceEvent } from './trace.ts';
 
 function hashOf(build: (trace: Trace) => void): string {
@@ -176,6 +177,66 @@ describe('data in the trace hash', () => {
     expect(hashOf((trace) => record(trace))).toBe(hashOf((trace) => trace.emitSpan(span)));
     expect(hashOf((trace) => record(trace, { charged: 10 }))).not.toBe(hashOf((trace) => record(trace, { charged: 11 })));
     expect(hashOf((trace) => record(trace, { charged: 10 }))).toBe(hashOf((trace) => record(trace, { charged: 10 })));
+  });
+
+  it('recordSpan folds the span fields in a fixed order, whatever kind its ids are (checked against a plain re-implementation)', () => {
+    // The reference: FNV-1a names, and each field folded into two lanes in the order recordSpan documents.
+    const stringKey = (text: string): number => {
+      let key = 0x811c9dc5;
+      let index = 0;
+      for (; index + 1 < text.length; index += 2) key = Math.imul(key ^ (text.charCodeAt(index) | (text.charCodeAt(index + 1) << 16)), 0x01000193);
+      if (index < text.length) key = Math.imul(key ^ text.charCodeAt(index), 0x01000193);
+      return key;
+    };
+    const referenceHash = (fields: SpanFields): string => {
+      const lanes = Int32Array.of(0x811c9dc5, 0x9e3779b9);
+      const mixKey = (key: number, length: number): void => {
+        const a = Math.imul(lanes[0]! ^ key, 0x01000193);
+        let b = Math.imul(lanes[1]! ^ key, 0x5bd1e995);
+        b ^= b >>> 13;
+        lanes[0] = Math.imul(a ^ length, 0x01000193);
+        lanes[1] = Math.imul(b ^ length, 0x5bd1e995) ^ (b >>> 15);
+      };
+      const mixNumber = (value: number): void => {
+        const words = new Uint32Array(Float64Array.of(value).buffer);
+        lanes[0] = Math.imul(Math.imul(lanes[0]! ^ words[0]!, 0x01000193) ^ words[1]!, 0x01000193);
+        let b = Math.imul(lanes[1]! ^ words[1]!, 0x5bd1e995);
+        b ^= b >>> 13;
+        lanes[1] = Math.imul(b ^ words[0]!, 0x5bd1e995) ^ (b >>> 15);
+      };
+      const mixText = (text: string): void => mixKey(stringKey(text), text.length);
+      const mixId = (id: string | number): void => (typeof id === 'number' ? mixNumber(id) : mixText(id));
+      mixNumber(fields.endMs);
+      mixText('span');
+      mixText(fields.service);
+      mixId(fields.traceId);
+      mixId(fields.spanId);
+      if (fields.parentSpanId !== undefined) mixId(fields.parentSpanId);
+      mixText(fields.name);
+      mixNumber(fields.startMs);
+      mixText(fields.status);
+      if (fields.error !== undefined) mixText(fields.error);
+      return (lanes[0]! >>> 0).toString(16).padStart(8, '0') + (lanes[1]! >>> 0).toString(16).padStart(8, '0');
+    };
+    type SpanFields = { traceId: string | number; spanId: string | number; parentSpanId: string | number | undefined; service: string; name: string; startMs: number; endMs: number; status: 'ok' | 'error'; error: string | undefined };
+    const id = fc.oneof(fc.nat(), fc.string());
+    const fields = fc.record({
+      traceId: id,
+      spanId: id,
+      parentSpanId: fc.option(id, { nil: undefined }),
+      service: fc.string(),
+      name: fc.string(),
+      startMs: fc.double({ noNaN: true }),
+      endMs: fc.double({ noNaN: true }),
+      status: fc.constantFrom<'ok' | 'error'>('ok', 'error'),
+      error: fc.option(fc.string(), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fields, (span) => {
+        const hash = hashOf((trace) => trace.recordSpan(span.traceId, span.spanId, span.parentSpanId, span.service, span.name, span.startMs, span.endMs, span.status, span.error));
+        expect(hash).toBe(referenceHash(span));
+      }),
+    );
   });
 
   it('a repeated answer reuses its digest without conflating values that compare equal (0 and -0) or mixing kinds', () => {

@@ -200,7 +200,8 @@ export class Trace {
    * a count) reuses its digest: the digest of a primitive is a function of its value alone.
    */
   private digestOf(data: unknown): number {
-    if ((typeof data === 'string' || typeof data === 'number') && Object.is(data, this.lastDigested)) return this.lastDigest;
+    // A string is the same value as another exactly when ===; only numbers need Object.is (0, -0, NaN).
+    if (typeof data === 'string' ? data === this.lastDigested : typeof data === 'number' && Object.is(data, this.lastDigested)) return this.lastDigest;
     const digest = digestValue(data);
     if (typeof data === 'string' || typeof data === 'number') {
       this.lastDigested = data;
@@ -235,7 +236,9 @@ export class Trace {
     error: string | undefined,
     data: unknown = NO_DATA,
   ): void {
-    const digest = data === NO_DATA ? undefined : this.digestOf(data);
+    // `typeof` first: a symbol is compared by reference, where comparing two unknowns is a call into
+    // V8's generic equality (one span per request).
+    const digest = typeof data === 'symbol' && data === NO_DATA ? undefined : this.digestOf(data);
     this.count++;
     numberView[0] = endMs;
     mixWords(this.lanes);
