@@ -134,38 +134,110 @@ export interface NodeHost {
  * and the same record travels back as the response.
  */
 export class Request implements RpcCall {
+  // Every field is declared (no initializer) and set in the constructor: class fields would be
+  // defined by a separate initializer function, which V8 calls (not inlines) at the ingress, one
+  // request at a time.
+  /** Correlates the answer with the call (0 for workload traffic). */
+  declare readonly callId: number;
+  /** The calling node, or `client` for workload traffic. */
+  declare readonly from: string;
+  declare readonly to: string;
+  declare readonly method: string;
+  declare readonly payload: unknown;
+  /** Absolute true virtual time after which the caller no longer waits. */
+  declare readonly deadlineMs: number;
+  /** The trace: a number when the engine started it, text when it came from outside. */
+  declare readonly traceKey: TraceIdKey;
+  /** The caller's span: a number when the engine made it, text when it came from outside. */
+  declare readonly parentSpanKey: TraceIdKey | undefined;
+  /** Where the answer goes once the outcome is written. */
+  declare readonly reply: ReplyFn;
+  declare readonly original: RpcCall | undefined;
+
   /** The node serving it; set when the callee takes it. */
-  node!: SimNode;
+  declare node: SimNode;
   /** This request's span, as the engine numbers it (see `spanId` for its text). */
-  spanKey: TraceIdKey = 0;
+  declare spanKey: TraceIdKey;
   /** True virtual time the request was admitted. */
-  startMs = 0;
+  declare startMs: number;
   /** The serving node's generation when it took the request. */
-  generation = 0;
+  declare generation: number;
   /** Taken by a callee (or refused for one): a second delivery of the same call gets its own copy. */
-  claimed = false;
+  declare claimed: boolean;
   /** Set when the answer has been sent; later answers are ignored. */
-  finished = false;
+  declare finished: boolean;
   /** Neighbours in the node's list of running requests (no allocation per request to keep it). */
-  olderRunning: Request | undefined = undefined;
-  newerRunning: Request | undefined = undefined;
+  declare olderRunning: Request | undefined;
+  declare newerRunning: Request | undefined;
 
-  ok = false;
-  value: unknown = undefined;
-  code: RpcErrorCode | undefined = undefined;
-  message: string | undefined = undefined;
-  source: string | undefined = undefined;
+  declare ok: boolean;
+  declare value: unknown;
+  declare code: RpcErrorCode | undefined;
+  declare message: string | undefined;
+  declare source: string | undefined;
 
-  caller: CallSettler | undefined = undefined;
-  resolve: ((value: unknown) => void) | undefined = undefined;
-  reject: ((error: RpcError) => void) | undefined = undefined;
-  timerHandle = -1;
-  line: DeadlineLine<RpcCall> | undefined = undefined;
-  settled = false;
+  declare caller: CallSettler | undefined;
+  declare resolve: ((value: unknown) => void) | undefined;
+  declare reject: ((error: RpcError) => void) | undefined;
+  declare timerHandle: number;
+  declare line: DeadlineLine<RpcCall> | undefined;
+  declare settled: boolean;
   /** The client's side when the request came in from outside (workload or scripted client). */
-  ingress: IngressCall | undefined = undefined;
+  declare ingress: IngressCall | undefined;
   /** The handler to run once a HandlerSpec's service time has passed (looked up when it began). */
-  handle: Handler | undefined = undefined;
+  declare handle: Handler | undefined;
+  /** A per-call fault holds the answer this long (slow first byte) before sending it. */
+  declare replyDelayMs: number;
+  /** A per-call fault writes the answer at this many bytes per second (0: no limit). */
+  declare replyBytesPerSec: number;
+
+  constructor(
+    callId: number,
+    from: string,
+    to: string,
+    method: string,
+    payload: unknown,
+    deadlineMs: number,
+    traceKey: TraceIdKey,
+    parentSpanKey: TraceIdKey | undefined,
+    reply: ReplyFn,
+    original: RpcCall | undefined = undefined,
+  ) {
+    this.callId = callId;
+    this.from = from;
+    this.to = to;
+    this.method = method;
+    this.payload = payload;
+    this.deadlineMs = deadlineMs;
+    this.traceKey = traceKey;
+    this.parentSpanKey = parentSpanKey;
+    this.reply = reply;
+    this.original = original;
+    this.node = undefined as unknown as SimNode;
+    this.spanKey = 0;
+    this.startMs = 0;
+    this.generation = 0;
+    this.claimed = false;
+    this.finished = false;
+    this.olderRunning = undefined;
+    this.newerRunning = undefined;
+    this.ok = false;
+    this.value = undefined;
+    this.code = undefined;
+    this.message = undefined;
+    this.source = undefined;
+    this.caller = undefined;
+    this.resolve = undefined;
+    this.reject = undefined;
+    this.timerHandle = -1;
+    this.line = undefined;
+    this.settled = false;
+    this.ingress = undefined;
+    this.handle = undefined;
+    this.replyDelayMs = 0;
+    this.replyBytesPerSec = 0;
+  }
+
   /**
    * Bytes on the wire, for link bandwidth: the request's method and payload on the way out, the
    * answer (value or error message) with its status fields on the way back.
@@ -179,30 +251,6 @@ export class Request implements RpcCall {
   answer(): void {
     this.reply(this);
   }
-
-  /** A per-call fault holds the answer this long (slow first byte) before sending it. */
-  replyDelayMs = 0;
-  /** A per-call fault writes the answer at this many bytes per second (0: no limit). */
-  replyBytesPerSec = 0;
-
-  constructor(
-    /** Correlates the answer with the call (0 for workload traffic). */
-    readonly callId: number,
-    /** The calling node, or `client` for workload traffic. */
-    readonly from: string,
-    readonly to: string,
-    readonly method: string,
-    readonly payload: unknown,
-    /** Absolute true virtual time after which the caller no longer waits. */
-    readonly deadlineMs: number,
-    /** The trace: a number when the engine started it, text when it came from outside. */
-    readonly traceKey: TraceIdKey,
-    /** The caller's span: a number when the engine made it, text when it came from outside. */
-    readonly parentSpanKey: TraceIdKey | undefined,
-    /** Where the answer goes once the outcome is written. */
-    readonly reply: ReplyFn,
-    readonly original: RpcCall | undefined = undefined,
-  ) {}
 
   /** @internal The callee `node` takes the request: its span starts now. */
   claim(node: SimNode): void {
