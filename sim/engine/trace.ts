@@ -67,6 +67,8 @@ const enum Hash {
   MixPrime = 0x5bd1e995,
   /** Node names whose hash `nodeKey` remembers. */
   RecentNodes = 4,
+  /** Most fields of one event (a span has up to 11). */
+  MaxFields = 16,
 }
 
 const numberView = new Float64Array(1);
@@ -94,14 +96,15 @@ export class Trace {
   private lastDigest = 0;
   /**
    * The last name hashed in each role: a run of events of one kind, of messages with one label, of
-   * spans from one service and method skips the lookups (the hashes are the same as `mixName`'s).
+   * spans of one method skips the lookups (the hashes are the same as `nameKey`'s). A span's service
+   * is a node name, remembered with the others (`nodeKey`).
    */
   private readonly lastKinds = new LastTwoNames();
-  private readonly lastLabel = new LastName(true);
-  private readonly lastSpanService = new LastName(true);
-  private readonly lastSpanName = new LastName(true);
-  /** The last free text (a log line a service repeats, the same error), hashed as `mixString` does. */
-  private readonly lastText = new LastName(false);
+  /** Message labels and span names: a request path alternates two (a method and `reply`; the callee's method and the caller's). */
+  private readonly lastLabels = new LastTwoNames();
+  private readonly lastSpanNames = new LastTwoNames();
+  /** The last free text (a log line a service repeats, the same error), hashed as `stringKey` does. */
+  private readonly lastText = new LastText();
   /** Node names met last and their hashes, replaced in turn (see `nodeKey`). */
   private readonly recentNodes: (string | undefined)[] = new Array<string | undefined>(Hash.RecentNodes).fill(undefined);
   private readonly recentNodeKeys = new Int32Array(Hash.RecentNodes);
@@ -153,25 +156,43 @@ export class Trace {
 
   private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined, detailIsName: boolean): void {
     this.count++;
+    // The fields in order, as word pairs (see foldFields): numbers as their two words, names and
+    // text as their hash and length. Bit i of `numbers` marks field i as a number.
+    const words = fieldWords;
     numberView[0] = atMs;
-    mixWords(this.lanes);
-    mixKey(this.lanes, this.lastKinds.keyOf(kind), kind.length);
-    mixKey(this.lanes, this.nodeKey(node), node.length);
+    words[0] = numberWords[0]!;
+    words[1] = numberWords[1]!;
+    words[2] = this.lastKinds.keyOf(kind);
+    words[3] = kind.length;
+    words[4] = this.nodeKey(node);
+    words[5] = node.length;
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
-    mixWords(this.lanes);
-    if (peer !== undefined) mixKey(this.lanes, this.nodeKey(peer), peer.length);
+    words[6] = numberWords[0]!;
+    words[7] = numberWords[1]!;
+    let numbers = 0b1001;
+    let at = 8;
+    if (peer !== undefined) {
+      words[at++] = this.nodeKey(peer);
+      words[at++] = peer.length;
+    }
     if (id !== undefined) {
       numberView[0] = id;
-      mixWords(this.lanes);
+      numbers |= 1 << (at >> 1);
+      words[at++] = numberWords[0]!;
+      words[at++] = numberWords[1]!;
     }
     if (detail !== undefined) {
-      mixKey(this.lanes, detailIsName ? this.lastLabel.keyOf(detail) : this.lastText.keyOf(detail), detail.length);
+      words[at++] = detailIsName ? this.lastLabels.keyOf(detail) : this.lastText.keyOf(detail);
+      words[at++] = detail.length;
     }
     if (digest !== undefined) {
       numberView[0] = digest;
-      mixWords(this.lanes);
+      numbers |= 1 << (at >> 1);
+      words[at++] = numberWords[0]!;
+      words[at++] = numberWords[1]!;
     }
+    foldFields(this.lanes, at >> 1, numbers);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
       const event: TraceEvent = { atMs, kind, node };
       if (peer !== undefined) event.peer = peer;
@@ -183,7 +204,7 @@ export class Trace {
   }
 
   /**
-   * The hash of a node name (an event's node or peer), as `mixName` computes it. The last few are
+   * The hash of a node name (an event's node or peer, a span's service), as `nameKey` computes it. The last few are
    * remembered: events go back and forth between a handful of nodes (a caller and its callees).
    */
   private nodeKey(name: string): number {
@@ -237,23 +258,47 @@ export class Trace {
   ): void {
     const digest = data === NO_DATA ? undefined : this.digestOf(data);
     this.count++;
+    // The fields as word pairs, as in `record`.
+    const words = fieldWords;
     numberView[0] = endMs;
-    mixWords(this.lanes);
-    mixKey(this.lanes, SPAN_KEY, 'span'.length); // the same as mixName('span'), without the lookup
-    mixKey(this.lanes, this.lastSpanService.keyOf(service), service.length);
-    mixId(this.lanes, traceId);
-    mixId(this.lanes, spanId);
-    if (parentSpanId !== undefined) mixId(this.lanes, parentSpanId);
-    mixKey(this.lanes, this.lastSpanName.keyOf(name), name.length);
+    words[0] = numberWords[0]!;
+    words[1] = numberWords[1]!;
+    // The same as nameKey('span'), without the lookup.
+    words[2] = SPAN_KEY;
+    words[3] = 'span'.length;
+    // A span's service is a node name (a caller and its callees alternate: see nodeKey).
+    words[4] = this.nodeKey(service);
+    words[5] = service.length;
+    let numbers = 0b1;
+    let at = 6;
+    numbers |= putId(at, traceId);
+    at += 2;
+    numbers |= putId(at, spanId);
+    at += 2;
+    if (parentSpanId !== undefined) {
+      numbers |= putId(at, parentSpanId);
+      at += 2;
+    }
+    words[at++] = this.lastSpanNames.keyOf(name);
+    words[at++] = name.length;
     numberView[0] = startMs;
-    mixWords(this.lanes);
-    if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
-    else mixName(this.lanes, status);
-    if (error !== undefined) mixKey(this.lanes, this.lastText.keyOf(error), error.length);
+    numbers |= 1 << (at >> 1);
+    words[at++] = numberWords[0]!;
+    words[at++] = numberWords[1]!;
+    // The usual status's hash is kept, the same as nameKey('ok').
+    words[at++] = status === 'ok' ? OK_KEY : nameKey(status);
+    words[at++] = status.length;
+    if (error !== undefined) {
+      words[at++] = this.lastText.keyOf(error);
+      words[at++] = error.length;
+    }
     if (digest !== undefined) {
       numberView[0] = digest;
-      mixWords(this.lanes);
+      numbers |= 1 << (at >> 1);
+      words[at++] = numberWords[0]!;
+      words[at++] = numberWords[1]!;
     }
+    foldFields(this.lanes, at >> 1, numbers);
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = spanIdText(parentSpanId);
@@ -286,15 +331,10 @@ function stringKey(text: string): number {
 }
 
 /**
- * Folds a name into the lanes: a kind, node, method or status, which recur on every event, so their
- * hash is looked up, not recomputed (a Map lookup reuses the hash V8 keeps in the string). Free
- * text and ids go through `mixString`: a lookup that misses costs more than hashing.
+ * The hash of a name, from the cache (filled up to its bound): a kind, node, method or status
+ * recurs on every event, so its hash is looked up, not recomputed (a Map lookup reuses the hash V8
+ * keeps in the string). Free text and ids are hashed each time: a lookup that misses costs more.
  */
-function mixName(lanes: Int32Array, name: string): void {
-  mixKey(lanes, nameKey(name), name.length);
-}
-
-/** The hash of a name, from the cache (filled up to its bound). */
 function nameKey(name: string): number {
   let key = stringKeys.get(name);
   if (key === undefined) {
@@ -304,61 +344,67 @@ function nameKey(name: string): number {
   return key;
 }
 
-/** Folds a string into the lanes: its hash, then its length. */
-function mixString(lanes: Int32Array, text: string): void {
-  mixKey(lanes, stringKey(text), text.length);
-}
+/** The fields of the event being hashed, two 32-bit words each (see `foldFields`). */
+const fieldWords = new Int32Array(2 * Hash.MaxFields);
 
-function mixKey(lanes: Int32Array, key: number, length: number): void {
-  const a = Math.imul(lanes[0]! ^ key, Hash.FnvPrime);
-  let b = Math.imul(lanes[1]! ^ key, Hash.MixPrime);
-  b ^= b >>> 13;
-  // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
-  lanes[0] = Math.imul(a ^ length, Hash.FnvPrime);
-  lanes[1] = Math.imul(b ^ length, Hash.MixPrime) ^ (b >>> 15);
-}
-
-/** Folds the number last written to `numberView` (its two 32-bit words) into the lanes. */
-function mixWords(lanes: Int32Array): void {
-  const low = numberWords[0]!;
-  const high = numberWords[1]!;
-  lanes[0] = Math.imul(Math.imul(lanes[0]! ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
-  let b = Math.imul(lanes[1]! ^ high, Hash.MixPrime);
-  b ^= b >>> 13;
-  lanes[1] = Math.imul(b ^ low, Hash.MixPrime) ^ (b >>> 15);
-}
-
-/** An id enters the hash as a number when the engine made it, as text when it came from outside. */
-function mixId(lanes: Int32Array, id: TraceIdKey): void {
-  if (typeof id === 'number') {
-    numberView[0] = id;
-    mixWords(lanes);
-  } else {
-    mixString(lanes, id);
+/**
+ * Folds an event's first `count` fields from `fieldWords` into the lanes, in one loop that keeps
+ * both lanes in registers (a call per field that loaded and stored the lanes cost twice as much).
+ * A field is a name or text (its hash, then its length: the length separates fields, so ('ab','c')
+ * and ('a','bc') differ) or a number (its low word, then its high word, as `numberView` splits it);
+ * bit i of `numbers` marks field i as a number, whose words lane B takes high word first.
+ */
+function foldFields(lanes: Int32Array, count: number, numbers: number): void {
+  const words = fieldWords;
+  let a = lanes[0]!;
+  let b = lanes[1]!;
+  for (let field = 0; field < count; field++) {
+    const first = words[2 * field]!;
+    const second = words[2 * field + 1]!;
+    a = Math.imul(Math.imul(a ^ first, Hash.FnvPrime) ^ second, Hash.FnvPrime);
+    const isNumber = (numbers >>> field) & 1;
+    let mixed = Math.imul(b ^ (isNumber === 0 ? first : second), Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ (isNumber === 0 ? second : first), Hash.MixPrime) ^ (mixed >>> 15);
   }
+  lanes[0] = a;
+  lanes[1] = b;
 }
 
 /**
- * The last name hashed in one role and its hash: comparing with the last one costs less than a
- * lookup, or than hashing free text again. `cached`: a name (from the shared cache) or free text.
+ * Puts an id as the field at word `at`: a number when the engine made it, text when it came from
+ * outside. Returns the field's bit for `numbers` (0 for text).
  */
-class LastName {
-  private name = '';
-  private key = stringKey('');
-  constructor(private readonly cached: boolean) {}
+function putId(at: number, id: TraceIdKey): number {
+  if (typeof id === 'number') {
+    numberView[0] = id;
+    fieldWords[at] = numberWords[0]!;
+    fieldWords[at + 1] = numberWords[1]!;
+    return 1 << (at >> 1);
+  }
+  fieldWords[at] = stringKey(id);
+  fieldWords[at + 1] = id.length;
+  return 0;
+}
 
-  keyOf(name: string): number {
-    if (name !== this.name) {
-      this.name = name;
-      this.key = this.cached ? nameKey(name) : stringKey(name);
+/** The last free text hashed and its hash: comparing with the last one costs less than hashing it again. */
+class LastText {
+  private text = '';
+  private key = stringKey('');
+
+  keyOf(text: string): number {
+    if (text !== this.text) {
+      this.text = text;
+      this.key = stringKey(text);
     }
     return this.key;
   }
 }
 
 /**
- * The last two names hashed in one role, for event kinds: a request path alternates between two
- * (a delivery and what the service records), which a single memo would miss every time.
+ * The last two names hashed in one role (event kinds, message labels, span names): a request path
+ * alternates between two (a delivery and what the service records; a method and its `reply`),
+ * which a single memo would miss every time.
  */
 class LastTwoNames {
   private name = '';
