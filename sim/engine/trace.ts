@@ -60,6 +60,13 @@ const NO_DATA: unique symbol = Symbol('no data');
 /**
  * The hash's constants. A const enum compiles to literals, where a module `const` costs a load from
  * the module's context and a hole check at every use: the mixing runs a dozen times per event.
+ *
+ * Each field of an event folds into two lanes: lane A as FNV (the field's first word, then its
+ * second), lane B as multiply-xorshift. A name or text gives its hash, then its length (the length
+ * separates fields, so ('ab','c') and ('a','bc') differ); a number its low word, then its high one
+ * (lane B takes the high word first). The folding is written out in `record` and `recordSpan`, with
+ * both lanes in locals: a helper per field was too big for V8 to inline twenty times in one event,
+ * and a call per field, or a loop over gathered fields, cost two to three times as much.
  */
 const enum Hash {
   FnvOffset = 0x811c9dc5,
@@ -67,8 +74,6 @@ const enum Hash {
   MixPrime = 0x5bd1e995,
   /** Node names whose hash `nodeKey` remembers. */
   RecentNodes = 4,
-  /** Most fields of one event (a span has up to 11). */
-  MaxFields = 16,
 }
 
 const numberView = new Float64Array(1);
@@ -156,43 +161,73 @@ export class Trace {
 
   private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined, detailIsName: boolean): void {
     this.count++;
-    // The fields in order, as word pairs (see foldFields): numbers as their two words, names and
-    // text as their hash and length. Bit i of `numbers` marks field i as a number.
-    const words = fieldWords;
+    // Every field folds into both lanes here, written out: see `Hash` on why.
+    const lanes = this.lanes;
+    let a = lanes[0]!;
+    let b = lanes[1]!;
+    let mixed: number;
+    let key: number;
+    let low: number;
+    let high: number;
     numberView[0] = atMs;
-    words[0] = numberWords[0]!;
-    words[1] = numberWords[1]!;
-    words[2] = this.lastKinds.keyOf(kind);
-    words[3] = kind.length;
-    words[4] = this.nodeKey(node);
-    words[5] = node.length;
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    key = this.lastKinds.keyOf(kind);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ kind.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ kind.length, Hash.MixPrime) ^ (mixed >>> 15);
+    key = this.nodeKey(node);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ node.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ node.length, Hash.MixPrime) ^ (mixed >>> 15);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
-    words[6] = numberWords[0]!;
-    words[7] = numberWords[1]!;
-    let numbers = 0b1001;
-    let at = 8;
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     if (peer !== undefined) {
-      words[at++] = this.nodeKey(peer);
-      words[at++] = peer.length;
+      key = this.nodeKey(peer);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ peer.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ peer.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (id !== undefined) {
       numberView[0] = id;
-      numbers |= 1 << (at >> 1);
-      words[at++] = numberWords[0]!;
-      words[at++] = numberWords[1]!;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (detail !== undefined) {
-      words[at++] = detailIsName ? this.lastLabels.keyOf(detail) : this.lastText.keyOf(detail);
-      words[at++] = detail.length;
+      key = detailIsName ? this.lastLabels.keyOf(detail) : this.lastText.keyOf(detail);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ detail.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ detail.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (digest !== undefined) {
       numberView[0] = digest;
-      numbers |= 1 << (at >> 1);
-      words[at++] = numberWords[0]!;
-      words[at++] = numberWords[1]!;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
-    foldFields(this.lanes, at >> 1, numbers);
+    lanes[0] = a;
+    lanes[1] = b;
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
       const event: TraceEvent = { atMs, kind, node };
       if (peer !== undefined) event.peer = peer;
@@ -258,47 +293,116 @@ export class Trace {
   ): void {
     const digest = data === NO_DATA ? undefined : this.digestOf(data);
     this.count++;
-    // The fields as word pairs, as in `record`.
-    const words = fieldWords;
+    // The fields fold in place, as in `record`.
+    const lanes = this.lanes;
+    let a = lanes[0]!;
+    let b = lanes[1]!;
+    let mixed: number;
+    let key: number;
+    let low: number;
+    let high: number;
     numberView[0] = endMs;
-    words[0] = numberWords[0]!;
-    words[1] = numberWords[1]!;
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     // The same as nameKey('span'), without the lookup.
-    words[2] = SPAN_KEY;
-    words[3] = 'span'.length;
+    key = SPAN_KEY;
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ 'span'.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ 'span'.length, Hash.MixPrime) ^ (mixed >>> 15);
     // A span's service is a node name (a caller and its callees alternate: see nodeKey).
-    words[4] = this.nodeKey(service);
-    words[5] = service.length;
-    let numbers = 0b1;
-    let at = 6;
-    numbers |= putId(at, traceId);
-    at += 2;
-    numbers |= putId(at, spanId);
-    at += 2;
-    if (parentSpanId !== undefined) {
-      numbers |= putId(at, parentSpanId);
-      at += 2;
+    key = this.nodeKey(service);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ service.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ service.length, Hash.MixPrime) ^ (mixed >>> 15);
+    if (typeof traceId === 'number') {
+      numberView[0] = traceId;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    } else {
+      key = stringKey(traceId);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ traceId.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ traceId.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
-    words[at++] = this.lastSpanNames.keyOf(name);
-    words[at++] = name.length;
+    if (typeof spanId === 'number') {
+      numberView[0] = spanId;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    } else {
+      key = stringKey(spanId);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ spanId.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ spanId.length, Hash.MixPrime) ^ (mixed >>> 15);
+    }
+    if (parentSpanId !== undefined) {
+      if (typeof parentSpanId === 'number') {
+        numberView[0] = parentSpanId;
+        low = numberWords[0]!;
+        high = numberWords[1]!;
+        a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+        mixed = Math.imul(b ^ high, Hash.MixPrime);
+        mixed ^= mixed >>> 13;
+        b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+      } else {
+        key = stringKey(parentSpanId);
+        a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ parentSpanId.length, Hash.FnvPrime);
+        mixed = Math.imul(b ^ key, Hash.MixPrime);
+        mixed ^= mixed >>> 13;
+        b = Math.imul(mixed ^ parentSpanId.length, Hash.MixPrime) ^ (mixed >>> 15);
+      }
+    }
+    key = this.lastSpanNames.keyOf(name);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ name.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ name.length, Hash.MixPrime) ^ (mixed >>> 15);
     numberView[0] = startMs;
-    numbers |= 1 << (at >> 1);
-    words[at++] = numberWords[0]!;
-    words[at++] = numberWords[1]!;
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     // The usual status's hash is kept, the same as nameKey('ok').
-    words[at++] = status === 'ok' ? OK_KEY : nameKey(status);
-    words[at++] = status.length;
+    key = status === 'ok' ? OK_KEY : nameKey(status);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ status.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ status.length, Hash.MixPrime) ^ (mixed >>> 15);
     if (error !== undefined) {
-      words[at++] = this.lastText.keyOf(error);
-      words[at++] = error.length;
+      key = this.lastText.keyOf(error);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ error.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ error.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (digest !== undefined) {
       numberView[0] = digest;
-      numbers |= 1 << (at >> 1);
-      words[at++] = numberWords[0]!;
-      words[at++] = numberWords[1]!;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
-    foldFields(this.lanes, at >> 1, numbers);
+    lanes[0] = a;
+    lanes[1] = b;
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = spanIdText(parentSpanId);
@@ -342,49 +446,6 @@ function nameKey(name: string): number {
     if (stringKeys.size < STRING_KEY_CACHE_SIZE) stringKeys.set(name, key);
   }
   return key;
-}
-
-/** The fields of the event being hashed, two 32-bit words each (see `foldFields`). */
-const fieldWords = new Int32Array(2 * Hash.MaxFields);
-
-/**
- * Folds an event's first `count` fields from `fieldWords` into the lanes, in one loop that keeps
- * both lanes in registers (a call per field that loaded and stored the lanes cost twice as much).
- * A field is a name or text (its hash, then its length: the length separates fields, so ('ab','c')
- * and ('a','bc') differ) or a number (its low word, then its high word, as `numberView` splits it);
- * bit i of `numbers` marks field i as a number, whose words lane B takes high word first.
- */
-function foldFields(lanes: Int32Array, count: number, numbers: number): void {
-  const words = fieldWords;
-  let a = lanes[0]!;
-  let b = lanes[1]!;
-  for (let field = 0; field < count; field++) {
-    const first = words[2 * field]!;
-    const second = words[2 * field + 1]!;
-    a = Math.imul(Math.imul(a ^ first, Hash.FnvPrime) ^ second, Hash.FnvPrime);
-    const isNumber = (numbers >>> field) & 1;
-    let mixed = Math.imul(b ^ (isNumber === 0 ? first : second), Hash.MixPrime);
-    mixed ^= mixed >>> 13;
-    b = Math.imul(mixed ^ (isNumber === 0 ? second : first), Hash.MixPrime) ^ (mixed >>> 15);
-  }
-  lanes[0] = a;
-  lanes[1] = b;
-}
-
-/**
- * Puts an id as the field at word `at`: a number when the engine made it, text when it came from
- * outside. Returns the field's bit for `numbers` (0 for text).
- */
-function putId(at: number, id: TraceIdKey): number {
-  if (typeof id === 'number') {
-    numberView[0] = id;
-    fieldWords[at] = numberWords[0]!;
-    fieldWords[at + 1] = numberWords[1]!;
-    return 1 << (at >> 1);
-  }
-  fieldWords[at] = stringKey(id);
-  fieldWords[at + 1] = id.length;
-  return 0;
 }
 
 /** The last free text hashed and its hash: comparing with the last one costs less than hashing it again. */
