@@ -5,7 +5,7 @@ import { spanIdText, traceIdText, type TraceIdKey } from '../engine/trace.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
-import { earliestDeadline, type CallSettler, type IngressCall, type RpcCall } from './rpc.ts';
+import { earliestDeadline, type CallSettler, type InFlightCount, type IngressCall, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 import { NodeLoadMeter } from './node-load.ts';
 import { ProcessorSharingCpu } from './cpu.ts';
@@ -161,6 +161,7 @@ export class Request implements RpcCall {
   timerHandle = -1;
   line: DeadlineLine<RpcCall> | undefined = undefined;
   settled = false;
+  inFlightCount: InFlightCount | undefined = undefined;
   /** The client's side when the request came in from outside (workload or scripted client). */
   ingress: IngressCall | undefined = undefined;
   /** The handler to run once a HandlerSpec's service time has passed (looked up when it began). */
