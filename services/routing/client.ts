@@ -105,15 +105,20 @@ export class ServiceClient {
     target.inFlight++;
     this.discovery.routed(target);
     const parent = options.parent;
+    const callsBefore = this.ctx.callsInFlight;
     const answer = this.ctx.call<T>(target.name, method, payload, {
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
       deadlineMs,
       traceKey: parent?.traceKey,
       parentSpanKey: parent?.spanKey,
+      inFlight: target,
     });
-    return settleAfter(answer, () => {
-      target.inFlight--;
-    });
+    // A call the context made lowers the count as it settles, where the first reaction on its
+    // promise would have (no reaction, closure or promise of our own); one refused at once made no
+    // call, and the count drops here one microtask later, as it always did.
+    if (this.ctx.callsInFlight === callsBefore) return settleAfter(answer, () => void target.inFlight--);
+    // The caller's promise settles one microtask after the answer's, as settleAfter's does.
+    return answer.then();
   }
 }
 

@@ -111,6 +111,8 @@ export interface GatewayOptions {
 /** Routes compiled at configuration time, longest prefix first. */
 interface CompiledRoute {
   spec: RouteSpec;
+  /** Position in the gateway's routes (longest prefix first): where an instance keeps its client. */
+  index: number;
   /** Prefix without a trailing slash (`` for the root route). */
   prefix: string;
   rpcMethod: string;
@@ -158,7 +160,8 @@ interface Admitted {
 /** One gateway incarnation: its discovery view, a client per route, the rate limiter and the cache. */
 class GatewayInstance {
   private readonly discovery: DiscoveryClient;
-  private readonly clients = new Map<CompiledRoute, ServiceClient>();
+  /** Each route's client, by the route's index (no Map lookup per request). */
+  private readonly clients: ServiceClient[] = [];
   private readonly limiter: RateLimiter | undefined;
   private readonly cache: TtlCache<unknown>;
 
@@ -172,16 +175,13 @@ class GatewayInstance {
     this.discovery = new DiscoveryClient(ctx, { registry: options.registry, refreshMs: options.refreshMs, observer: options.observer });
     for (const route of routes) {
       const { balancer, policy } = route.spec;
-      this.clients.set(
-        route,
-        new ServiceClient(ctx, {
+      this.clients[route.index] = new ServiceClient(ctx, {
           service: route.spec.service,
           discovery: this.discovery,
           balancer: typeof balancer === 'function' ? balancer(ctx) : balancer,
           policy: policy?.(ctx),
           timeoutMs: route.spec.timeoutMs,
-        }),
-      );
+        });
     }
     this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     this.cache = new TtlCache<unknown>(cacheMaxEntries);
@@ -246,25 +246,29 @@ class GatewayInstance {
     let answer: Promise<unknown>;
     try {
       const forwarded: ForwardedRequest = { method: incoming.method, path: relativePath(route, incoming.path), body: incoming.body, principal, clientId };
-      const target = route.spec.transformRequest ? route.spec.transformRequest(incoming, forwarded) : { method: route.rpcMethod, payload: forwarded };
-      answer = this.callRoute(incoming, route, target, clientId, request);
+      if (route.spec.transformRequest) {
+        const target = route.spec.transformRequest(incoming, forwarded);
+        answer = this.callRoute(incoming, route, target.method, target.payload, clientId, request);
+      } else {
+        answer = this.callRoute(incoming, route, route.rpcMethod, forwarded, clientId, request);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    // Promise.resolve is what `await` applies first: a native promise is used as it is.
-    return Promise.resolve(answer).then(
-      (value) => this.transformResponse(value, incoming, route),
-      (error: unknown) => {
-        this.log(incoming, route, isRpcError(error) ? error.code : 'application');
-        throw error;
-      },
-    );
+    const onFailure = (error: unknown): never => {
+      this.log(incoming, route, isRpcError(error) ? error.code : 'application');
+      throw error;
+    };
+    // Promise.resolve is what `await` applies first: a native promise is used as it is. Without a
+    // response transformation the answer passes through on the same microtask (no handler to call).
+    if (route.spec.transformResponse === undefined && this.options.transformResponse === undefined) return Promise.resolve(answer).then(undefined, onFailure);
+    return Promise.resolve(answer).then((value) => this.transformResponse(value, incoming, route), onFailure);
   }
 
   /** The route's client call; a synchronous failure is logged with its code and rethrown. */
-  private callRoute(incoming: GatewayRequest, route: CompiledRoute, target: ForwardTarget, clientId: string, request: Request): Promise<unknown> {
+  private callRoute(incoming: GatewayRequest, route: CompiledRoute, method: string, payload: unknown, clientId: string, request: Request): Promise<unknown> {
     try {
-      return this.clients.get(route)!.call(target.method, target.payload, { parent: request, key: clientId });
+      return this.clients[route.index]!.call(method, payload, { parent: request, key: clientId });
     } catch (error) {
       this.log(incoming, route, isRpcError(error) ? error.code : 'application');
       throw error;
@@ -320,10 +324,12 @@ function compileRoutes(options: GatewayOptions): CompiledRoute[] {
     if (spec.timeoutMs !== undefined && !(spec.timeoutMs > 0)) {
       throw new ConfigError(`gateway route '${spec.prefix}' timeoutMs is ${spec.timeoutMs}: use a number of ms > 0`);
     }
-    compiled.push({ spec, prefix, rpcMethod: spec.rpcMethod ?? 'http', requiresAuth: spec.public !== true, cacheTtlMs });
+    compiled.push({ spec, index: 0, prefix, rpcMethod: spec.rpcMethod ?? 'http', requiresAuth: spec.public !== true, cacheTtlMs });
   }
   // Longest prefix wins; the sort is stable, and prefixes are unique, so the order is total.
-  return compiled.sort((a, b) => b.prefix.length - a.prefix.length);
+  compiled.sort((a, b) => b.prefix.length - a.prefix.length);
+  compiled.forEach((route, index) => (route.index = index));
+  return compiled;
 }
 
 function compileAuth(auth: GatewayAuth | undefined): ((token: string) => string | undefined) | undefined {

@@ -79,6 +79,41 @@ describe('digestValue', () => {
       }
     }
   });
+
+  it('equals the reference for flat objects met again: the same, changed in place, rebuilt, reordered, at another hash', () => {
+    const order: Record<string, unknown> = { id: 42, status: 'placed' };
+    const check = (value: unknown) => expect(digestValue(value)).toBe(referenceDigest(value));
+    check(order);
+    check(order);
+    order.status = 'shipped';
+    check(order);
+    order.id = 0;
+    check(order);
+    order.id = -0;
+    check(order);
+    order.id = NaN;
+    check(order);
+    check(order);
+    order.id = 42;
+    check({ id: 42, status: 'shipped' });
+    check({ status: 'shipped', id: 42 });
+    check({ id: '42', status: 'shipped' });
+    check({ id: 42, status: undefined });
+    check({ id: 42, status: null });
+    check({ id: 42, status: true });
+    check({ id: 42, status: { nested: 1 } });
+    check({ id: 42, status: 'shipped' });
+    // The same object inside another value (another hash before it), and where the budget runs out.
+    check([order, order]);
+    check({ first: order, second: order });
+    check(Array.from({ length: 1023 }, (_, index) => (index < 1021 ? index : order)));
+    check(Array.from({ length: 1100 }, () => order));
+  });
+
+  it('equals the reference on flat objects drawn from a few keys and values, in any order (fast-check)', () => {
+    const flat = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom<unknown>(0, -0, 1, NaN, 'x', 'y', '', true, false, null, undefined), { maxKeys: 4 });
+    fc.assert(fc.property(fc.array(flat, { minLength: 1, maxLength: 8 }), (values) => values.every((value) => digestValue(value) === referenceDigest(value))), { numRuns: 500 });
+  });
 });
 
 // ---- the reference: digest.ts's first walk, kept verbatim as the specification of every digest ----

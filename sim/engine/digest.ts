@@ -182,12 +182,43 @@ function visitObject(hash: number, value: object, depth: number): number {
 /**
  * A plain object's own enumerable keys in insertion order (what would be serialised) and their
  * values, walked with for-in twice (count, then entries), which allocates no key array; a plain
- * object has no enumerable inherited keys, so it sees what `Object.keys` would.
+ * object has no enumerable inherited keys, so it sees what `Object.keys` would. A flat object (every
+ * value a primitive) equal to the last one of its key count, met at the same hash, is not walked
+ * again: its digest is a function of the hash, its keys and its values (see `Flat`).
  */
 function visitPlainEntries(hash: number, value: Record<string, unknown>, depth: number): number {
   let count = 0;
   for (const _key in value) count++;
   hash = mix(mix(hash, Tag.Object), count);
+  // With the budget for every entry, the walk reads them all: a remembered result stands for it.
+  if (count > Flat.MaxKeys || budget < count) return visitEntries(hash, value, depth, count);
+  const memo = count & (Flat.Slots - 1);
+  if (flatCounts[memo] === count && flatHashesIn[memo] === hash && sameFlatEntries(value, memo * Flat.MaxKeys)) {
+    budget -= count;
+    return flatHashesOut[memo]!;
+  }
+  const hashIn = hash;
+  hash = visitEntries(hash, value, depth, count);
+  // Remembered only if every value is a primitive (whose digest depends on its value alone): a
+  // nested object may change in place before the next digest.
+  let at = memo * Flat.MaxKeys;
+  for (const key in value) {
+    const item = value[key];
+    if (typeof item === 'object' ? item !== null : typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint') {
+      flatCounts[memo] = -1;
+      return hash;
+    }
+    flatKeys[at] = key;
+    flatValues[at++] = item;
+  }
+  flatCounts[memo] = count;
+  flatHashesIn[memo] = hashIn;
+  flatHashesOut[memo] = hash;
+  return hash;
+}
+
+/** The entries of a plain object of `count` keys, after its tag and count. */
+function visitEntries(hash: number, value: Record<string, unknown>, depth: number, count: number): number {
   // Slots by key count and position, so objects of different shapes mostly keep to their own:
   // the key in an even slot, a string value in the odd one after it.
   let slot = (count << 4) & (Memo.Slots - 1);
@@ -201,6 +232,38 @@ function visitPlainEntries(hash: number, value: Record<string, unknown>, depth: 
     slot = (slot + 2) & (Memo.Slots - 1);
   }
   return hash;
+}
+
+// Payloads of one kind recur with the same keys and mostly the same values (a request's method and
+// path, the same answer object): the last flat object of each key count is remembered with the
+// hash it was met at and the hash it left, and one comparison pass replaces the walk.
+const enum Flat {
+  /** Remembered objects, by key count (modulo). */
+  Slots = 8,
+  /** Objects with more keys are always walked. */
+  MaxKeys = 16,
+}
+
+/** Key count of each slot's object (-1: none). */
+const flatCounts = new Int32Array(Flat.Slots).fill(-1);
+const flatHashesIn = new Int32Array(Flat.Slots);
+const flatHashesOut = new Int32Array(Flat.Slots);
+/** Keys and values of each slot's object, `Flat.MaxKeys` places per slot. */
+const flatKeys: string[] = new Array<string>(Flat.Slots * Flat.MaxKeys).fill('');
+const flatValues: unknown[] = new Array<unknown>(Flat.Slots * Flat.MaxKeys).fill(undefined);
+
+/**
+ * True if `value` has the keys, in order, and the values of the object remembered at `at` (its
+ * key count was checked). Equal primitives digest the same, except 0 and -0 (told apart here);
+ * NaN never equals itself, so it is walked.
+ */
+function sameFlatEntries(value: Record<string, unknown>, at: number): boolean {
+  for (const key in value) {
+    const item = value[key];
+    const remembered = flatValues[at];
+    if (key !== flatKeys[at++] || item !== remembered || (item === 0 && 1 / item !== 1 / (remembered as number))) return false;
+  }
+  return true;
 }
 
 /** A class instance's own enumerable keys in insertion order and their values. */

@@ -100,6 +100,18 @@ describe('EventQueue cancellation', () => {
     expect(drain(queue).map((event) => event.arg)).toEqual(['second']);
   });
 
+  it('handles are never small integers or int32s, for fresh and reused slots alike', () => {
+    const queue = new EventQueue();
+    const handles = [queue.push(1, noop), queue.push(2, noop)];
+    drain(queue);
+    for (let index = 0; index < 100; index++) {
+      handles.push(queue.push(3 + index, noop));
+      drain(queue);
+    }
+    // A field holding handles is then a double field from its first handle (see Packing.FirstGeneration).
+    for (const handle of handles) expect(handle).toBeGreaterThanOrEqual(2 ** 31);
+  });
+
   it('a cancelled top is skipped by peekTime', () => {
     const queue = new EventQueue();
     const handle = queue.push(1, noop);

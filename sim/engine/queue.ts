@@ -16,7 +16,8 @@ const INITIAL_CAPACITY = 1024;
  * the order is total and the same schedule always fires the same way.
  *
  * Each event lives in a slot (callback + argument); the heap holds (time, seq, slot). A handle is
- * `generation * 2^26 + slot`, so a stale handle can never cancel a later event reusing the slot.
+ * `generation * 2^26 + slot`, so a stale handle can never cancel a later event reusing the slot
+ * (generations start at 32: see `Packing.FirstGeneration`).
  * An event due `Thresholds.FarMs` or more after the last popped time waits outside the heap (far-events.ts)
  * and enters it, with the key it was pushed with, before anything at or after its bucket pops.
  */
@@ -162,7 +163,8 @@ export class EventQueue {
   release(slot: number): void {
     this.payloads[2 * slot] = undefined;
     this.payloads[2 * slot + 1] = undefined;
-    const generation = ((this.slotWords[slot]! >>> Packing.FlagBits) + 1) & Packing.GenerationMask;
+    // Generations never go below FirstGeneration (see there), also when they wrap.
+    const generation = ((this.slotWords[slot]! >>> Packing.FlagBits) + 1) & Packing.GenerationMask || Packing.FirstGeneration;
     this.slotWords[slot] = generation << Packing.FlagBits;
     this.freeSlots[this.freeCount++] = slot;
   }
@@ -241,6 +243,7 @@ export class EventQueue {
       this.slotWords = grownToFit(this.slotWords, slot + 1);
       this.freeSlots = grownToFit(this.freeSlots, slot + 1);
     }
+    this.slotWords[slot] = Packing.FirstGeneration << Packing.FlagBits;
     this.payloads.push(undefined, undefined);
     return slot;
   }
@@ -380,4 +383,12 @@ const enum Packing {
   GenerationMask = (1 << 26) - 1,
   /** A handle is generation × this + slot: also the most pending events (MAX_PENDING_EVENTS). */
   GenerationFactor = 1 << 26,
+  /**
+   * A slot's first generation: every handle is then at least 2^31, never a small integer (a V8 Smi)
+   * nor an int32. A field holding handles is a double field from the first handle stored in it;
+   * were the first handles small, the first large one would change the field's representation in
+   * the middle of a run, deoptimizing every function that reads that class (a request's, a
+   * deadline line's), and V8 would compile them all again.
+   */
+  FirstGeneration = 32,
 }

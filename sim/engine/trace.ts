@@ -60,6 +60,13 @@ const NO_DATA: unique symbol = Symbol('no data');
 /**
  * The hash's constants. A const enum compiles to literals, where a module `const` costs a load from
  * the module's context and a hole check at every use: the mixing runs a dozen times per event.
+ *
+ * Each field of an event folds into two lanes: lane A as FNV (the field's first word, then its
+ * second), lane B as multiply-xorshift. A name or text gives its hash, then its length (the length
+ * separates fields, so ('ab','c') and ('a','bc') differ); a number its low word, then its high one
+ * (lane B takes the high word first). The folding is written out in `record` and `recordSpan`, with
+ * both lanes in locals: a helper per field was too big for V8 to inline twenty times in one event,
+ * and a call per field, or a loop over gathered fields, cost two to three times as much.
  */
 const enum Hash {
   FnvOffset = 0x811c9dc5,
@@ -94,14 +101,15 @@ export class Trace {
   private lastDigest = 0;
   /**
    * The last name hashed in each role: a run of events of one kind, of messages with one label, of
-   * spans from one service and method skips the lookups (the hashes are the same as `mixName`'s).
+   * spans of one method skips the lookups (the hashes are the same as `nameKey`'s). A span's service
+   * is a node name, remembered with the others (`nodeKey`).
    */
   private readonly lastKinds = new LastTwoNames();
-  private readonly lastLabel = new LastName(true);
-  private readonly lastSpanService = new LastName(true);
-  private readonly lastSpanName = new LastName(true);
-  /** The last free text (a log line a service repeats, the same error), hashed as `mixString` does. */
-  private readonly lastText = new LastName(false);
+  /** Message labels and span names: a request path alternates two (a method and `reply`; the callee's method and the caller's). */
+  private readonly lastLabels = new LastTwoNames();
+  private readonly lastSpanNames = new LastTwoNames();
+  /** The last free text (a log line a service repeats, the same error), hashed as `stringKey` does. */
+  private readonly lastText = new LastText();
   /** Node names met last and their hashes, replaced in turn (see `nodeKey`). */
   private readonly recentNodes: (string | undefined)[] = new Array<string | undefined>(Hash.RecentNodes).fill(undefined);
   private readonly recentNodeKeys = new Int32Array(Hash.RecentNodes);
@@ -153,25 +161,73 @@ export class Trace {
 
   private record(atMs: number, kind: string, node: string, peer: string | undefined, id: number | undefined, detail: string | undefined, digest: number | undefined, detailIsName: boolean): void {
     this.count++;
+    // Every field folds into both lanes here, written out: see `Hash` on why.
+    const lanes = this.lanes;
+    let a = lanes[0]!;
+    let b = lanes[1]!;
+    let mixed: number;
+    let key: number;
+    let low: number;
+    let high: number;
     numberView[0] = atMs;
-    mixWords(this.lanes);
-    mixKey(this.lanes, this.lastKinds.keyOf(kind), kind.length);
-    mixKey(this.lanes, this.nodeKey(node), node.length);
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    key = this.lastKinds.keyOf(kind);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ kind.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ kind.length, Hash.MixPrime) ^ (mixed >>> 15);
+    key = this.nodeKey(node);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ node.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ node.length, Hash.MixPrime) ^ (mixed >>> 15);
     // Which optional fields are present, so a peer can never pass for a detail.
     numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
-    mixWords(this.lanes);
-    if (peer !== undefined) mixKey(this.lanes, this.nodeKey(peer), peer.length);
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    if (peer !== undefined) {
+      key = this.nodeKey(peer);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ peer.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ peer.length, Hash.MixPrime) ^ (mixed >>> 15);
+    }
     if (id !== undefined) {
       numberView[0] = id;
-      mixWords(this.lanes);
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (detail !== undefined) {
-      mixKey(this.lanes, detailIsName ? this.lastLabel.keyOf(detail) : this.lastText.keyOf(detail), detail.length);
+      key = detailIsName ? this.lastLabels.keyOf(detail) : this.lastText.keyOf(detail);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ detail.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ detail.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (digest !== undefined) {
       numberView[0] = digest;
-      mixWords(this.lanes);
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
+    lanes[0] = a;
+    lanes[1] = b;
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted(kind))) {
       const event: TraceEvent = { atMs, kind, node };
       if (peer !== undefined) event.peer = peer;
@@ -183,7 +239,7 @@ export class Trace {
   }
 
   /**
-   * The hash of a node name (an event's node or peer), as `mixName` computes it. The last few are
+   * The hash of a node name (an event's node or peer, a span's service), as `nameKey` computes it. The last few are
    * remembered: events go back and forth between a handful of nodes (a caller and its callees).
    */
   private nodeKey(name: string): number {
@@ -240,23 +296,116 @@ export class Trace {
     // V8's generic equality (one span per request).
     const digest = typeof data === 'symbol' && data === NO_DATA ? undefined : this.digestOf(data);
     this.count++;
+    // The fields fold in place, as in `record`.
+    const lanes = this.lanes;
+    let a = lanes[0]!;
+    let b = lanes[1]!;
+    let mixed: number;
+    let key: number;
+    let low: number;
+    let high: number;
     numberView[0] = endMs;
-    mixWords(this.lanes);
-    mixKey(this.lanes, SPAN_KEY, 'span'.length); // the same as mixName('span'), without the lookup
-    mixKey(this.lanes, this.lastSpanService.keyOf(service), service.length);
-    mixId(this.lanes, traceId);
-    mixId(this.lanes, spanId);
-    if (parentSpanId !== undefined) mixId(this.lanes, parentSpanId);
-    mixKey(this.lanes, this.lastSpanName.keyOf(name), name.length);
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    // The same as nameKey('span'), without the lookup.
+    key = SPAN_KEY;
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ 'span'.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ 'span'.length, Hash.MixPrime) ^ (mixed >>> 15);
+    // A span's service is a node name (a caller and its callees alternate: see nodeKey).
+    key = this.nodeKey(service);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ service.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ service.length, Hash.MixPrime) ^ (mixed >>> 15);
+    if (typeof traceId === 'number') {
+      numberView[0] = traceId;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    } else {
+      key = stringKey(traceId);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ traceId.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ traceId.length, Hash.MixPrime) ^ (mixed >>> 15);
+    }
+    if (typeof spanId === 'number') {
+      numberView[0] = spanId;
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    } else {
+      key = stringKey(spanId);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ spanId.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ spanId.length, Hash.MixPrime) ^ (mixed >>> 15);
+    }
+    if (parentSpanId !== undefined) {
+      if (typeof parentSpanId === 'number') {
+        numberView[0] = parentSpanId;
+        low = numberWords[0]!;
+        high = numberWords[1]!;
+        a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+        mixed = Math.imul(b ^ high, Hash.MixPrime);
+        mixed ^= mixed >>> 13;
+        b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+      } else {
+        key = stringKey(parentSpanId);
+        a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ parentSpanId.length, Hash.FnvPrime);
+        mixed = Math.imul(b ^ key, Hash.MixPrime);
+        mixed ^= mixed >>> 13;
+        b = Math.imul(mixed ^ parentSpanId.length, Hash.MixPrime) ^ (mixed >>> 15);
+      }
+    }
+    key = this.lastSpanNames.keyOf(name);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ name.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ name.length, Hash.MixPrime) ^ (mixed >>> 15);
     numberView[0] = startMs;
-    mixWords(this.lanes);
-    if (status === 'ok') mixKey(this.lanes, OK_KEY, 'ok'.length); // the same as mixName('ok')
-    else mixName(this.lanes, status);
-    if (error !== undefined) mixKey(this.lanes, this.lastText.keyOf(error), error.length);
+    low = numberWords[0]!;
+    high = numberWords[1]!;
+    a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+    mixed = Math.imul(b ^ high, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
+    // The usual status's hash is kept, the same as nameKey('ok').
+    key = status === 'ok' ? OK_KEY : nameKey(status);
+    a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ status.length, Hash.FnvPrime);
+    mixed = Math.imul(b ^ key, Hash.MixPrime);
+    mixed ^= mixed >>> 13;
+    b = Math.imul(mixed ^ status.length, Hash.MixPrime) ^ (mixed >>> 15);
+    if (error !== undefined) {
+      key = this.lastText.keyOf(error);
+      a = Math.imul(Math.imul(a ^ key, Hash.FnvPrime) ^ error.length, Hash.FnvPrime);
+      mixed = Math.imul(b ^ key, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ error.length, Hash.MixPrime) ^ (mixed >>> 15);
+    }
     if (digest !== undefined) {
       numberView[0] = digest;
-      mixWords(this.lanes);
+      low = numberWords[0]!;
+      high = numberWords[1]!;
+      a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
+      mixed = Math.imul(b ^ high, Hash.MixPrime);
+      mixed ^= mixed >>> 13;
+      b = Math.imul(mixed ^ low, Hash.MixPrime) ^ (mixed >>> 15);
     }
+    lanes[0] = a;
+    lanes[1] = b;
     if (this.sinks.length > 0 || (this.filteredSinks.length > 0 && this.wanted('span'))) {
       const span: Span = { traceId: traceIdText(traceId), spanId: spanIdText(spanId), service, name, startMs, endMs, status };
       if (parentSpanId !== undefined) span.parentSpanId = spanIdText(parentSpanId);
@@ -289,15 +438,10 @@ function stringKey(text: string): number {
 }
 
 /**
- * Folds a name into the lanes: a kind, node, method or status, which recur on every event, so their
- * hash is looked up, not recomputed (a Map lookup reuses the hash V8 keeps in the string). Free
- * text and ids go through `mixString`: a lookup that misses costs more than hashing.
+ * The hash of a name, from the cache (filled up to its bound): a kind, node, method or status
+ * recurs on every event, so its hash is looked up, not recomputed (a Map lookup reuses the hash V8
+ * keeps in the string). Free text and ids are hashed each time: a lookup that misses costs more.
  */
-function mixName(lanes: Int32Array, name: string): void {
-  mixKey(lanes, nameKey(name), name.length);
-}
-
-/** The hash of a name, from the cache (filled up to its bound). */
 function nameKey(name: string): number {
   let key = stringKeys.get(name);
   if (key === undefined) {
@@ -307,61 +451,24 @@ function nameKey(name: string): number {
   return key;
 }
 
-/** Folds a string into the lanes: its hash, then its length. */
-function mixString(lanes: Int32Array, text: string): void {
-  mixKey(lanes, stringKey(text), text.length);
-}
-
-function mixKey(lanes: Int32Array, key: number, length: number): void {
-  const a = Math.imul(lanes[0]! ^ key, Hash.FnvPrime);
-  let b = Math.imul(lanes[1]! ^ key, Hash.MixPrime);
-  b ^= b >>> 13;
-  // The length works as a separator, so ('ab','c') and ('a','bc') hash differently.
-  lanes[0] = Math.imul(a ^ length, Hash.FnvPrime);
-  lanes[1] = Math.imul(b ^ length, Hash.MixPrime) ^ (b >>> 15);
-}
-
-/** Folds the number last written to `numberView` (its two 32-bit words) into the lanes. */
-function mixWords(lanes: Int32Array): void {
-  const low = numberWords[0]!;
-  const high = numberWords[1]!;
-  lanes[0] = Math.imul(Math.imul(lanes[0]! ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
-  let b = Math.imul(lanes[1]! ^ high, Hash.MixPrime);
-  b ^= b >>> 13;
-  lanes[1] = Math.imul(b ^ low, Hash.MixPrime) ^ (b >>> 15);
-}
-
-/** An id enters the hash as a number when the engine made it, as text when it came from outside. */
-function mixId(lanes: Int32Array, id: TraceIdKey): void {
-  if (typeof id === 'number') {
-    numberView[0] = id;
-    mixWords(lanes);
-  } else {
-    mixString(lanes, id);
-  }
-}
-
-/**
- * The last name hashed in one role and its hash: comparing with the last one costs less than a
- * lookup, or than hashing free text again. `cached`: a name (from the shared cache) or free text.
- */
-class LastName {
-  private name = '';
+/** The last free text hashed and its hash: comparing with the last one costs less than hashing it again. */
+class LastText {
+  private text = '';
   private key = stringKey('');
-  constructor(private readonly cached: boolean) {}
 
-  keyOf(name: string): number {
-    if (name !== this.name) {
-      this.name = name;
-      this.key = this.cached ? nameKey(name) : stringKey(name);
+  keyOf(text: string): number {
+    if (text !== this.text) {
+      this.text = text;
+      this.key = stringKey(text);
     }
     return this.key;
   }
 }
 
 /**
- * The last two names hashed in one role, for event kinds: a request path alternates between two
- * (a delivery and what the service records), which a single memo would miss every time.
+ * The last two names hashed in one role (event kinds, message labels, span names): a request path
+ * alternates between two (a delivery and what the service records; a method and its `reply`),
+ * which a single memo would miss every time.
  */
 class LastTwoNames {
   private name = '';

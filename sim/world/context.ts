@@ -201,6 +201,7 @@ export class NodeContext {
     // The call's one record is also its pending entry and its timer's argument.
     const call = this.host.newCall(this.name, callId, to, method, payload, sim.nowMs + timeoutMs, traceKey, options.parentSpanKey ?? options.parentSpanId);
     call.caller = this;
+    call.inFlightCount = options.inFlight;
     this.callInProgress = call;
     const answer = new Promise<T>(this.callExecutor as (resolve: (value: T) => void, reject: (error: RpcError) => void) => void);
     this.callInProgress = undefined;
@@ -289,6 +290,9 @@ export class NodeContext {
     if (call.line !== undefined) call.line.answered();
     else sim.cancel(call.timerHandle);
     sim.wake();
+    // Lowered now, where a reaction registered first on the call's promise would have lowered it:
+    // nothing runs between this event and the first microtask after it.
+    if (call.inFlightCount !== undefined) call.inFlightCount.inFlight--;
     if (response.ok) call.resolve!(response.value);
     else call.reject!(callError(response));
   }
@@ -313,6 +317,7 @@ export class NodeContext {
     const sim = this.node.host.sim;
     sim.wake();
     sim.trace.emit(sim.nowMs, 'rpc.timeout', this.name, call.to, call.callId, call.method);
+    if (call.inFlightCount !== undefined) call.inFlightCount.inFlight--;
     call.reject!(new RpcError('timeout', `${call.to}.${call.method} did not answer in time`, this.name));
   }
 

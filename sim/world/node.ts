@@ -5,7 +5,7 @@ import { spanIdText, traceIdText, type TraceIdKey } from '../engine/trace.ts';
 import type { Distribution } from '../engine/rng.ts';
 import { Rng } from '../engine/rng.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
-import { earliestDeadline, type CallSettler, type IngressCall, type RpcCall } from './rpc.ts';
+import { earliestDeadline, type CallSettler, type InFlightCount, type IngressCall, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
 import { NodeLoadMeter } from './node-load.ts';
 import { ProcessorSharingCpu } from './cpu.ts';
@@ -182,6 +182,8 @@ export class Request implements RpcCall {
   declare timerHandle: number;
   declare line: DeadlineLine<RpcCall> | undefined;
   declare settled: boolean;
+  /** The instance's in-flight count the call lowers as it settles (the service client's), if any. */
+  declare inFlightCount: InFlightCount | undefined;
   /** The client's side when the request came in from outside (workload or scripted client). */
   declare ingress: IngressCall | undefined;
   /** The handler to run once a HandlerSpec's service time has passed (looked up when it began). */
@@ -232,6 +234,7 @@ export class Request implements RpcCall {
     this.timerHandle = -1;
     this.line = undefined;
     this.settled = false;
+    this.inFlightCount = undefined;
     this.ingress = undefined;
     this.handle = undefined;
     this.replyDelayMs = 0;

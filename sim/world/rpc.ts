@@ -18,6 +18,17 @@ export interface CallOptions {
   traceKey?: TraceIdKey;
   /** Parent span, for the callee's span. */
   parentSpanId?: string;
+  /**
+   * @internal A count of calls in flight (a service client's, per instance) that the caller raised
+   * for this call: the context lowers it as the call settles, before the call's promise reactions
+   * run. A call refused at once (no call made: `callsInFlight` did not grow) leaves it to the caller.
+   */
+  inFlight?: InFlightCount;
+}
+
+/** Something that counts its calls in flight (a service instance, as a client sees it). */
+export interface InFlightCount {
+  inFlight: number;
 }
 
 /** The caller's end of a call: the context that made it and settles it. */
@@ -61,6 +72,8 @@ export interface RpcCall {
   line: DeadlineLine<RpcCall> | undefined;
   /** Set when the caller has settled it (answer or timeout); later answers are late. */
   settled: boolean;
+  /** The count this call holds one of while pending (`CallOptions.inFlight`), if any. */
+  inFlightCount: InFlightCount | undefined;
   /** The record a duplicate delivery was copied from (settlement is tracked on the original). */
   readonly original: RpcCall | undefined;
 }
