@@ -2,12 +2,20 @@
 // medians beside their targets (or one JSON object with --json). Wall-clock time is read here, in
 // bench/, never in sim/. `--only=NAME` runs the cases whose name or figures contain NAME; cases
 // marked `onlyWhenAsked` (the 1,000-seed sweep) run only then.
+//
+// The cases run compiled, as the installed package runs: tsc (tsconfig.bench.json, the package's
+// build settings plus bench/ and scenarios/) writes .bench-build/ first. `--source` runs the
+// TypeScript sources through tsx instead, as in development: slower, because tsx keeps function
+// names by wrapping every named closure as it is created (docs/bench.md).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+/** Where tsconfig.bench.json writes the compiled cases and everything they import. */
+const BUILD_DIR = join(root, '.bench-build');
 
 /** A target from the issues, and whether higher is better. */
 interface Target {
@@ -167,9 +175,25 @@ const CASE_TIMEOUT_MS = 15 * 60_000;
 
 type CaseOutput = Record<string, number | string>;
 
+/** Compiles the cases and what they import into BUILD_DIR (from scratch: no file of a deleted source stays). */
+function build(): void {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.bench.json')], { encoding: 'utf8', timeout: CASE_TIMEOUT_MS });
+  if (tsc.status !== 0) {
+    process.stderr.write(`npm run bench: compiling the cases failed (tsc -p tsconfig.bench.json); fix the type errors or run from the sources with --source:\n${tsc.stdout}${tsc.stderr}`);
+    process.exit(2);
+  }
+}
+
+/** The command line that runs one case: its compiled module, or its source through tsx. */
+function caseCommand(benchCase: BenchCase): string[] {
+  if (fromSource) return ['--import', 'tsx', join(here, 'cases', benchCase.file)];
+  return [join(BUILD_DIR, 'bench', 'cases', benchCase.file.replace(/\.ts$/, '.js'))];
+}
+
 function runOnce(benchCase: BenchCase): CaseOutput {
   // --allow-natives-syntax: the engine's checkpoint drain, as the `sim` launcher enables it.
-  const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', join(here, 'cases', benchCase.file), ...benchCase.args], {
+  const child = spawnSync(process.execPath, ['--allow-natives-syntax', ...caseCommand(benchCase), ...benchCase.args], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     timeout: CASE_TIMEOUT_MS,
@@ -186,12 +210,13 @@ function median(values: number[]): number {
 }
 
 const args = process.argv.slice(2);
-const unknownArg = args.find((arg) => arg !== '--json' && !/^--only=./.test(arg));
+const unknownArg = args.find((arg) => arg !== '--json' && arg !== '--source' && !/^--only=./.test(arg));
 if (unknownArg !== undefined) {
-  process.stderr.write(`npm run bench: unknown argument '${unknownArg}': use --json and/or --only=NAME (a case or figure name, or part of one)\n`);
+  process.stderr.write(`npm run bench: unknown argument '${unknownArg}': use --json, --source and/or --only=NAME (a case or figure name, or part of one)\n`);
   process.exit(2);
 }
 const json = args.includes('--json');
+const fromSource = args.includes('--source');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const asked = (benchCase: BenchCase): boolean => only !== undefined && [benchCase.name, ...benchCase.figures.map((figure) => figure.name)].some((name) => name.includes(only));
 const selected = cases.filter((benchCase) => existsSync(join(here, 'cases', benchCase.file)) && (only === undefined ? !benchCase.onlyWhenAsked : asked(benchCase)));
@@ -227,6 +252,7 @@ function report(name: string, value: number, unit: string, runs: number[], targe
 }
 
 const benchStartMs = performance.now();
+if (!fromSource) build();
 for (const benchCase of selected) {
   const outputs: CaseOutput[] = [];
   for (let repeat = 0; repeat < benchCase.repeats; repeat++) outputs.push(runOnce(benchCase));
