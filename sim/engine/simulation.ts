@@ -274,7 +274,8 @@ export class Simulation {
     const queue = this.queue;
     for (;;) {
       if (this.stopRequested) return 'stopped';
-      if (stopWhenIdle && queue.liveSize === 0) return 'idle';
+      // The count first: a parameter's truthiness is a generic test, needed only once the run is idle.
+      if (queue.liveSize === 0 && stopWhenIdle) return 'idle';
       if (this.events >= maxEvents) return 'budget';
       const slot = queue.popSlot(untilMs);
       if (slot < 0) return queue.size === 0 && untilMs === Infinity ? 'idle' : 'until';
