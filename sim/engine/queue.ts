@@ -188,8 +188,10 @@ export class EventQueue {
    */
   private surfaceTop(): void {
     this.dropCancelledTop();
-    // One compare per pop while no far bucket is due: the far path stays out of the hot one.
-    if (this.far.nextBucketMs <= (this.heapSize > 0 ? this.heapTimes[0]! : Infinity) && this.far.count > 0) this.admitFar();
+    // One compare per pop while no far bucket is due: the far path stays out of the hot one. (An
+    // empty heap takes any bucket; written as a condition, not as `heapSize > 0 ? top : Infinity`,
+    // which V8 boxed as a heap number on every pop.)
+    if ((this.heapSize === 0 || this.far.nextBucketMs <= this.heapTimes[0]!) && this.far.count > 0) this.admitFar();
   }
 
   /** Moves every far bucket due by the heap's top into the heap (see `surfaceTop`). */

@@ -222,7 +222,6 @@ export class Simulation {
     const untilMs = limits.untilMs ?? Infinity;
     const maxEvents = limits.maxEvents ?? Infinity;
     const stopWhenIdle = limits.stopWhenIdle ?? true;
-    const queue = this.queue;
 
     return new Promise<RunStop>((resolveRun, rejectRun) => {
       const finish = (reason: StopReason): void => {
@@ -251,36 +250,10 @@ export class Simulation {
               this.scheme = 'tick';
             }
           }
-          for (;;) {
-            if (this.stopRequested) return finish('stopped');
-            if (stopWhenIdle && queue.liveSize === 0) return finish('idle');
-            if (this.events >= maxEvents) return finish('budget');
-            const slot = queue.popSlot(untilMs);
-            if (slot < 0) return finish(queue.size === 0 && untilMs === Infinity ? 'idle' : 'until');
-            const timeMs = queue.poppedTimeMs;
-            if (timeMs < this.nowMs) {
-              throw new EngineInvariantError(`clock went back from ${this.nowMs} to ${timeMs} ms (seed ${this.seed})`);
-            }
-            this.nowMs = timeMs;
-            const callback = queue.callbackOf(slot);
-            const arg = queue.argOf(slot);
-            queue.release(slot);
-            this.events++;
-            callback(arg);
-            if (this.drainNeeded) {
-              if (checkpoint !== undefined) {
-                // Every continuation runs inside this call, at this event's time; the wakes they
-                // request are served by the same call.
-                checkpoint();
-                this.drainNeeded = false;
-                continue;
-              }
-              this.drainNeeded = false;
-              // Queued from a microtask: Node drains every microtask before it runs the tick.
-              yieldStep();
-              return;
-            }
-          }
+          const reason = this.fireEvents(untilMs, maxEvents, stopWhenIdle, checkpoint);
+          if (reason !== undefined) return finish(reason);
+          // Queued from a microtask: Node drains every microtask before it runs the tick.
+          yieldStep();
         } catch (error) {
           this.fail(error);
           finish('stopped');
@@ -289,6 +262,44 @@ export class Simulation {
       this.drainNeeded = false;
       yieldStep();
     });
+  }
+
+  /**
+   * The loop of `run`: fires events until the run must stop (the reason) or, without a checkpoint,
+   * until an event asks for a drain (undefined: the caller yields, then calls again). A method with
+   * its limits as parameters, not a closure over `run`'s variables: those would be read from the
+   * closure's context, with a hole check, on every event.
+   */
+  private fireEvents(untilMs: number, maxEvents: number, stopWhenIdle: boolean, checkpoint: MicrotaskCheckpoint | undefined): StopReason | undefined {
+    const queue = this.queue;
+    for (;;) {
+      if (this.stopRequested) return 'stopped';
+      // The count first: a parameter's truthiness is a generic test, needed only once the run is idle.
+      if (queue.liveSize === 0 && stopWhenIdle) return 'idle';
+      if (this.events >= maxEvents) return 'budget';
+      const slot = queue.popSlot(untilMs);
+      if (slot < 0) return queue.size === 0 && untilMs === Infinity ? 'idle' : 'until';
+      const timeMs = queue.poppedTimeMs;
+      if (timeMs < this.nowMs) {
+        throw new EngineInvariantError(`clock went back from ${this.nowMs} to ${timeMs} ms (seed ${this.seed})`);
+      }
+      this.nowMs = timeMs;
+      const callback = queue.callbackOf(slot);
+      const arg = queue.argOf(slot);
+      queue.release(slot);
+      this.events++;
+      callback(arg);
+      if (this.drainNeeded) {
+        if (checkpoint === undefined) {
+          this.drainNeeded = false;
+          return undefined;
+        }
+        // Every continuation runs inside this call, at this event's time; the wakes they request
+        // are served by the same call.
+        checkpoint();
+        this.drainNeeded = false;
+      }
+    }
   }
 }
 

@@ -163,15 +163,18 @@ export class Trace {
     this.count++;
     // Every field folds into both lanes here, written out: see `Hash` on why.
     const lanes = this.lanes;
+    // Locals: a module `const` is loaded from the module's context, with a hole check, at each of its uses.
+    const view = numberView;
+    const words = numberWords;
     let a = lanes[0]!;
     let b = lanes[1]!;
     let mixed: number;
     let key: number;
     let low: number;
     let high: number;
-    numberView[0] = atMs;
-    low = numberWords[0]!;
-    high = numberWords[1]!;
+    view[0] = atMs;
+    low = words[0]!;
+    high = words[1]!;
     a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
     mixed = Math.imul(b ^ high, Hash.MixPrime);
     mixed ^= mixed >>> 13;
@@ -187,9 +190,9 @@ export class Trace {
     mixed ^= mixed >>> 13;
     b = Math.imul(mixed ^ node.length, Hash.MixPrime) ^ (mixed >>> 15);
     // Which optional fields are present, so a peer can never pass for a detail.
-    numberView[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
-    low = numberWords[0]!;
-    high = numberWords[1]!;
+    view[0] = (peer === undefined ? 0 : 1) | (id === undefined ? 0 : 2) | (detail === undefined ? 0 : 4) | (digest === undefined ? 0 : 8);
+    low = words[0]!;
+    high = words[1]!;
     a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
     mixed = Math.imul(b ^ high, Hash.MixPrime);
     mixed ^= mixed >>> 13;
@@ -202,9 +205,9 @@ export class Trace {
       b = Math.imul(mixed ^ peer.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (id !== undefined) {
-      numberView[0] = id;
-      low = numberWords[0]!;
-      high = numberWords[1]!;
+      view[0] = id;
+      low = words[0]!;
+      high = words[1]!;
       a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
       mixed = Math.imul(b ^ high, Hash.MixPrime);
       mixed ^= mixed >>> 13;
@@ -218,9 +221,9 @@ export class Trace {
       b = Math.imul(mixed ^ detail.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (digest !== undefined) {
-      numberView[0] = digest;
-      low = numberWords[0]!;
-      high = numberWords[1]!;
+      view[0] = digest;
+      low = words[0]!;
+      high = words[1]!;
       a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
       mixed = Math.imul(b ^ high, Hash.MixPrime);
       mixed ^= mixed >>> 13;
@@ -296,17 +299,19 @@ export class Trace {
     // V8's generic equality (one span per request).
     const digest = typeof data === 'symbol' && data === NO_DATA ? undefined : this.digestOf(data);
     this.count++;
-    // The fields fold in place, as in `record`.
+    // The fields fold in place, as in `record` (the typed arrays in locals too).
     const lanes = this.lanes;
+    const view = numberView;
+    const words = numberWords;
     let a = lanes[0]!;
     let b = lanes[1]!;
     let mixed: number;
     let key: number;
     let low: number;
     let high: number;
-    numberView[0] = endMs;
-    low = numberWords[0]!;
-    high = numberWords[1]!;
+    view[0] = endMs;
+    low = words[0]!;
+    high = words[1]!;
     a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
     mixed = Math.imul(b ^ high, Hash.MixPrime);
     mixed ^= mixed >>> 13;
@@ -324,9 +329,9 @@ export class Trace {
     mixed ^= mixed >>> 13;
     b = Math.imul(mixed ^ service.length, Hash.MixPrime) ^ (mixed >>> 15);
     if (typeof traceId === 'number') {
-      numberView[0] = traceId;
-      low = numberWords[0]!;
-      high = numberWords[1]!;
+      view[0] = traceId;
+      low = words[0]!;
+      high = words[1]!;
       a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
       mixed = Math.imul(b ^ high, Hash.MixPrime);
       mixed ^= mixed >>> 13;
@@ -339,9 +344,9 @@ export class Trace {
       b = Math.imul(mixed ^ traceId.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (typeof spanId === 'number') {
-      numberView[0] = spanId;
-      low = numberWords[0]!;
-      high = numberWords[1]!;
+      view[0] = spanId;
+      low = words[0]!;
+      high = words[1]!;
       a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
       mixed = Math.imul(b ^ high, Hash.MixPrime);
       mixed ^= mixed >>> 13;
@@ -355,9 +360,9 @@ export class Trace {
     }
     if (parentSpanId !== undefined) {
       if (typeof parentSpanId === 'number') {
-        numberView[0] = parentSpanId;
-        low = numberWords[0]!;
-        high = numberWords[1]!;
+        view[0] = parentSpanId;
+        low = words[0]!;
+        high = words[1]!;
         a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
         mixed = Math.imul(b ^ high, Hash.MixPrime);
         mixed ^= mixed >>> 13;
@@ -375,9 +380,9 @@ export class Trace {
     mixed = Math.imul(b ^ key, Hash.MixPrime);
     mixed ^= mixed >>> 13;
     b = Math.imul(mixed ^ name.length, Hash.MixPrime) ^ (mixed >>> 15);
-    numberView[0] = startMs;
-    low = numberWords[0]!;
-    high = numberWords[1]!;
+    view[0] = startMs;
+    low = words[0]!;
+    high = words[1]!;
     a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
     mixed = Math.imul(b ^ high, Hash.MixPrime);
     mixed ^= mixed >>> 13;
@@ -396,9 +401,9 @@ export class Trace {
       b = Math.imul(mixed ^ error.length, Hash.MixPrime) ^ (mixed >>> 15);
     }
     if (digest !== undefined) {
-      numberView[0] = digest;
-      low = numberWords[0]!;
-      high = numberWords[1]!;
+      view[0] = digest;
+      low = words[0]!;
+      high = words[1]!;
       a = Math.imul(Math.imul(a ^ low, Hash.FnvPrime) ^ high, Hash.FnvPrime);
       mixed = Math.imul(b ^ high, Hash.MixPrime);
       mixed ^= mixed >>> 13;

@@ -4,23 +4,40 @@
 import { build, type Histogram } from 'hdr-histogram-js';
 import { grownToFit } from '../engine/typed-arrays.ts';
 
-/** Microseconds per virtual millisecond: histograms record integer µs so fractional ms survive. */
-const US_PER_MS = 1000;
-
 /**
- * Largest latency accepted, in ms. Above this the µs integer would exceed 2^53 and lose
- * integer precision; a latency that large can only come from an engine bug.
+ * The numbers `record` uses on every request, as a const enum: it compiles to literals, where a
+ * module `const` costs a load from the module's context and a check at every use.
  */
-const MAX_LATENCY_MS = Number.MAX_SAFE_INTEGER / US_PER_MS;
+const enum Limits {
+  /** Microseconds per virtual millisecond: histograms record integer µs so fractional ms survive. */
+  UsPerMs = 1000,
+  /**
+   * Largest latency accepted, in ms (Number.MAX_SAFE_INTEGER / UsPerMs). Above this the µs integer
+   * would exceed 2^53 and lose integer precision; a latency that large can only come from an engine bug.
+   */
+  MaxLatencyMs = 9007199254740991 / UsPerMs,
+  /** log2 of HDR's sub-bucket half count for 3 significant digits (1024). */
+  HdrSubBucketHalfMagnitude = 10,
+  /** HDR's sub-bucket half count for 3 significant digits. */
+  HdrSubBucketHalfCount = 1 << HdrSubBucketHalfMagnitude,
+  /** Staged values must fit clz32/shift arithmetic; larger ones (≥ ~35.8 min) go straight to HDR. */
+  StageMaxUs = 0x7fffffff,
+  /** Sub-bins per power of two in the per-bucket sketch, log2 (4 → ≤ 25% bin width). */
+  SketchSubbinsLog2 = 2,
+  /** Number of bins in each time bucket's latency sketch. */
+  SketchBins = 120,
+  /** Largest µs value binned exactly by octave; bigger values go to the top bin. */
+  SketchMaxUs = 0x7fffffff,
+}
 
 /** Rounds ms to whole microseconds, the resolution every reported figure is given at. */
 function roundToUs(ms: number): number {
-  return Math.round(ms * US_PER_MS) / US_PER_MS;
+  return Math.round(ms * Limits.UsPerMs) / Limits.UsPerMs;
 }
 
 /**
  * Throws the RangeError for a latency no correct engine could produce. Callers test
- * `!(latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS)` inline (which also rejects NaN) and call this
+ * `!(latencyMs >= 0 && latencyMs <= Limits.MaxLatencyMs)` inline (which also rejects NaN) and call this
  * only on failure: calling a function V8 does not inline with a double boxes it, one allocation
  * per request on the hot path.
  */
@@ -66,30 +83,24 @@ function emptySummary(): LatencySummary {
 // two at half the resolution. Index of value v: bucket b = max(floor(log2 v) - 10, 0), sub-bucket
 // s = v >> b, index = (b + 1) * 1024 + s - 1024. Mirrored here so record() can skip the library.
 
-/** log2 of HDR's sub-bucket half count for 3 significant digits (1024). */
-const HDR_SUB_BUCKET_HALF_MAGNITUDE = 10;
-/** HDR's sub-bucket half count for 3 significant digits. */
-const HDR_SUB_BUCKET_HALF_COUNT = 1 << HDR_SUB_BUCKET_HALF_MAGNITUDE;
-/** Staged values must fit clz32/shift arithmetic; larger ones (≥ ~35.8 min) go straight to HDR. */
-const STAGE_MAX_US = 0x7fffffff;
 /** Initial staging array length: bucket 0 only (values 0..2047 µs), 16 KB. */
-const STAGE_INITIAL_LENGTH = 2 * HDR_SUB_BUCKET_HALF_COUNT;
+const STAGE_INITIAL_LENGTH = 2 * Limits.HdrSubBucketHalfCount;
 
-/** HDR counts-array index of integer µs value `us` (0 ≤ us ≤ STAGE_MAX_US). */
+/** HDR counts-array index of integer µs value `us` (0 ≤ us ≤ Limits.StageMaxUs). */
 function hdrIndex(us: number): number {
-  const bucket = Math.max(31 - Math.clz32(us) - HDR_SUB_BUCKET_HALF_MAGNITUDE, 0);
-  return ((bucket + 1) << HDR_SUB_BUCKET_HALF_MAGNITUDE) + (us >>> bucket) - HDR_SUB_BUCKET_HALF_COUNT;
+  const bucket = Math.max(31 - Math.clz32(us) - Limits.HdrSubBucketHalfMagnitude, 0);
+  return ((bucket + 1) << Limits.HdrSubBucketHalfMagnitude) + (us >>> bucket) - Limits.HdrSubBucketHalfCount;
 }
 
 /** Width in µs of the values HDR files at counts-array index `index` (1 in the first bucket, then doubling). */
 function hdrIndexWidthUs(index: number): number {
-  return 2 ** Math.max((index >> HDR_SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
+  return 2 ** Math.max((index >> Limits.HdrSubBucketHalfMagnitude) - 1, 0);
 }
 
 /** Lowest µs value at HDR counts-array index `index`: a representative the library files at that same index. */
 function hdrIndexLowUs(index: number): number {
-  const bucket = Math.max((index >> HDR_SUB_BUCKET_HALF_MAGNITUDE) - 1, 0);
-  const sub = bucket === 0 ? index : (index & (HDR_SUB_BUCKET_HALF_COUNT - 1)) + HDR_SUB_BUCKET_HALF_COUNT;
+  const bucket = Math.max((index >> Limits.HdrSubBucketHalfMagnitude) - 1, 0);
+  const sub = bucket === 0 ? index : (index & (Limits.HdrSubBucketHalfCount - 1)) + Limits.HdrSubBucketHalfCount;
   return sub * 2 ** bucket;
 }
 
@@ -128,9 +139,9 @@ export class LatencyHistogram {
    * @throws RangeError if latencyMs is negative, NaN or infinite (an engine bug, not a load condition).
    */
   record(latencyMs: number): void {
-    if (!(latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS)) badLatency(latencyMs);
-    const us = Math.round(latencyMs * US_PER_MS);
-    if (us <= STAGE_MAX_US) {
+    if (!(latencyMs >= 0 && latencyMs <= Limits.MaxLatencyMs)) badLatency(latencyMs);
+    const us = Math.round(latencyMs * Limits.UsPerMs);
+    if (us <= Limits.StageMaxUs) {
       const index = hdrIndex(us);
       if (index >= this.stage.length) this.growStage(index);
       this.stage[index]++;
@@ -200,7 +211,7 @@ export class LatencyHistogram {
 
   /** A percentile's µs value in ms, clamped to the largest latency seen: HDR reports the top of the matching bucket, which can exceed it. */
   private clampedMs(valueUs: number): number {
-    return Math.min(valueUs, Math.round(this.maxMs * US_PER_MS)) / US_PER_MS;
+    return Math.min(valueUs, Math.round(this.maxMs * Limits.UsPerMs)) / Limits.UsPerMs;
   }
 
   /**
@@ -252,7 +263,7 @@ export class LatencyHistogram {
       p99: p99!,
       p999: p999!,
       max: roundToUs(this.maxMs),
-      mean: Math.round(this.sumUs / this.countValue) / US_PER_MS,
+      mean: Math.round(this.sumUs / this.countValue) / Limits.UsPerMs,
       count: this.countValue,
     };
   }
@@ -284,19 +295,12 @@ export class LatencyHistogram {
 // larger values share the top bin (per-bucket max stays exact and clamps the estimate).
 // ---------------------------------------------------------------------------------------------
 
-/** Sub-bins per power of two in the per-bucket sketch (4 → ≤ 25% bin width). */
-const SKETCH_SUBBINS_LOG2 = 2;
-/** Number of bins in each time bucket's latency sketch. */
-const SKETCH_BINS = 120;
-/** Largest µs value binned exactly by octave; bigger values go to the top bin. */
-const SKETCH_MAX_US = 0x7fffffff;
-
 /** Sketch bin index for a non-negative integer microsecond value. */
 function sketchBin(us: number): number {
   if (us < 4) return us;
-  if (us > SKETCH_MAX_US) return SKETCH_BINS - 1;
+  if (us > Limits.SketchMaxUs) return Limits.SketchBins - 1;
   const octave = 31 - Math.clz32(us);
-  const sub = (us >>> (octave - SKETCH_SUBBINS_LOG2)) & 3;
+  const sub = (us >>> (octave - Limits.SketchSubbinsLog2)) & 3;
   return 4 * octave - 4 + sub;
 }
 
@@ -304,13 +308,13 @@ function sketchBin(us: number): number {
 function sketchBinLowUs(bin: number): number {
   if (bin < 4) return bin;
   const octave = (bin >> 2) + 1;
-  return (4 + (bin & 3)) * 2 ** (octave - SKETCH_SUBBINS_LOG2);
+  return (4 + (bin & 3)) * 2 ** (octave - Limits.SketchSubbinsLog2);
 }
 
 /** Width in µs of sketch bin `bin` (bins 0..3 hold one exact integer value each). */
 function sketchBinWidthUs(bin: number): number {
   if (bin < 4) return 0;
-  return 2 ** ((bin >> 2) + 1 - SKETCH_SUBBINS_LOG2);
+  return 2 ** ((bin >> 2) + 1 - Limits.SketchSubbinsLog2);
 }
 
 /** One fixed-width slice of a run, with outcome counts and latency estimates. */
@@ -357,7 +361,7 @@ export class TimeSeries {
   private readonly latencyMaxMs: Float64Array;
   /** Per-bucket exact minimum (Infinity when empty): with the max it clamps sketch estimates, so a bucket of identical latencies reports them exactly. */
   private readonly latencyMinMs: Float64Array;
-  /** bucket i's sketch occupies [i * SKETCH_BINS, (i + 1) * SKETCH_BINS). Uint32: 2^32 per bin per bucket is far beyond any run. */
+  /** bucket i's sketch occupies [i * Limits.SketchBins, (i + 1) * Limits.SketchBins). Uint32: 2^32 per bin per bucket is far beyond any run. */
   private readonly sketch: Uint32Array;
   /** Highest bucket index holding data, -1 when empty. */
   private lastIndex = -1;
@@ -384,7 +388,7 @@ export class TimeSeries {
     this.latencySumMs = new Float64Array(maxBuckets);
     this.latencyMaxMs = new Float64Array(maxBuckets);
     this.latencyMinMs = new Float64Array(maxBuckets).fill(Infinity);
-    this.sketch = new Uint32Array(maxBuckets * SKETCH_BINS);
+    this.sketch = new Uint32Array(maxBuckets * Limits.SketchBins);
   }
 
   /** Current bucket width in virtual ms; doubles each time the series compacts. */
@@ -403,7 +407,7 @@ export class TimeSeries {
     if (!(atMs >= 0 && atMs < Infinity)) {
       throw new RangeError(`time must be a finite, non-negative number of ms; got ${atMs}`);
     }
-    if (!(latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS)) badLatency(latencyMs);
+    if (!(latencyMs >= 0 && latencyMs <= Limits.MaxLatencyMs)) badLatency(latencyMs);
     let index = Math.floor(atMs / this.bucketWidthMs);
     while (index >= this.maxBuckets) {
       this.compact();
@@ -414,7 +418,7 @@ export class TimeSeries {
     this.latencySumMs[index] += latencyMs;
     if (latencyMs > this.latencyMaxMs[index]) this.latencyMaxMs[index] = latencyMs;
     if (latencyMs < this.latencyMinMs[index]) this.latencyMinMs[index] = latencyMs;
-    this.sketch[index * SKETCH_BINS + sketchBin(Math.round(latencyMs * US_PER_MS))]++;
+    this.sketch[index * Limits.SketchBins + sketchBin(Math.round(latencyMs * Limits.UsPerMs))]++;
     if (index > this.lastIndex) this.lastIndex = index;
   }
 
@@ -433,10 +437,10 @@ export class TimeSeries {
       this.latencySumMs[dst] = this.latencySumMs[a] + (hasB ? this.latencySumMs[b] : 0);
       this.latencyMaxMs[dst] = Math.max(this.latencyMaxMs[a], hasB ? this.latencyMaxMs[b] : 0);
       this.latencyMinMs[dst] = Math.min(this.latencyMinMs[a], hasB ? this.latencyMinMs[b] : Infinity);
-      const dstBase = dst * SKETCH_BINS;
-      const aBase = a * SKETCH_BINS;
-      const bBase = b * SKETCH_BINS;
-      for (let bin = 0; bin < SKETCH_BINS; bin++) {
+      const dstBase = dst * Limits.SketchBins;
+      const aBase = a * Limits.SketchBins;
+      const bBase = b * Limits.SketchBins;
+      for (let bin = 0; bin < Limits.SketchBins; bin++) {
         this.sketch[dstBase + bin] = this.sketch[aBase + bin] + (hasB ? this.sketch[bBase + bin] : 0);
       }
     }
@@ -446,7 +450,7 @@ export class TimeSeries {
     this.latencySumMs.fill(0, half, used);
     this.latencyMaxMs.fill(0, half, used);
     this.latencyMinMs.fill(Infinity, half, used);
-    this.sketch.fill(0, half * SKETCH_BINS, used * SKETCH_BINS);
+    this.sketch.fill(0, half * Limits.SketchBins, used * Limits.SketchBins);
     if (this.lastIndex >= 0) this.lastIndex >>= 1;
     this.bucketWidthMs *= 2;
   }
@@ -459,13 +463,13 @@ export class TimeSeries {
    */
   private sketchPercentileMs(index: number, total: number, p: number): number {
     const targetRank = Math.max(1, Math.ceil((p / 100) * total));
-    const base = index * SKETCH_BINS;
+    const base = index * Limits.SketchBins;
     let seen = 0;
-    for (let bin = 0; bin < SKETCH_BINS; bin++) {
+    for (let bin = 0; bin < Limits.SketchBins; bin++) {
       const n = this.sketch[base + bin];
       if (seen + n >= targetRank) {
         const us = sketchBinLowUs(bin) + (sketchBinWidthUs(bin) * (targetRank - seen - 0.5)) / n;
-        const ms = Math.min(Math.max(us / US_PER_MS, this.latencyMinMs[index]), this.latencyMaxMs[index]);
+        const ms = Math.min(Math.max(us / Limits.UsPerMs, this.latencyMinMs[index]), this.latencyMaxMs[index]);
         return roundToUs(ms);
       }
       seen += n;
@@ -552,7 +556,7 @@ export class EndpointStats {
    */
   record(endpoint: string, latencyMs: number, ok: boolean, errorCode?: string): void {
     // Validate before creating an entry, so a bad call cannot leave an endpoint with zero requests.
-    if (!(latencyMs >= 0 && latencyMs <= MAX_LATENCY_MS)) badLatency(latencyMs);
+    if (!(latencyMs >= 0 && latencyMs <= Limits.MaxLatencyMs)) badLatency(latencyMs);
     // Workloads often send one endpoint many times in a row: the last entry is remembered.
     let entry = endpoint === this.lastEndpoint ? this.lastEntry : this.byEndpoint.get(endpoint);
     if (entry === undefined) {

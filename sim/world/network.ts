@@ -225,6 +225,11 @@ export class Network {
     this.partitions = id === undefined ? [] : this.partitions.filter((rule) => rule.id !== id);
   }
 
+  /** True while some partition is in force: hot paths test this before calling `blocked`. */
+  get partitioned(): boolean {
+    return this.partitions.length > 0;
+  }
+
   /** True when a partition blocks from → to right now. */
   blocked(from: string, to: string): boolean {
     // An indexed loop: every request asks (twice at the ingress), mostly with no partition at all,

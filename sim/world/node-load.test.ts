@@ -25,4 +25,19 @@ describe('NodeLoadMeter', () => {
     expect(buckets.map((bucket) => bucket.busyWorkers)).toEqual([1, 1, 2]);
     expect(buckets.reduce((sum, bucket) => sum + bucket.busyWorkers * (bucket.endMs - bucket.startMs), 0)).toBe(meter.busyWorkerMs);
   });
+
+  it('advances to its clock\'s time exactly as advance does to the same time', () => {
+    const clock = { nowMs: 0 };
+    const clocked = new NodeLoadMeter(1000, 4, clock);
+    const explicit = new NodeLoadMeter(1000, 4);
+    const steps: [number, number, number][] = [[250.5, 0, 0], [900, 1, 3], [1700.25, 2, 0], [5200, 1, 1], [5200, 3, 0], [9100, 0, 2]];
+    for (const [nowMs, busy, queued] of steps) {
+      clock.nowMs = nowMs;
+      clocked.advanceToNow(busy, queued);
+      explicit.advance(nowMs, busy, queued);
+    }
+    expect(clocked.busyWorkerMs).toBe(explicit.busyWorkerMs);
+    expect(clocked.queuedRequestMs).toBe(explicit.queuedRequestMs);
+    expect(clocked.buckets(10_000)).toEqual(explicit.buckets(10_000));
+  });
 });

@@ -7,7 +7,7 @@ import { Rng } from '../engine/rng.ts';
 import { ConfigError, EngineInvariantError, RpcError, errorMessage, isDeliberateError, type RpcErrorCode } from '../engine/errors.ts';
 import { earliestDeadline, type CallSettler, type InFlightCount, type IngressCall, type RpcCall } from './rpc.ts';
 import type { NodeContext } from './context.ts';
-import { NodeLoadMeter } from './node-load.ts';
+import { NODE_LOAD_BUCKET_MS, NODE_LOAD_MAX_BUCKETS, NodeLoadMeter } from './node-load.ts';
 import { ProcessorSharingCpu } from './cpu.ts';
 import { WIRE_SIZE, estimateSizeBytes } from './payload-size.ts';
 import { replyHoldMs, type CallInjections } from './call-injection.ts';
@@ -371,7 +371,7 @@ export class SimNode {
   /** Counters for reports. */
   readonly stats = { admitted: 0, shed: 0, completed: 0, failed: 0, crashes: 0, restarts: 0 };
   /** Busy workers and queue length integrated over time (advanced before every change of either). */
-  readonly loadMeter = new NodeLoadMeter();
+  readonly loadMeter: NodeLoadMeter;
   /** The shared CPU when the node models `cores`; kept across restarts for its busy-time total. */
   readonly cpu: ProcessorSharingCpu | undefined;
 
@@ -382,6 +382,7 @@ export class SimNode {
     options: ResolvedNodeOptions,
   ) {
     this.options = options;
+    this.loadMeter = new NodeLoadMeter(NODE_LOAD_BUCKET_MS, NODE_LOAD_MAX_BUCKETS, host.sim);
     this.rng = host.sim.rng.fork(`node:${name}`);
     if (options.cores !== undefined) {
       const sim = host.sim;
@@ -455,7 +456,7 @@ export class SimNode {
   /** Crash: in-flight and queued work is lost without answers, volatile state is gone. */
   crash(wipeDurable = false): void {
     if (this.status === 'down') return;
-    this.loadMeter.advance(this.host.sim.nowMs, this.busyWorkers, this.waiting.length);
+    this.loadMeter.advanceToNow(this.busyWorkers, this.waiting.length);
     this.stopAccounting();
     this.status = 'down';
     this.draining = false;
@@ -662,7 +663,7 @@ export class SimNode {
     // The rare outcomes are calls, so that admit stays small enough for V8 to inline it into the
     // ingress together with `new Request` (its inlining budget is counted in bytecode).
     if (this.status !== 'up') this.admittedWhileDown(request);
-    this.loadMeter.advance(this.host.sim.nowMs, this.busyWorkers, this.waiting.length);
+    this.loadMeter.advanceToNow(this.busyWorkers, this.waiting.length);
     if (this.draining) {
       this.refuseWhileDraining(request);
       return;
@@ -744,7 +745,7 @@ export class SimNode {
     request.finished = true;
     this.unlinkRunning(request);
     const sim = this.host.sim;
-    this.loadMeter.advance(sim.nowMs, this.busyWorkers, this.waiting.length);
+    this.loadMeter.advanceToNow(this.busyWorkers, this.waiting.length);
     const ok = request.ok;
     if (ok) this.stats.completed++;
     else this.stats.failed++;
