@@ -143,9 +143,6 @@ interface LinkState {
 
 const ANY = '*';
 
-/** Links `Network.linkState` remembers. */
-const RECENT_LINKS = 4;
-
 /**
  * Delivers envelopes between endpoints after a sampled latency. Partitions are checked when a
  * message is sent and again when it arrives, so nothing crosses a cut in its blocked direction.
@@ -346,36 +343,7 @@ export class Network {
     return false;
   }
 
-  /**
-   * The links looked up last, replaced in turn: a request's messages go back and forth on a few
-   * links (a call and its reply), so most sends find theirs here without two map lookups. Free
-   * places hold empty names (so the comparisons only ever see strings) and no state.
-   */
-  private readonly recentFroms: string[] = new Array<string>(RECENT_LINKS).fill('');
-  private readonly recentTos: string[] = new Array<string>(RECENT_LINKS).fill('');
-  private readonly recentStates: (LinkState | undefined)[] = new Array<LinkState | undefined>(RECENT_LINKS).fill(undefined);
-  private nextRecentLink = 0;
-
-  /** The state of link from → to, made on first use (a link's state lives as long as the network). */
   private linkState(from: string, to: string): LinkState {
-    const froms = this.recentFroms;
-    const tos = this.recentTos;
-    for (let index = 0; index < RECENT_LINKS; index++) {
-      if (froms[index] === from && tos[index] === to) {
-        const state = this.recentStates[index];
-        if (state !== undefined) return state;
-      }
-    }
-    const state = this.storedLinkState(from, to);
-    const slot = this.nextRecentLink;
-    this.nextRecentLink = (slot + 1) % RECENT_LINKS;
-    froms[slot] = from;
-    tos[slot] = to;
-    this.recentStates[slot] = state;
-    return state;
-  }
-
-  private storedLinkState(from: string, to: string): LinkState {
     let byReceiver = this.links.get(from);
     if (!byReceiver) {
       byReceiver = new Map();
