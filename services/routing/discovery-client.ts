@@ -83,9 +83,19 @@ export class DiscoveryClient {
 
   /** The cached view of `service`, or undefined before its first lookup (use `resolve` then). */
   instances(service: string): readonly ServiceInstance[] | undefined {
-    const view = this.views.get(service);
+    let view = this.lastView;
+    if (view === undefined || view.service !== service) {
+      view = this.views.get(service);
+      if (view !== undefined) this.lastView = view;
+    }
     return view !== undefined && view.fetched ? view.list : undefined;
   }
+
+  /**
+   * The view `instances` found last: a client asks for its one service call after call, and a
+   * service's view, once made, stays its view (views are updated in place, never replaced or removed).
+   */
+  private lastView: ServiceView | undefined = undefined;
 
   /** The cached view, fetching it first if this service was never looked up. Starts the refresh loop. */
   resolve(service: string): Promise<readonly ServiceInstance[]> {

@@ -241,6 +241,37 @@ describe('discovery client', () => {
     expect(answers.filter((answer) => answer === 'orders-1')).toHaveLength(1200 - 250 - 251);
   });
 
+  it('answers each service its own instances when a node asks for several in turn', async () => {
+    const world = new World(1);
+    world.addNode('registry', registryNode({ ttlMs: 3000 }));
+    for (const [name, service] of [
+      ['orders-1', 'orders'],
+      ['orders-2', 'orders'],
+      ['payments-1', 'payments'],
+    ]) {
+      world.addNode(name!, registered({ registry: 'registry', service: service!, heartbeatMs: 1000 }, () => ({ handlers: { get: () => name } })));
+    }
+    let discovery: DiscoveryClient | undefined;
+    world.addNode('frontend', (ctx: NodeContext) => {
+      discovery = new DiscoveryClient(ctx, { registry: 'registry', refreshMs: 1000 });
+      return { handlers: {} };
+    });
+    const seen: string[] = [];
+    const names = (service: string) => discovery!.instances(service)?.map((instance) => instance.name).join(',') ?? 'not looked up';
+    world.sim.schedule(1, () => {
+      seen.push(names('orders'), names('payments'));
+      void discovery!.resolve('orders');
+    });
+    world.sim.schedule(10, () => {
+      seen.push(names('orders'), names('payments'), names('orders'));
+      void discovery!.resolve('payments');
+    });
+    world.sim.schedule(20, () => seen.push(names('payments'), names('orders'), names('payments'), names('inventory')));
+    keepAliveUntil(world, 30);
+    await world.sim.run({ untilMs: 30 });
+    expect(seen).toEqual(['not looked up', 'not looked up', 'orders-1,orders-2', 'not looked up', 'orders-1,orders-2', 'payments-1', 'orders-1,orders-2', 'payments-1', 'not looked up']);
+  });
+
   it('sees a restarted instance again once it re-registers and the view refreshes', async () => {
     const world = new World(1);
     const meter = new StalenessMeter(world);

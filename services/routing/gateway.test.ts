@@ -5,7 +5,8 @@ import type { CallOutcome } from '../../sim/world/rpc.ts';
 import { FIRST_ATTEMPT, type Attempt, type Operation, type Policy } from '../resilience/policy.ts';
 import { registryNode } from './discovery.ts';
 import { registered } from './registration.ts';
-import { gateway, matchRoute, GATEWAY_METHOD, type ForwardedRequest, type GatewayOptions, type GatewayRequest } from './gateway.ts';
+import { RpcError } from '../../sim/engine/errors.ts';
+import { gateway, matchRoute, GATEWAY_METHOD, type ForwardedRequest, type GatewayOptions, type GatewayRequest, type RouteSpec } from './gateway.ts';
 
 interface Received {
   atMs: number;
@@ -90,6 +91,29 @@ describe('gateway routing', () => {
     expect(await Promise.all(answers)).toEqual(['error:not-found', 'error:not-found']);
     expect(received).toEqual([]);
     expect(log).toEqual(['10 gateway.request GET /api/ordersx -> not-found', '10 gateway.request GET /other -> not-found']);
+  });
+
+  it('routes each request by its own path when consecutive requests take different routes', async () => {
+    const { world, received } = buildWorld({});
+    const paths = ['/api/orders/1', '/api/orders/1', '/api/products/2', '/nowhere', '/api/orders/1', '/api/orders', '/api/products/2'];
+    const answers = paths.map((path, index) => send(world, 10 + index, get(path, 'token-alice')));
+    await world.sim.run({ untilMs: 100 });
+    expect(await Promise.all(answers)).toEqual([
+      'ok:{"from":"orders-1"}',
+      'ok:{"from":"orders-2"}',
+      'ok:{"from":"products-1"}',
+      'error:not-found',
+      'ok:{"from":"orders-1"}',
+      'ok:{"from":"orders-2"}',
+      'ok:{"from":"products-1"}',
+    ]);
+    expect(received.map((entry) => `${entry.instance} ${(entry.payload as ForwardedRequest).path}`)).toEqual([
+      'orders-1 /1',
+      'orders-2 /1',
+      'products-1 /2',
+      'orders-1 /1',
+      'orders-2 /',
+    ]);
   });
 
   it('picks the longest matching prefix', () => {
@@ -350,5 +374,123 @@ describe('gateway determinism', () => {
     const first = await traceHash(21);
     expect(await traceHash(21)).toBe(first);
     expect(await traceHash(22)).not.toBe(first);
+  });
+});
+
+describe('gateway microtask timing', () => {
+  // Two requests' promise chains at one virtual instant run in microtask order: one reaction more or
+  // less in the gateway would reorder a run's events and change its trace hash.
+
+  /** `logged <tick> settled <tick>`: microtasks after `start` until the gateway logged and until `answer` settled. */
+  async function timing(start: () => Promise<unknown>, logged: () => boolean): Promise<string> {
+    let tick = 0;
+    let loggedAt = -1;
+    let settledAt = -1;
+    start().then(
+      () => (settledAt = tick),
+      () => (settledAt = tick),
+    );
+    for (; tick < 40 && settledAt < 0; tick++) {
+      if (loggedAt < 0 && logged()) loggedAt = tick;
+      await undefined;
+    }
+    return `logged ${loggedAt} settled ${settledAt}`;
+  }
+
+  /** A gateway whose route's policy answers with a promise the test settles; its handler, called directly. */
+  async function stubbedGateway(options: Partial<RouteSpec>) {
+    const world = new World(3);
+    world.addNode('registry', registryNode());
+    world.addNode('orders-1', registered({ registry: 'registry', service: 'orders' }, () => ({ handlers: { http: () => 'unused' } })));
+    let settle = { resolve: (_value: unknown): void => {}, reject: (_error: unknown): void => {} };
+    const stub: Policy = { name: 'stub', execute: <T>() => new Promise<T>((resolve, reject) => (settle = { resolve: resolve as (value: unknown) => void, reject })) };
+    const factory = gateway({ registry: 'registry', routes: [{ prefix: '/api/orders', service: 'orders', policy: () => stub, ...options }] });
+    let handle: ((payload: unknown, request: Request) => unknown) | undefined;
+    world.addNode('gateway', (ctx) => {
+      const service = factory(ctx);
+      handle = service.handlers![GATEWAY_METHOD] as (payload: unknown, request: Request) => unknown;
+      return service;
+    });
+    const log: string[] = [];
+    world.sim.trace.addSink((event) => {
+      if (event.kind === 'gateway.request') log.push(event.detail!);
+    });
+    // Registration and the gateway's first lookup land before any request.
+    await world.sim.run({ untilMs: 50 });
+    const call = () => handle!(get('/api/orders/1'), {} as Request) as Promise<unknown>;
+    return { call, settle: () => settle, log };
+  }
+
+  /** The reference: an async function awaiting the route's answer (logging on failure), and a reaction that logs its answer. */
+  function reference(answer: Promise<unknown>, log: string[]): Promise<unknown> {
+    const forwarded = async (): Promise<unknown> => {
+      try {
+        return await answer;
+      } catch (error) {
+        log.push('failed');
+        throw error;
+      }
+    };
+    return forwarded().then((response) => {
+      log.push('ok');
+      return response;
+    });
+  }
+
+  it('logs and settles an answer on the microtasks of its async form', async () => {
+    const gatewayRun = await stubbedGateway({});
+    const measured = await timing(
+      () => {
+        const answer = gatewayRun.call();
+        gatewayRun.settle().resolve({ id: 1 });
+        return answer;
+      },
+      () => gatewayRun.log.length > 0,
+    );
+    const referenceLog: string[] = [];
+    const expected = await timing(() => reference(Promise.resolve({ id: 1 }), referenceLog), () => referenceLog.length > 0);
+    expect(measured).toBe(expected);
+    expect(gatewayRun.log).toEqual(['GET /api/orders/1 -> ok']);
+  });
+
+  it('logs and passes on a failure on the microtasks of its async form', async () => {
+    const gatewayRun = await stubbedGateway({});
+    const measured = await timing(
+      () => {
+        const answer = gatewayRun.call();
+        gatewayRun.settle().reject(new RpcError('unavailable', 'down'));
+        return answer;
+      },
+      () => gatewayRun.log.length > 0,
+    );
+    const referenceLog: string[] = [];
+    const expected = await timing(() => reference(Promise.reject(new RpcError('unavailable', 'down')), referenceLog), () => referenceLog.length > 0);
+    expect(measured).toBe(expected);
+    expect(gatewayRun.log).toEqual(['GET /api/orders/1 -> unavailable']);
+  });
+
+  it('with a response transformation, logs and settles as without one', async () => {
+    const gatewayRun = await stubbedGateway({ transformResponse: (value) => ({ wrapped: value }) });
+    const measured = await timing(
+      () => {
+        const answer = gatewayRun.call();
+        gatewayRun.settle().resolve({ id: 1 });
+        return answer;
+      },
+      () => gatewayRun.log.length > 0,
+    );
+    const referenceLog: string[] = [];
+    const expected = await timing(() => reference(Promise.resolve({ id: 1 }), referenceLog), () => referenceLog.length > 0);
+    expect(measured).toBe(expected);
+  });
+
+  it('rejects one microtask after a request transformation throws', async () => {
+    const gatewayRun = await stubbedGateway({
+      transformRequest: () => {
+        throw new RpcError('bad-request', 'no');
+      },
+    });
+    const measured = await timing(() => gatewayRun.call(), () => false);
+    expect(measured).toBe(await timing(() => Promise.reject(new RpcError('bad-request', 'no')).then(), () => false));
   });
 });

@@ -212,16 +212,12 @@ class GatewayInstance {
         return cached;
       }
     }
-    return this.forward(incoming, admitted, request).then((response) => {
-      if (cacheable && response !== undefined) this.store(cacheKey, response, route);
-      this.log(incoming, route, 'ok');
-      return response;
-    });
+    return this.forward(incoming, admitted, request, cacheable, cacheKey);
   }
 
   /** The route, principal and client id of a request; throws (and logs) when it has no route, no valid token or no tokens left. */
   private admit(incoming: GatewayRequest): Admitted {
-    const route = matchRoute(this.routes, incoming.path);
+    const route = this.routeOf(incoming.path);
     if (route === undefined) return this.reject(incoming, undefined, new RpcError('not-found', `no route for ${incoming.path}`, this.ctx.name));
     const headers = incoming.headers;
     let principal: string | undefined;
@@ -238,14 +234,16 @@ class GatewayInstance {
   }
 
   /**
-   * Calls the route's service and transforms its answer; a failure is logged with its code and
-   * passed on. It settles as the async function `return transform(await call(…))` would: one
-   * reaction after the call's promise, or rejected at once when building the call throws.
+   * Calls the route's service, transforms its answer, caches it (when `cacheable`) and logs it; a
+   * failure is logged with its code and passed on. It settles as the async function
+   * `const response = transform(await call(…)); store; log; return response` called and awaited
+   * once more would: the answer is logged two reactions after the call's promise and settles one
+   * later; when building the call throws, it is rejected one reaction later.
    */
-  private forward(incoming: GatewayRequest, { route, principal, clientId }: Admitted, request: Request): Promise<unknown> {
+  private forward(incoming: GatewayRequest, { route, principal, clientId }: Admitted, request: Request, cacheable: boolean, cacheKey: string): Promise<unknown> {
     let answer: Promise<unknown>;
     try {
-      const forwarded: ForwardedRequest = { method: incoming.method, path: relativePath(route, incoming.path), body: incoming.body, principal, clientId };
+      const forwarded: ForwardedRequest = { method: incoming.method, path: this.relativePathOf(route, incoming.path), body: incoming.body, principal, clientId };
       if (route.spec.transformRequest) {
         const target = route.spec.transformRequest(incoming, forwarded);
         answer = this.callRoute(incoming, route, target.method, target.payload, clientId, request);
@@ -253,16 +251,52 @@ class GatewayInstance {
         answer = this.callRoute(incoming, route, route.rpcMethod, forwarded, clientId, request);
       }
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error).then();
     }
     const onFailure = (error: unknown): never => {
       this.log(incoming, route, isRpcError(error) ? error.code : 'application');
       throw error;
     };
-    // Promise.resolve is what `await` applies first: a native promise is used as it is. Without a
-    // response transformation the answer passes through on the same microtask (no handler to call).
-    if (route.spec.transformResponse === undefined && this.options.transformResponse === undefined) return Promise.resolve(answer).then(undefined, onFailure);
-    return Promise.resolve(answer).then((value) => this.transformResponse(value, incoming, route), onFailure);
+    const answered = (response: unknown): unknown => {
+      if (cacheable && response !== undefined) this.store(cacheKey, response, route);
+      this.log(incoming, route, 'ok');
+      return response;
+    };
+    // Promise.resolve is what `await` applies first: a native promise is used as it is.
+    if (route.spec.transformResponse === undefined && this.options.transformResponse === undefined) {
+      // Without a response transformation the first reaction only keeps the answer aside: a promise
+      // settled with it would make V8 look the answer's `then` up once more (a prototype walk).
+      let kept: unknown;
+      return Promise.resolve(answer)
+        .then((value) => void (kept = value), onFailure)
+        .then(() => answered(kept));
+    }
+    return Promise.resolve(answer)
+      .then((value) => this.transformResponse(value, incoming, route), onFailure)
+      .then(answered);
+  }
+
+  /** The last path routed, its route (undefined: none) and the path relative to that route. */
+  private routedPath: string | undefined = undefined;
+  private routedRoute: CompiledRoute | undefined = undefined;
+  private routedRelativePath = '';
+
+  /**
+   * `matchRoute` for `path`, remembered for the next request: traffic repeats its paths, so most
+   * requests skip the prefix scan (a string comparison per route) and the slice of the relative path.
+   */
+  private routeOf(path: string): CompiledRoute | undefined {
+    if (path === this.routedPath) return this.routedRoute;
+    const route = matchRoute(this.routes, path);
+    this.routedPath = path;
+    this.routedRoute = route;
+    this.routedRelativePath = route === undefined ? '' : relativePath(route, path);
+    return route;
+  }
+
+  /** `relativePath(route, path)`, from the memo when `routeOf` last routed this path. */
+  private relativePathOf(route: CompiledRoute, path: string): string {
+    return path === this.routedPath && route === this.routedRoute ? this.routedRelativePath : relativePath(route, path);
   }
 
   /** The route's client call; a synchronous failure is logged with its code and rethrown. */
