@@ -176,12 +176,12 @@ class GatewayInstance {
     for (const route of routes) {
       const { balancer, policy } = route.spec;
       this.clients[route.index] = new ServiceClient(ctx, {
-          service: route.spec.service,
-          discovery: this.discovery,
-          balancer: typeof balancer === 'function' ? balancer(ctx) : balancer,
-          policy: policy?.(ctx),
-          timeoutMs: route.spec.timeoutMs,
-        });
+        service: route.spec.service,
+        discovery: this.discovery,
+        balancer: typeof balancer === 'function' ? balancer(ctx) : balancer,
+        policy: policy?.(ctx),
+        timeoutMs: route.spec.timeoutMs,
+      });
     }
     this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     this.cache = new TtlCache<unknown>(cacheMaxEntries);
